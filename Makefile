@@ -1,0 +1,30 @@
+# Mimamori — passive OT network security monitoring.
+GO        ?= go
+BIN       := bin/mimamori
+PKGS      := ./...
+FUZZTIME  ?= 30s
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -X mimamori/internal/version.Version=$(VERSION)
+
+.PHONY: all build test demo bench fuzz proto vet clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/mimamori
+
+test:
+	$(GO) vet $(PKGS)
+	$(GO) test -count=1 -timeout 30m $(PKGS)
+
+demo: build
+	./$(BIN) demo --data var/demo
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./edge/...
+
+proto:
+	protoc --go_out=. --go_opt=module=mimamori edge/wire/batch.proto
+
+clean:
+	rm -rf bin var

@@ -1,0 +1,128 @@
+package wire
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/klauspost/compress/zstd"
+	"google.golang.org/protobuf/proto"
+
+	"mimamori/edge/wire/wirepb"
+)
+
+// CurrentSchema is the schema version this build writes.
+const CurrentSchema = wirepb.SchemaVersion_SCHEMA_VERSION_1
+
+// MaxPayload bounds what Decode will inflate. A minute of a busy sensor is a
+// few hundred kilobytes; anything far larger is hostile or broken.
+const MaxPayload = 64 << 20
+
+// TopicPrefix is the root of every Mimamori topic.
+const TopicPrefix = "mimamori/v1"
+
+var (
+	// ErrSchema means the batch was written by a newer, unknown schema.
+	ErrSchema = errors.New("wire: unsupported schema version")
+	// ErrTopic means a topic is not mimamori/v1/<tenant>/<sensor>/batch.
+	ErrTopic = errors.New("wire: malformed topic")
+	// ErrIdentity means the batch names a different tenant or sensor than its topic.
+	ErrIdentity = errors.New("wire: batch identity does not match topic")
+)
+
+// Codec compresses and decompresses batches. It holds reusable zstd state
+// and is safe for concurrent use.
+type Codec struct {
+	enc *zstd.Encoder
+	dec *zstd.Decoder
+}
+
+// NewCodec returns a Codec.
+func NewCodec() (*Codec, error) {
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedBetterCompression), zstd.WithEncoderConcurrency(1))
+	if err != nil {
+		return nil, fmt.Errorf("wire: zstd encoder: %w", err)
+	}
+	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(MaxPayload))
+	if err != nil {
+		return nil, fmt.Errorf("wire: zstd decoder: %w", err)
+	}
+	return &Codec{enc: enc, dec: dec}, nil
+}
+
+// Encode serialises b and compresses it.
+func (c *Codec) Encode(b *wirepb.Batch) ([]byte, error) {
+	if b.SchemaVersion == wirepb.SchemaVersion_SCHEMA_VERSION_UNSPECIFIED {
+		b.SchemaVersion = CurrentSchema
+	}
+	raw, err := proto.Marshal(b)
+	if err != nil {
+		return nil, fmt.Errorf("wire: marshal batch: %w", err)
+	}
+	return c.enc.EncodeAll(raw, make([]byte, 0, len(raw)/4+64)), nil
+}
+
+// Decode decompresses and parses a payload, rejecting unknown schemas.
+func (c *Codec) Decode(payload []byte) (*wirepb.Batch, error) {
+	raw, err := c.dec.DecodeAll(payload, nil)
+	if err != nil {
+		return nil, fmt.Errorf("wire: decompress: %w", err)
+	}
+	var b wirepb.Batch
+	if err := proto.Unmarshal(raw, &b); err != nil {
+		return nil, fmt.Errorf("wire: unmarshal batch: %w", err)
+	}
+	if b.SchemaVersion != CurrentSchema {
+		return nil, fmt.Errorf("%w: %d", ErrSchema, b.SchemaVersion)
+	}
+	return &b, nil
+}
+
+// BatchTopic is where a sensor publishes its minute batches.
+func BatchTopic(tenant, sensor string) string {
+	return TopicPrefix + "/" + tenant + "/" + sensor + "/batch"
+}
+
+// BatchFilter subscribes to every sensor's batches.
+const BatchFilter = TopicPrefix + "/+/+/batch"
+
+// ParseBatchTopic splits a batch topic into tenant and sensor.
+func ParseBatchTopic(topic string) (tenant, sensor string, err error) {
+	rest, ok := strings.CutPrefix(topic, TopicPrefix+"/")
+	if !ok {
+		return "", "", fmt.Errorf("%w: %q", ErrTopic, topic)
+	}
+	parts := strings.Split(rest, "/")
+	if len(parts) != 3 || parts[2] != "batch" || !ValidID(parts[0]) || !ValidID(parts[1]) {
+		return "", "", fmt.Errorf("%w: %q", ErrTopic, topic)
+	}
+	return parts[0], parts[1], nil
+}
+
+// Verify checks that a decoded batch belongs to the topic it arrived on.
+func Verify(b *wirepb.Batch, tenant, sensor string) error {
+	if b.Tenant != tenant || b.Sensor != sensor {
+		return fmt.Errorf("%w: topic %s/%s, batch %s/%s", ErrIdentity, tenant, sensor, b.Tenant, b.Sensor)
+	}
+	if b.Seq == 0 {
+		return errors.New("wire: batch has no sequence number")
+	}
+	return nil
+}
+
+// ValidID reports whether s can be a tenant or sensor identifier: 1-64
+// characters of [A-Za-z0-9_.-], so that it is safe in topics, paths and logs.
+func ValidID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_', c == '-', c == '.':
+		default:
+			return false
+		}
+	}
+	return true
+}
