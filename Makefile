@@ -4,7 +4,7 @@ BIN       := bin/mimamori
 PKGS      := ./...
 FUZZTIME  ?= 30s
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS   := -X mimamori/internal/version.Version=$(VERSION)
+LDFLAGS   := -X mimamori/firmware.Version=$(VERSION)
 
 .PHONY: all build test demo bench fuzz proto vet clean
 
