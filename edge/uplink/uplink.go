@@ -1,0 +1,180 @@
+package uplink
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+
+	"mimamori/edge/spool"
+)
+
+// Config says where and as whom to publish.
+type Config struct {
+	Broker         string // tcp://host:port
+	ClientID       string
+	Username       string
+	Password       string
+	Topic          string
+	PublishTimeout time.Duration // default 30 s
+	Logger         *slog.Logger
+}
+
+// Status is what the status page and the batches report about the link.
+type Status struct {
+	Connected  bool
+	LastSent   time.Time
+	LastSeq    uint64
+	Sent       uint64
+	Failures   uint64
+	LastError  string
+	Backlog    int
+	BacklogB   int64
+	DroppedOld uint64
+}
+
+// Uplink drains a spool into MQTT.
+type Uplink struct {
+	cfg    Config
+	spool  *spool.Spool
+	client mqtt.Client
+	notify chan struct{}
+
+	mu     sync.Mutex
+	status Status
+}
+
+// New prepares an uplink; nothing connects until Run.
+func New(cfg Config, sp *spool.Spool) *Uplink {
+	if cfg.PublishTimeout <= 0 {
+		cfg.PublishTimeout = 30 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	u := &Uplink{cfg: cfg, spool: sp, notify: make(chan struct{}, 1)}
+	opts := mqtt.NewClientOptions().
+		AddBroker(cfg.Broker).
+		SetClientID(cfg.ClientID).
+		SetUsername(cfg.Username).
+		SetPassword(cfg.Password).
+		SetCleanSession(true). // durability comes from the spool, not the session
+		SetAutoReconnect(true).
+		SetConnectRetry(true).
+		SetConnectRetryInterval(2 * time.Second).
+		SetMaxReconnectInterval(time.Minute).
+		SetKeepAlive(30 * time.Second).
+		SetOrderMatters(true).
+		SetConnectionLostHandler(func(_ mqtt.Client, err error) {
+			u.setErr(fmt.Errorf("connection lost: %w", err))
+			cfg.Logger.Warn("uplink: connection lost", "err", err)
+		}).
+		SetOnConnectHandler(func(mqtt.Client) {
+			cfg.Logger.Info("uplink: connected", "broker", cfg.Broker)
+			u.Notify()
+		})
+	u.client = mqtt.NewClient(opts)
+	return u
+}
+
+// Notify wakes the pump after a batch was spooled. It never blocks.
+func (u *Uplink) Notify() {
+	select {
+	case u.notify <- struct{}{}:
+	default:
+	}
+}
+
+// Status returns a snapshot of the link.
+func (u *Uplink) Status() Status {
+	u.mu.Lock()
+	st := u.status
+	u.mu.Unlock()
+	st.Connected = u.client.IsConnectionOpen()
+	sp := u.spool.Stats()
+	st.Backlog, st.BacklogB, st.DroppedOld = sp.Batches, sp.Bytes, sp.Dropped
+	return st
+}
+
+func (u *Uplink) setErr(err error) {
+	u.mu.Lock()
+	u.status.Failures++
+	u.status.LastError = err.Error()
+	u.mu.Unlock()
+}
+
+// Run connects and publishes until ctx ends. Broker outages are waited out,
+// never returned: the spool keeps the data meanwhile.
+func (u *Uplink) Run(ctx context.Context) error {
+	u.client.Connect() // with ConnectRetry this keeps trying in the background
+	defer u.client.Disconnect(250)
+	backoff := time.Second
+	tick := time.NewTicker(10 * time.Second)
+	defer tick.Stop()
+	for {
+		err := u.drain(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		wait := 0 * time.Second
+		if err != nil {
+			u.setErr(err)
+			u.cfg.Logger.Warn("uplink: publish failed; will retry", "err", err, "in", backoff)
+			wait = backoff
+			backoff = min(backoff*2, time.Minute)
+		} else {
+			backoff = time.Second
+		}
+		if wait > 0 {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(wait):
+			}
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-u.notify:
+		case <-tick.C:
+		}
+	}
+}
+
+var errNotConnected = errors.New("uplink: not connected")
+
+// drain publishes spooled batches in order until the spool is empty.
+func (u *Uplink) drain(ctx context.Context) error {
+	for ctx.Err() == nil {
+		seq, payload, err := u.spool.Oldest()
+		if errors.Is(err, spool.ErrEmpty) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if !u.client.IsConnectionOpen() {
+			return errNotConnected
+		}
+		tok := u.client.Publish(u.cfg.Topic, 1, false, payload)
+		if !tok.WaitTimeout(u.cfg.PublishTimeout) {
+			return fmt.Errorf("uplink: batch %d: no PUBACK within %s", seq, u.cfg.PublishTimeout)
+		}
+		if err := tok.Error(); err != nil {
+			return fmt.Errorf("uplink: batch %d: %w", seq, err)
+		}
+		if err := u.spool.Remove(seq); err != nil {
+			return err
+		}
+		u.mu.Lock()
+		u.status.LastSent, u.status.LastSeq = time.Now(), seq
+		u.status.Sent++
+		u.mu.Unlock()
+	}
+	return nil
+}
