@@ -1,0 +1,179 @@
+package broker
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/mochi-mqtt/server/v2/packets"
+
+	"mimamori/edge/wire"
+)
+
+// Ingester stores one batch payload. It returns nil when the batch is
+// stored or was a duplicate, an error wrapping a permanent rejection that
+// IsPermanent recognises, or any other error when a retry may succeed.
+type Ingester interface {
+	Ingest(ctx context.Context, topic string, payload []byte) error
+}
+
+// Credential lets one sensor connect and publish only its own batches.
+type Credential struct {
+	Tenant   string
+	Sensor   string
+	Username string
+	Password string
+}
+
+// Config configures the embedded broker.
+type Config struct {
+	// Listen is the TCP address for sensors, e.g. ":1883" or "127.0.0.1:0".
+	Listen      string
+	Credentials []Credential
+	Ingester    Ingester
+	// IsPermanent tells rejected batches (acknowledge, never retry) from
+	// transient failures (withhold the PUBACK so the sensor sends again).
+	IsPermanent func(error) bool
+	Logger      *slog.Logger
+}
+
+// Broker is a running embedded broker.
+type Broker struct {
+	srv  *mqtt.Server
+	addr string
+}
+
+// Start listens and serves until Close.
+func Start(cfg Config) (*Broker, error) {
+	if cfg.Ingester == nil {
+		return nil, errors.New("broker: no ingester")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.IsPermanent == nil {
+		cfg.IsPermanent = func(error) bool { return false }
+	}
+	// Bind first so that ":0" works and the real address is known; mochi's
+	// listener takes an address, not a net.Listener.
+	addr, err := resolveListen(cfg.Listen)
+	if err != nil {
+		return nil, err
+	}
+	srv := mqtt.New(&mqtt.Options{
+		InlineClient: true,
+		Logger:       cfg.Logger.With("component", "mqtt"),
+	})
+	h := &hook{creds: map[string]Credential{}, ingester: cfg.Ingester, isPermanent: cfg.IsPermanent, logger: cfg.Logger}
+	for _, c := range cfg.Credentials {
+		if !wire.ValidID(c.Tenant) || !wire.ValidID(c.Sensor) || c.Username == "" || c.Password == "" {
+			return nil, fmt.Errorf("broker: incomplete credential for %s/%s", c.Tenant, c.Sensor)
+		}
+		h.creds[c.Username] = c
+	}
+	if err := srv.AddHook(h, nil); err != nil {
+		return nil, fmt.Errorf("broker: add hook: %w", err)
+	}
+	if err := srv.AddListener(listeners.NewTCP(listeners.Config{ID: "sensors", Address: addr})); err != nil {
+		return nil, fmt.Errorf("broker: listen %s: %w", addr, err)
+	}
+	if err := srv.Serve(); err != nil {
+		return nil, fmt.Errorf("broker: serve: %w", err)
+	}
+	return &Broker{srv: srv, addr: addr}, nil
+}
+
+// Addr is the address sensors connect to.
+func (b *Broker) Addr() string { return b.addr }
+
+// URL is the paho broker URL for Addr.
+func (b *Broker) URL() string { return "tcp://" + b.addr }
+
+// Close stops the broker.
+func (b *Broker) Close() error { return b.srv.Close() }
+
+func resolveListen(listen string) (string, error) {
+	if listen == "" {
+		listen = ":1883"
+	}
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "", fmt.Errorf("broker: listen address %q: %w", listen, err)
+	}
+	if port != "0" {
+		return listen, nil
+	}
+	l, err := net.Listen("tcp", listen)
+	if err != nil {
+		return "", fmt.Errorf("broker: find a free port: %w", err)
+	}
+	defer l.Close()
+	_, port, _ = net.SplitHostPort(l.Addr().String())
+	return net.JoinHostPort(host, port), nil
+}
+
+// hook authenticates sensors, confines each to its own topic, and ingests
+// batches synchronously inside OnPublish, so the PUBACK means "stored".
+type hook struct {
+	mqtt.HookBase
+	creds       map[string]Credential
+	ingester    Ingester
+	isPermanent func(error) bool
+	logger      *slog.Logger
+}
+
+func (h *hook) ID() string { return "mimamori-sensors" }
+
+func (h *hook) Provides(b byte) bool {
+	return b == mqtt.OnConnectAuthenticate || b == mqtt.OnACLCheck || b == mqtt.OnPublish
+}
+
+func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
+	c, ok := h.creds[string(pk.Connect.Username)]
+	if !ok {
+		h.logger.Warn("broker: unknown sensor login", "username", string(pk.Connect.Username), "remote", cl.Net.Remote)
+		return false
+	}
+	want := sha256.Sum256([]byte(c.Password))
+	got := sha256.Sum256(pk.Connect.Password)
+	if subtle.ConstantTimeCompare(want[:], got[:]) != 1 {
+		h.logger.Warn("broker: wrong sensor password", "username", c.Username, "remote", cl.Net.Remote)
+		return false
+	}
+	return true
+}
+
+func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
+	c, ok := h.creds[string(cl.Properties.Username)]
+	if !ok {
+		return false
+	}
+	// Sensors publish their own batches and nothing else; later, commands
+	// for a sensor will come on its own subtree.
+	return write && topic == wire.BatchTopic(c.Tenant, c.Sensor)
+}
+
+func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	if cl.Net.Inline || !strings.HasPrefix(pk.TopicName, wire.TopicPrefix+"/") {
+		return pk, nil
+	}
+	err := h.ingester.Ingest(context.Background(), pk.TopicName, pk.Payload)
+	switch {
+	case err == nil:
+		return pk, nil
+	case h.isPermanent(err):
+		// Acknowledge: resending a batch that can never be stored would
+		// block everything behind it. The ingester kept the payload.
+		return pk, nil
+	default:
+		h.logger.Warn("broker: ingest failed; withholding PUBACK so the sensor resends", "topic", pk.TopicName, "err", err)
+		return pk, packets.ErrRejectPacket
+	}
+}

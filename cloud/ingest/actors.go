@@ -1,0 +1,190 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"mimamori/actors"
+	"mimamori/cloud/store"
+	"mimamori/edge/wire"
+	"mimamori/edge/wire/wirepb"
+)
+
+type ingestRequest struct {
+	topic   string
+	payload []byte
+}
+
+// routedBatch travels from the ingest actor down to a sensor actor.
+type routedBatch struct {
+	tenant, sensor string
+	batch          *wirepb.Batch
+	payloadBytes   int
+}
+
+type ingestResult struct {
+	err       error
+	duplicate bool
+	rows      int
+}
+
+type rootActor struct {
+	svc   *Service
+	codec *wire.Codec
+	ready chan *actor.PID
+}
+
+func (r *rootActor) Receive(ctx actor.Context) {
+	if _, ok := ctx.Message().(*actor.Started); !ok {
+		return
+	}
+	sup := actor.WithSupervisor(actors.OneForOne(10, time.Minute))
+	tenants, err := ctx.SpawnNamed(r.svc.monitor.Props(func() actor.Actor {
+		return &tenantsActor{svc: r.svc}
+	}, sup), "tenants")
+	if err != nil {
+		panic(err)
+	}
+	ingest, err := ctx.SpawnNamed(r.svc.monitor.Props(func() actor.Actor {
+		return &ingestActor{codec: r.codec, tenants: tenants}
+	}, sup), "ingest")
+	if err != nil {
+		panic(err)
+	}
+	if r.ready != nil {
+		r.ready <- ingest
+		r.ready = nil
+	}
+}
+
+// ingestActor decodes and verifies payloads and routes them by tenant.
+type ingestActor struct {
+	codec   *wire.Codec
+	tenants *actor.PID
+}
+
+func (a *ingestActor) Receive(ctx actor.Context) {
+	m, ok := ctx.Message().(*ingestRequest)
+	if !ok {
+		return
+	}
+	tenant, sensor, err := wire.ParseBatchTopic(m.topic)
+	if err != nil {
+		ctx.Respond(&ingestResult{err: fmt.Errorf("%w: %v", ErrRejected, err)})
+		return
+	}
+	b, err := a.codec.Decode(m.payload)
+	if err == nil {
+		err = wire.Verify(b, tenant, sensor)
+	}
+	if err != nil {
+		ctx.Respond(&ingestResult{err: fmt.Errorf("%w: %v", ErrRejected, err)})
+		return
+	}
+	ctx.RequestWithCustomSender(a.tenants, &routedBatch{tenant: tenant, sensor: sensor, batch: b, payloadBytes: len(m.payload)}, ctx.Sender())
+}
+
+// tenantsActor owns one child per configured tenant.
+type tenantsActor struct {
+	svc      *Service
+	children map[string]*actor.PID
+}
+
+func (a *tenantsActor) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		a.children = map[string]*actor.PID{}
+		for _, t := range a.svc.cfg.Tenants {
+			t := t
+			pid, err := ctx.SpawnNamed(a.svc.monitor.Props(func() actor.Actor {
+				return &tenantActor{svc: a.svc, tenant: t}
+			}, actor.WithSupervisor(actors.OneForOne(10, time.Minute))), t.ID)
+			if err != nil {
+				panic(err)
+			}
+			a.children[t.ID] = pid
+		}
+	case *routedBatch:
+		pid, ok := a.children[m.tenant]
+		if !ok {
+			ctx.Respond(&ingestResult{err: fmt.Errorf("%w: unknown tenant %q", ErrRejected, m.tenant)})
+			return
+		}
+		ctx.Forward(pid)
+	}
+}
+
+// tenantActor owns one child per sensor of its tenant.
+type tenantActor struct {
+	svc      *Service
+	tenant   Tenant
+	children map[string]*actor.PID
+}
+
+func (a *tenantActor) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		a.children = map[string]*actor.PID{}
+		for _, s := range a.tenant.Sensors {
+			s := s
+			pid, err := ctx.SpawnNamed(a.svc.monitor.Props(func() actor.Actor {
+				return &sensorActor{svc: a.svc, tenant: a.tenant.ID, sensor: s.ID}
+			}), s.ID)
+			if err != nil {
+				panic(err)
+			}
+			a.children[s.ID] = pid
+		}
+	case *routedBatch:
+		pid, ok := a.children[m.sensor]
+		if !ok {
+			ctx.Respond(&ingestResult{err: fmt.Errorf("%w: unknown sensor %q of tenant %q", ErrRejected, m.sensor, m.tenant)})
+			return
+		}
+		ctx.Forward(pid)
+	}
+}
+
+// sensorActor writes one sensor's batches and keeps its live counters.
+type sensorActor struct {
+	svc            *Service
+	tenant, sensor string
+
+	lastSeq   uint64
+	lastSeen  time.Time
+	batches   uint64
+	monthKey  string
+	monthByte uint64
+}
+
+func (a *sensorActor) Receive(ctx actor.Context) {
+	m, ok := ctx.Message().(*routedBatch)
+	if !ok {
+		return
+	}
+	dbctx, cancel := context.WithTimeout(context.Background(), a.svc.cfg.Timeout)
+	defer cancel()
+	res, err := a.svc.cfg.Store.IngestBatch(dbctx, a.tenant, m.batch, m.payloadBytes)
+	switch {
+	case errors.Is(err, store.ErrDuplicate):
+		ctx.Respond(&ingestResult{duplicate: true})
+		return
+	case err != nil:
+		a.svc.cfg.Logger.Error("ingest: store batch", "tenant", a.tenant, "sensor", a.sensor, "seq", m.batch.Seq, "err", err)
+		ctx.Respond(&ingestResult{err: fmt.Errorf("ingest: store batch %d: %w", m.batch.Seq, err)})
+		return
+	}
+	now := time.Now().UTC()
+	if key := now.Format("2006-01"); key != a.monthKey {
+		a.monthKey, a.monthByte = key, 0
+	}
+	a.monthByte += uint64(m.payloadBytes)
+	a.lastSeq = max(a.lastSeq, m.batch.Seq)
+	a.lastSeen = now
+	a.batches++
+	ctx.Respond(&ingestResult{rows: res.Flows + res.Devices + res.Names})
+}

@@ -1,0 +1,190 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"mimamori/actors"
+	"mimamori/cloud/store"
+	"mimamori/edge/wire"
+)
+
+// ErrRejected marks a batch that can never be ingested (malformed, unknown
+// sensor, wrong identity). It is acknowledged so the sensor moves on, and
+// its payload is kept in the quarantine directory for inspection.
+var ErrRejected = errors.New("ingest: batch rejected")
+
+// Tenant and Sensor name the identities the cloud accepts batches from.
+type Tenant struct {
+	ID      string
+	Name    string
+	Sensors []Sensor
+}
+
+// Sensor is one registered sensor.
+type Sensor struct {
+	ID          string
+	DisplayName string
+}
+
+// Config configures the service.
+type Config struct {
+	Store   store.Store
+	Tenants []Tenant
+	// QuarantineDir keeps rejected payloads; empty disables keeping them.
+	QuarantineDir string
+	// Timeout bounds one batch's ingest. Default 30 s.
+	Timeout time.Duration
+	Logger  *slog.Logger
+}
+
+// Stats counts what the service did.
+type Stats struct {
+	Received   uint64 `json:"received"`
+	Ingested   uint64 `json:"ingested"`
+	Duplicates uint64 `json:"duplicates"`
+	Rejected   uint64 `json:"rejected"`
+	Failed     uint64 `json:"failed"`
+	Rows       uint64 `json:"rows"`
+}
+
+// Service runs the ingest actor tree.
+type Service struct {
+	cfg     Config
+	sys     *actor.ActorSystem
+	monitor *actors.Monitor
+	root    *actor.PID
+	ingest  *actor.PID
+
+	received, ingested, duplicates, rejected, failed, rows atomic.Uint64
+}
+
+// Start registers the configured tenants and sensors in the store and
+// starts the actors.
+func Start(ctx context.Context, cfg Config) (*Service, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("ingest: no store")
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	for _, t := range cfg.Tenants {
+		if !wire.ValidID(t.ID) {
+			return nil, fmt.Errorf("ingest: invalid tenant id %q", t.ID)
+		}
+		if err := cfg.Store.EnsureTenant(ctx, store.Tenant{ID: t.ID, Name: t.Name}); err != nil {
+			return nil, fmt.Errorf("ingest: register tenant %s: %w", t.ID, err)
+		}
+		for _, s := range t.Sensors {
+			if !wire.ValidID(s.ID) {
+				return nil, fmt.Errorf("ingest: invalid sensor id %q", s.ID)
+			}
+			if err := cfg.Store.EnsureSensor(ctx, t.ID, s.ID, s.DisplayName); err != nil {
+				return nil, fmt.Errorf("ingest: register sensor %s/%s: %w", t.ID, s.ID, err)
+			}
+		}
+	}
+	codec, err := wire.NewCodec()
+	if err != nil {
+		return nil, err
+	}
+	sys, mon := actors.NewSystem(cfg.Logger)
+	svc := &Service{cfg: cfg, sys: sys, monitor: mon}
+	ready := make(chan *actor.PID, 1)
+	svc.root, err = sys.Root.SpawnNamed(mon.Props(func() actor.Actor {
+		return &rootActor{svc: svc, codec: codec, ready: ready}
+	}, actor.WithSupervisor(actors.OneForOne(10, time.Minute))), "cloud")
+	if err != nil {
+		return nil, fmt.Errorf("ingest: spawn root: %w", err)
+	}
+	svc.ingest = <-ready
+	return svc, nil
+}
+
+// Ingest handles one payload from topic and returns once it is stored (nil),
+// was a duplicate (nil), was rejected for good (ErrRejected), or failed in
+// a way worth retrying (any other error: do not acknowledge it).
+func (s *Service) Ingest(ctx context.Context, topic string, payload []byte) error {
+	s.received.Add(1)
+	timeout := s.cfg.Timeout
+	if dl, ok := ctx.Deadline(); ok {
+		timeout = min(timeout, time.Until(dl))
+	}
+	res, err := s.sys.Root.RequestFuture(s.ingest, &ingestRequest{topic: topic, payload: payload}, timeout).Result()
+	if err != nil {
+		s.failed.Add(1)
+		return fmt.Errorf("ingest: %s: %w", topic, err)
+	}
+	r := res.(*ingestResult)
+	switch {
+	case r.err == nil && r.duplicate:
+		s.duplicates.Add(1)
+		return nil
+	case r.err == nil:
+		s.ingested.Add(1)
+		s.rows.Add(uint64(r.rows))
+		return nil
+	case errors.Is(r.err, ErrRejected):
+		s.rejected.Add(1)
+		s.quarantine(topic, payload, r.err)
+		return r.err
+	default:
+		s.failed.Add(1)
+		return r.err
+	}
+}
+
+// quarantine keeps a rejected payload with the reason beside it: bad input
+// is refused, but never silently thrown away.
+func (s *Service) quarantine(topic string, payload []byte, reason error) {
+	s.cfg.Logger.Warn("ingest: batch rejected", "topic", topic, "bytes", len(payload), "reason", reason)
+	if s.cfg.QuarantineDir == "" {
+		return
+	}
+	if err := os.MkdirAll(s.cfg.QuarantineDir, 0o750); err != nil {
+		s.cfg.Logger.Error("ingest: quarantine", "err", err)
+		return
+	}
+	base := filepath.Join(s.cfg.QuarantineDir, fmt.Sprintf("%d-%d", time.Now().UnixNano(), s.rejected.Load()))
+	meta := fmt.Sprintf("topic: %s\nreceived: %s\nreason: %v\n", topic, time.Now().UTC().Format(time.RFC3339Nano), reason)
+	if err := os.WriteFile(base+".bin", payload, 0o640); err != nil {
+		s.cfg.Logger.Error("ingest: quarantine", "err", err)
+		return
+	}
+	if err := os.WriteFile(base+".txt", []byte(meta), 0o640); err != nil {
+		s.cfg.Logger.Error("ingest: quarantine", "err", err)
+	}
+}
+
+// Stats returns the counters.
+func (s *Service) Stats() Stats {
+	return Stats{
+		Received: s.received.Load(), Ingested: s.ingested.Load(), Duplicates: s.duplicates.Load(),
+		Rejected: s.rejected.Load(), Failed: s.failed.Load(), Rows: s.rows.Load(),
+	}
+}
+
+// Tree is the live supervision tree, for the operator's console.
+func (s *Service) Tree() []actors.Node { return s.monitor.Tree() }
+
+// Monitor exposes restart counts.
+func (s *Service) Monitor() *actors.Monitor { return s.monitor }
+
+// Stop stops the actors.
+func (s *Service) Stop() {
+	if err := s.sys.Root.StopFuture(s.root).Wait(); err != nil {
+		s.cfg.Logger.Warn("ingest: stop", "err", err)
+	}
+	s.sys.Shutdown()
+}
