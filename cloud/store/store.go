@@ -15,7 +15,36 @@ var (
 	ErrDuplicate = errors.New("store: batch already ingested")
 	// ErrNotFound means the requested record does not exist.
 	ErrNotFound = errors.New("store: not found")
+	// ErrEmailTaken means a user with that email (compared without regard
+	// to ASCII case) already exists, in this tenant or another.
+	ErrEmailTaken = errors.New("store: email already registered")
+	// ErrUserLimit means the tenant already has MaxUsersPerTenant users (C9).
+	ErrUserLimit = errors.New("store: tenant user limit reached")
 )
+
+const (
+	// MaxUsersPerTenant is the contract's cap on portal accounts (C9).
+	MaxUsersPerTenant = 5
+	// DefaultDeviceCap is how many devices a tenant may hold before ingest
+	// stops importing new ones (C2), unless the tenant sets its own cap.
+	DefaultDeviceCap = 1500
+	// DefaultLimit is the page size of a query that does not set one.
+	DefaultLimit = 500
+	// MaxLimit bounds any query's page size, so that one request cannot
+	// pull a year of flows into memory.
+	MaxLimit = 10000
+)
+
+// ClampLimit applies DefaultLimit and MaxLimit to a requested page size.
+func ClampLimit(n int) int {
+	switch {
+	case n <= 0:
+		return DefaultLimit
+	case n > MaxLimit:
+		return MaxLimit
+	}
+	return n
+}
 
 // Store is the cloud's durable state. SQLite is the default implementation;
 // PostgreSQL joins behind the same interface when the cloud scales out.
@@ -23,27 +52,54 @@ var (
 type Store interface {
 	// EnsureTenant creates the tenant if it is missing and updates its name.
 	EnsureTenant(ctx context.Context, t Tenant) error
-	// EnsureSensor registers a sensor under a tenant if it is missing.
+	// EnsureSensor registers a sensor under a tenant if it is missing,
+	// creating the tenant too. A non-empty displayName replaces the current
+	// one; an empty one keeps it (a new sensor is then shown by its ID).
 	EnsureSensor(ctx context.Context, tenant, sensor, displayName string) error
+	// SetDeviceCap sets how many devices the tenant may hold (C2); n <= 0
+	// returns the tenant to the store's default (DefaultDeviceCap unless the
+	// implementation was configured otherwise). ErrNotFound if the tenant
+	// does not exist.
+	SetDeviceCap(ctx context.Context, tenant string, n int) error
 
 	// IngestBatch stores one sensor-minute atomically: the batch key, flows,
 	// merged devices and names, sensor stats and the sensor's counters. It
 	// returns ErrDuplicate, having written nothing, when the batch's
 	// (tenant, sensor, seq) is already stored. payloadBytes is the compressed
-	// size received, counted towards the sensor's monthly usage.
+	// size received, counted towards the sensor's monthly usage for the
+	// calendar month (UTC) in which the store receives it. A tenant or
+	// sensor seen for the first time is registered.
+	//
+	// Devices that are not yet known are refused once the tenant holds its
+	// device cap (C2): they are counted in IngestResult.DevicesRefused, and
+	// the rest of the batch (flows, names, known devices) is still stored.
 	IngestBatch(ctx context.Context, tenant string, b *wirepb.Batch, payloadBytes int) (IngestResult, error)
 
+	// Devices lists the tenant's devices, newest last_seen first, then by
+	// MAC. An unknown tenant has no devices.
 	Devices(ctx context.Context, tenant string, q DeviceQuery) ([]Device, error)
+	// Flows lists the tenant's flow-minute rows, newest minute first.
 	Flows(ctx context.Context, tenant string, q FlowQuery) ([]Flow, error)
+	// Names lists the tenant's name bindings, newest last_seen first.
 	Names(ctx context.Context, tenant string, q NameQuery) ([]Name, error)
+	// Sensors lists the tenant's sensors by ID.
 	Sensors(ctx context.Context, tenant string) ([]Sensor, error)
 
 	// Users and sessions back the portal login. The email OTP second factor
 	// (C9) will add a pending-session state; Session.MFADone is its hook.
+	//
+	// CreateUser returns ErrEmailTaken if the email exists (emails are
+	// unique across tenants and compared without regard to ASCII case),
+	// ErrUserLimit if the tenant already has MaxUsersPerTenant users, and
+	// ErrNotFound if the tenant does not exist.
 	CreateUser(ctx context.Context, u User) error
 	UserByEmail(ctx context.Context, email string) (User, error)
+	// CreateSession stores a session for an existing user (ErrNotFound
+	// otherwise).
 	CreateSession(ctx context.Context, s Session) error
+	// SessionByToken returns ErrNotFound for an unknown or expired session.
 	SessionByToken(ctx context.Context, tokenHash []byte) (Session, error)
+	// DeleteSession removes a session; removing a missing one is not an error.
 	DeleteSession(ctx context.Context, tokenHash []byte) error
 
 	Close() error
@@ -58,11 +114,16 @@ type Tenant struct {
 // IngestResult says what one batch added.
 type IngestResult struct {
 	Flows   int
-	Devices int
+	Devices int // device observations merged (new or known devices)
 	Names   int
+	// DevicesRefused counts new devices not imported because the tenant is
+	// at its device cap (C2). The caller reports it in the system log (S1-2).
+	DevicesRefused int
 }
 
-// TimeRange bounds a query; a zero bound is open.
+// TimeRange bounds a query; a zero bound is open. From is inclusive and To
+// exclusive. Flows are matched by their minute, devices by overlap of
+// [FirstSeen, LastSeen] with the range.
 type TimeRange struct {
 	From, To time.Time
 }
@@ -83,7 +144,10 @@ type Device struct {
 	Sensors                []string
 }
 
-// DeviceQuery filters the device list. Search matches IP, MAC or hostname.
+// DeviceQuery filters the device list. Search matches an IP address
+// exactly, a CIDR prefix (10.0.1.0/24) by range, or otherwise a substring of
+// the MAC (either separator, any case) or of any hostname the device has
+// (DHCP or resolved), without regard to ASCII case.
 type DeviceQuery struct {
 	Search string
 	Seen   TimeRange
@@ -111,6 +175,7 @@ type Flow struct {
 }
 
 // FlowQuery filters flows. IP matches either side; Port matches either side.
+// Zero values do not filter.
 type FlowQuery struct {
 	Range  TimeRange
 	IP     netip.Addr
@@ -125,16 +190,18 @@ type FlowQuery struct {
 type Name struct {
 	IP        netip.Addr
 	Name      string
-	Source    string // dns, nbns, mdns, llmnr, dhcp
+	Source    string // dns, nbns, mdns, llmnr, dhcp (unknown if unset)
 	Count     uint64
 	FirstSeen time.Time
 	LastSeen  time.Time
 }
 
-// NameQuery filters names.
+// NameQuery filters names. Search matches an IP address, a CIDR prefix, or
+// a substring of the name without regard to ASCII case.
 type NameQuery struct {
 	Search string
 	Limit  int
+	Offset int
 }
 
 // Sensor is a sensor's registration and ingest counters.
@@ -148,8 +215,10 @@ type Sensor struct {
 	Batches     uint64
 	MonthBytes  uint64 // compressed bytes received this calendar month (UTC)
 	Month       string // YYYY-MM that MonthBytes counts
-	Health      *wirepb.Health
-	Captures    []*wirepb.CaptureStats
+	// SoftwareVersion, Health and Captures come from the newest batch.
+	SoftwareVersion string
+	Health          *wirepb.Health
+	Captures        []*wirepb.CaptureStats
 }
 
 // User is a portal account.

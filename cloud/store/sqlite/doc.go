@@ -1,0 +1,53 @@
+// Package sqlite is the default store.Store: one SQLite file in WAL mode,
+// written through the pure-Go modernc.org/sqlite driver so the cloud builds
+// without cgo.
+//
+// # Connections
+//
+// SQLite allows one writer at a time. The store therefore keeps two pools on
+// the same file: a single-connection write pool, through which every write
+// transaction is serialised in Go rather than by retrying on SQLITE_BUSY, and
+// a read pool whose connections are query_only. WAL lets the readers run
+// beside the writer and see the last committed state. Statements on the
+// ingest path are prepared once on the write connection and reused.
+//
+// # Schema
+//
+// The schema lives in numbered, embedded files (migrations/0001_init.sql,
+// ...). Open applies the ones not yet recorded in schema_migrations, each in
+// its own transaction, and refuses a file written by a newer schema. The
+// first migration documents the column conventions (times in Unix
+// microseconds, IP addresses as 4- or 16-byte blobs, integer tenant and
+// sensor ids).
+//
+// # Ingest
+//
+// IngestBatch writes one batch in one transaction: the (tenant, sensor, seq)
+// key first, so that a replay stops before writing anything and returns
+// store.ErrDuplicate; then flows, merged devices, device addresses, names,
+// the sensor-minute statistics and the sensor's counters. Device merging is
+// done by the database (upserts), so batches from several sensors of one
+// tenant combine correctly whatever their order:
+//
+//   - first_seen is the minimum and last_seen the maximum observed;
+//   - packet and byte counters are summed;
+//   - evidence bits are OR'ed;
+//   - hostname, DHCP vendor class, DHCP parameters and VLAN keep the newest
+//     non-empty value (by the observation's last_seen).
+//
+// # Device cap
+//
+// A tenant may hold at most its device cap (store.DefaultDeviceCap unless
+// WithDeviceCap or SetDeviceCap says otherwise, C2). Once it is reached,
+// devices not yet known are not imported: IngestResult.DevicesRefused counts
+// them and the caller reports it in the system log. Known devices keep being
+// merged, and flows and names are always stored. The cap fills up to its
+// limit: a batch that brings 10 new devices to a tenant 4 short of the cap
+// imports the first 4 in batch order.
+//
+// # Time
+//
+// A batch counts towards its sensor's monthly usage (C4) for the UTC month
+// in which it is received, read from the store's clock (WithClock), which
+// also decides session expiry.
+package sqlite

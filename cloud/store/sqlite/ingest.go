@@ -1,0 +1,401 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"mimamori/cloud/store"
+	"mimamori/edge/wire/wirepb"
+)
+
+// ingestStmts are the statements of the ingest path, prepared once on the
+// write connection. Preparing them per batch would parse the same SQL
+// thousands of times a minute.
+type ingestStmts struct {
+	batch        *sql.Stmt
+	batchRefused *sql.Stmt
+	flow         *sql.Stmt
+	deviceCount  *sql.Stmt
+	deviceExists *sql.Stmt
+	device       *sql.Stmt
+	deviceIP     *sql.Stmt
+	deviceSensor *sql.Stmt
+	name         *sql.Stmt
+	sensorMinute *sql.Stmt
+	sensor       *sql.Stmt
+}
+
+func (st *ingestStmts) prepare(ctx context.Context, db *sql.DB) error {
+	for _, p := range []struct {
+		dst *(*sql.Stmt)
+		sql string
+	}{
+		{&st.batch, `
+			INSERT INTO batches (tenant_id, sensor_id, seq, minute, received_us, payload_bytes, flows, devices, names)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant_id, sensor_id, seq) DO NOTHING`},
+		{&st.batchRefused, `
+			UPDATE batches SET devices_refused = ? WHERE tenant_id = ? AND sensor_id = ? AND seq = ?`},
+		{&st.flow, `
+			INSERT INTO flows (tenant_id, sensor_id, minute, proto, src_ip, src_port, dst_ip, dst_port,
+				src_mac, dst_mac, vlan, src_packets, src_bytes, dst_packets, dst_bytes,
+				src_tcp_flags, dst_tcp_flags, first_us, last_us, is_new, ended)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&st.deviceCount, `SELECT count(*) FROM devices WHERE tenant_id = ?`},
+		{&st.deviceExists, `SELECT count(*) FROM devices WHERE tenant_id = ? AND mac = ?`},
+		// In an upsert every reference to a bare column reads the row as
+		// it was before this statement, so the CASE tests compare the
+		// stored last_seen with the incoming one.
+		{&st.device, `
+			INSERT INTO devices (tenant_id, mac, hostname, dhcp_vendor, dhcp_params, evidence, vlan,
+				first_seen_us, last_seen_us, sent_packets, sent_bytes, recv_packets, recv_bytes)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant_id, mac) DO UPDATE SET
+				hostname = CASE WHEN excluded.hostname <> ''
+					AND (hostname = '' OR excluded.last_seen_us >= last_seen_us)
+					THEN excluded.hostname ELSE hostname END,
+				dhcp_vendor = CASE WHEN excluded.dhcp_vendor <> ''
+					AND (dhcp_vendor = '' OR excluded.last_seen_us >= last_seen_us)
+					THEN excluded.dhcp_vendor ELSE dhcp_vendor END,
+				dhcp_params = CASE WHEN length(excluded.dhcp_params) > 0
+					AND (dhcp_params IS NULL OR excluded.last_seen_us >= last_seen_us)
+					THEN excluded.dhcp_params ELSE dhcp_params END,
+				vlan = CASE WHEN excluded.vlan <> 0
+					AND (vlan = 0 OR excluded.last_seen_us >= last_seen_us)
+					THEN excluded.vlan ELSE vlan END,
+				evidence = evidence | excluded.evidence,
+				first_seen_us = min(first_seen_us, excluded.first_seen_us),
+				last_seen_us = max(last_seen_us, excluded.last_seen_us),
+				sent_packets = sent_packets + excluded.sent_packets,
+				sent_bytes = sent_bytes + excluded.sent_bytes,
+				recv_packets = recv_packets + excluded.recv_packets,
+				recv_bytes = recv_bytes + excluded.recv_bytes`},
+		{&st.deviceIP, `
+			INSERT INTO device_ips (tenant_id, mac, ip, first_seen_us, last_seen_us, evidence)
+			VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant_id, mac, ip) DO UPDATE SET
+				first_seen_us = min(first_seen_us, excluded.first_seen_us),
+				last_seen_us = max(last_seen_us, excluded.last_seen_us),
+				evidence = evidence | excluded.evidence`},
+		{&st.deviceSensor, `
+			INSERT INTO device_sensors (tenant_id, mac, sensor_id, first_seen_us, last_seen_us)
+			VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (tenant_id, mac, sensor_id) DO UPDATE SET
+				first_seen_us = min(first_seen_us, excluded.first_seen_us),
+				last_seen_us = max(last_seen_us, excluded.last_seen_us)`},
+		{&st.name, `
+			INSERT INTO names (tenant_id, ip, name, source, count, first_seen_us, last_seen_us)
+			VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant_id, ip, name, source) DO UPDATE SET
+				count = count + excluded.count,
+				first_seen_us = min(first_seen_us, excluded.first_seen_us),
+				last_seen_us = max(last_seen_us, excluded.last_seen_us)`},
+		// Two batches can cover the same minute (a sensor restarting
+		// mid-minute), so counters add up and the newer status wins.
+		{&st.sensorMinute, `
+			INSERT INTO sensor_minutes (tenant_id, sensor_id, minute, packets, bytes, kernel_drops,
+				decode_errors, non_ip_packets, flows_active, flows_expired, flows_evicted, status)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant_id, sensor_id, minute) DO UPDATE SET
+				packets = packets + excluded.packets,
+				bytes = bytes + excluded.bytes,
+				kernel_drops = kernel_drops + excluded.kernel_drops,
+				decode_errors = decode_errors + excluded.decode_errors,
+				non_ip_packets = non_ip_packets + excluded.non_ip_packets,
+				flows_active = excluded.flows_active,
+				flows_expired = flows_expired + excluded.flows_expired,
+				flows_evicted = flows_evicted + excluded.flows_evicted,
+				status = excluded.status`},
+		// Replayed (older) batches still count towards usage and the
+		// batch total, but do not replace the newest status.
+		{&st.sensor, `
+			UPDATE sensors SET
+				last_seq = max(last_seq, ?),
+				last_seen_us = ?,
+				status = CASE WHEN ? >= last_minute THEN ? ELSE status END,
+				software_version = CASE WHEN ? >= last_minute AND ? <> ''
+					THEN ? ELSE software_version END,
+				last_minute = max(last_minute, ?),
+				batches = batches + 1,
+				month_bytes = CASE WHEN month = ? THEN month_bytes + ? ELSE ? END,
+				month = ?
+			WHERE id = ?`},
+	} {
+		stmt, err := db.PrepareContext(ctx, p.sql)
+		if err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+		*p.dst = stmt
+	}
+	return nil
+}
+
+func (st *ingestStmts) close() error {
+	var errs []error
+	for _, stmt := range []*sql.Stmt{st.batch, st.batchRefused, st.flow, st.deviceCount,
+		st.deviceExists, st.device, st.deviceIP, st.deviceSensor, st.name, st.sensorMinute, st.sensor} {
+		if stmt != nil {
+			errs = append(errs, stmt.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// IngestBatch implements store.Store.
+func (s *Store) IngestBatch(ctx context.Context, tenant string, b *wirepb.Batch, payloadBytes int) (store.IngestResult, error) {
+	if err := checkBatch(tenant, b); err != nil {
+		return store.IngestResult{}, fmt.Errorf("sqlite: ingest: %w", err)
+	}
+	now := s.now()
+	payloadBytes = max(payloadBytes, 0)
+	var res store.IngestResult
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		res, err = s.ingest(ctx, tx, tenant, b, payloadBytes, now)
+		return err
+	})
+	if err != nil {
+		return store.IngestResult{}, fmt.Errorf("sqlite: ingest %s/%s seq %d: %w", tenant, b.Sensor, b.Seq, err)
+	}
+	return res, nil
+}
+
+func checkBatch(tenant string, b *wirepb.Batch) error {
+	switch {
+	case b == nil:
+		return errors.New("nil batch")
+	case tenant == "":
+		return errors.New("empty tenant")
+	case b.Tenant != "" && b.Tenant != tenant:
+		return fmt.Errorf("batch names tenant %q, stored under %q", b.Tenant, tenant)
+	case b.Sensor == "":
+		return errors.New("batch has no sensor")
+	case b.Seq == 0:
+		return errors.New("batch has no sequence number")
+	}
+	return nil
+}
+
+// ingest writes one batch inside tx; see IngestBatch.
+func (s *Store) ingest(ctx context.Context, tx *sql.Tx, tenant string, b *wirepb.Batch, payloadBytes int, now time.Time) (store.IngestResult, error) {
+	var res store.IngestResult
+	nowUS := now.UnixMicro()
+	tid, tenantCap, err := ensureTenantID(ctx, tx, tenant, nowUS)
+	if err != nil {
+		return res, err
+	}
+	sid, err := ensureSensorID(ctx, tx, tid, b.Sensor, nowUS)
+	if err != nil {
+		return res, err
+	}
+	st := &s.stmts
+
+	// The exactly-once key goes first: on a conflict nothing else has been
+	// written and the caller rolls back an empty transaction.
+	r, err := tx.StmtContext(ctx, st.batch).ExecContext(ctx, tid, sid, i64(b.Seq), b.Minute, nowUS,
+		payloadBytes, len(b.Flows), len(b.Devices), len(b.Names))
+	if err != nil {
+		return res, fmt.Errorf("batch key: %w", err)
+	}
+	if n, err := r.RowsAffected(); err != nil {
+		return res, fmt.Errorf("batch key: %w", err)
+	} else if n == 0 {
+		return res, store.ErrDuplicate
+	}
+
+	minuteUS := b.Minute * 1e6
+	if res.Flows, err = insertFlows(ctx, tx.StmtContext(ctx, st.flow), tid, sid, b); err != nil {
+		return res, err
+	}
+	deviceCap := tenantCap
+	if deviceCap <= 0 {
+		deviceCap = s.deviceCap
+	}
+	if res.Devices, res.DevicesRefused, err = mergeDevices(ctx, tx, st, tid, sid, b, minuteUS, deviceCap); err != nil {
+		return res, err
+	}
+	if res.DevicesRefused > 0 {
+		if _, err := tx.StmtContext(ctx, st.batchRefused).ExecContext(ctx,
+			res.DevicesRefused, tid, sid, i64(b.Seq)); err != nil {
+			return res, fmt.Errorf("batch key: %w", err)
+		}
+	}
+	if res.Names, err = mergeNames(ctx, tx.StmtContext(ctx, st.name), tid, b, minuteUS); err != nil {
+		return res, err
+	}
+
+	status, err := proto.Marshal(&wirepb.Batch{Health: b.Health, Captures: b.Captures, Restarts: b.Restarts})
+	if err != nil {
+		return res, fmt.Errorf("sensor status: %w", err)
+	}
+	var c wirepb.CaptureStats
+	for _, cs := range b.Captures {
+		c.Packets += cs.Packets
+		c.Bytes += cs.Bytes
+		c.KernelDrops += cs.KernelDrops
+		c.DecodeErrors += cs.DecodeErrors
+		c.NonIpPackets += cs.NonIpPackets
+		c.FlowsActive += cs.FlowsActive
+		c.FlowsExpired += cs.FlowsExpired
+		c.FlowsEvicted += cs.FlowsEvicted
+	}
+	if _, err := tx.StmtContext(ctx, st.sensorMinute).ExecContext(ctx, tid, sid, b.Minute,
+		i64(c.Packets), i64(c.Bytes), i64(c.KernelDrops), i64(c.DecodeErrors), i64(c.NonIpPackets),
+		i64(c.FlowsActive), i64(c.FlowsExpired), i64(c.FlowsEvicted), status); err != nil {
+		return res, fmt.Errorf("sensor minute: %w", err)
+	}
+
+	month := now.UTC().Format("2006-01")
+	if _, err := tx.StmtContext(ctx, st.sensor).ExecContext(ctx,
+		i64(b.Seq), nowUS,
+		b.Minute, status,
+		b.Minute, b.SoftwareVersion, b.SoftwareVersion,
+		b.Minute,
+		month, payloadBytes, payloadBytes,
+		month,
+		sid); err != nil {
+		return res, fmt.Errorf("sensor counters: %w", err)
+	}
+	return res, nil
+}
+
+// insertFlows stores the batch's flow rows. Flow times are kept as
+// microsecond offsets from the minute; an unset first time falls back to the
+// minute's start and an unset last time to the first.
+func insertFlows(ctx context.Context, stmt *sql.Stmt, tid, sid int64, b *wirepb.Batch) (int, error) {
+	minuteUS := b.Minute * 1e6
+	for _, f := range b.Flows {
+		first := nsToUS(f.FirstUnixNs, minuteUS)
+		last := max(nsToUS(f.LastUnixNs, first), first)
+		if _, err := stmt.ExecContext(ctx, tid, sid, b.Minute, f.IpProto,
+			ipKey(f.SrcIp), f.SrcPort, ipKey(f.DstIp), f.DstPort,
+			macBytes(f.SrcMac), macBytes(f.DstMac), f.Vlan,
+			i64(f.SrcPackets), i64(f.SrcBytes), i64(f.DstPackets), i64(f.DstBytes),
+			f.SrcTcpFlags, f.DstTcpFlags, first-minuteUS, last-minuteUS,
+			boolInt(f.State == wirepb.FlowState_FLOW_STATE_NEW), boolInt(f.Ended)); err != nil {
+			return 0, fmt.Errorf("flow: %w", err)
+		}
+	}
+	return len(b.Flows), nil
+}
+
+// mergeDevices merges the batch's device observations into the tenant's
+// devices, their addresses and the sensors that saw them, refusing new
+// devices beyond deviceCap (C2).
+func mergeDevices(ctx context.Context, tx *sql.Tx, st *ingestStmts, tid, sid int64, b *wirepb.Batch, minuteUS int64, deviceCap int) (merged, refused int, err error) {
+	if len(b.Devices) == 0 {
+		return 0, 0, nil
+	}
+	var count int
+	if err := tx.StmtContext(ctx, st.deviceCount).QueryRowContext(ctx, tid).Scan(&count); err != nil {
+		return 0, 0, fmt.Errorf("device count: %w", err)
+	}
+	// Only when the batch could cross the cap is each device looked up; the
+	// common case costs one count per batch.
+	checkNew := count+len(b.Devices) > deviceCap
+	admitted := make(map[string]bool)
+	refusedMACs := make(map[string]bool)
+	exists := tx.StmtContext(ctx, st.deviceExists)
+	device := tx.StmtContext(ctx, st.device)
+	deviceIP := tx.StmtContext(ctx, st.deviceIP)
+	deviceSensor := tx.StmtContext(ctx, st.deviceSensor)
+	for _, d := range b.Devices {
+		mac := macString(d.Mac)
+		if mac == "" {
+			continue // not a MAC; nothing to key the device on
+		}
+		if checkNew && !admitted[mac] {
+			if refusedMACs[mac] {
+				continue
+			}
+			var n int
+			if err := exists.QueryRowContext(ctx, tid, mac).Scan(&n); err != nil {
+				return 0, 0, fmt.Errorf("device %s: %w", mac, err)
+			}
+			if n == 0 {
+				if count >= deviceCap {
+					refusedMACs[mac] = true
+					refused++
+					continue
+				}
+				count++
+			}
+			admitted[mac] = true
+		}
+
+		first := nsToUS(d.FirstUnixNs, minuteUS)
+		last := max(nsToUS(d.LastUnixNs, first), first)
+		var params []byte
+		if len(d.DhcpParams) > 0 {
+			params = d.DhcpParams
+		}
+		if _, err := device.ExecContext(ctx, tid, mac, d.DhcpHostname, d.DhcpVendorClass, params,
+			d.Evidence, d.Vlan, first, last,
+			i64(d.SentPackets), i64(d.SentBytes), i64(d.RecvPackets), i64(d.RecvBytes)); err != nil {
+			return 0, 0, fmt.Errorf("device %s: %w", mac, err)
+		}
+		for _, raw := range d.Ips {
+			ip := ipKey(raw)
+			if ip == nil {
+				continue
+			}
+			if _, err := deviceIP.ExecContext(ctx, tid, mac, ip, first, last, d.Evidence); err != nil {
+				return 0, 0, fmt.Errorf("device %s address: %w", mac, err)
+			}
+		}
+		if _, err := deviceSensor.ExecContext(ctx, tid, mac, sid, first, last); err != nil {
+			return 0, 0, fmt.Errorf("device %s sensor: %w", mac, err)
+		}
+		merged++
+	}
+	return merged, refused, nil
+}
+
+// mergeNames adds the batch's name bindings; a binding without a count was
+// still seen once.
+func mergeNames(ctx context.Context, stmt *sql.Stmt, tid int64, b *wirepb.Batch, minuteUS int64) (int, error) {
+	n := 0
+	for _, nm := range b.Names {
+		ip := ipKey(nm.Ip)
+		if ip == nil || nm.Name == "" {
+			continue
+		}
+		first := nsToUS(nm.FirstUnixNs, minuteUS)
+		last := max(nsToUS(nm.LastUnixNs, first), first)
+		if _, err := stmt.ExecContext(ctx, tid, ip, nm.Name, sourceName(nm.Source),
+			max(nm.Count, 1), first, last); err != nil {
+			return 0, fmt.Errorf("name %s: %w", nm.Name, err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+// sourceName is the stored (and store.Name) spelling of a name source.
+func sourceName(s wirepb.NameSource) string {
+	switch s {
+	case wirepb.NameSource_NAME_SOURCE_DNS:
+		return "dns"
+	case wirepb.NameSource_NAME_SOURCE_NBNS:
+		return "nbns"
+	case wirepb.NameSource_NAME_SOURCE_MDNS:
+		return "mdns"
+	case wirepb.NameSource_NAME_SOURCE_LLMNR:
+		return "llmnr"
+	case wirepb.NameSource_NAME_SOURCE_DHCP:
+		return "dhcp"
+	}
+	return "unknown"
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
