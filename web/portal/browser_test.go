@@ -1,0 +1,249 @@
+package portal
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+)
+
+// chromiumPath finds a Chromium or Chrome binary. The test skips without
+// one, except in CI, where a missing browser is a broken runner.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("no Chromium found on PATH (apt-get install chromium); CI=true requires the browser test")
+	}
+	t.Skip("skipping browser test: no Chromium found on PATH (apt-get install chromium)")
+	return ""
+}
+
+// screenshotDir is where the browser test leaves its PNGs for a person to
+// look at: $MIMAMORI_SCREENSHOTS, or a fresh directory under the system temp
+// dir that outlives the test.
+func screenshotDir(t *testing.T) string {
+	t.Helper()
+	if d := os.Getenv("MIMAMORI_SCREENSHOTS"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	d, err := os.MkdirTemp("", "mimamori-portal-screens-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// TestBrowserLogin drives a real headless Chromium: it signs in through the
+// form, lands on 端末 > 一覧, reads the table from the DOM, visits the other
+// pages, logs out, and saves screenshots along the way.
+func TestBrowserLogin(t *testing.T) {
+	bin := chromiumPath(t)
+	f := newFixture(t)
+
+	profile := t.TempDir()
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(bin),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("lang", "ja-JP"),
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(1440, 900),
+	)
+	defer cancelAlloc()
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	defer cancelCtx()
+	// The first Run starts the browser, which lives as long as ctx; only
+	// later steps get a deadline.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+
+	// Collect console errors: a CSP violation shows up there, and the pages
+	// are meant to run clean under the strict policy.
+	var mu sync.Mutex
+	var problems []string
+	consoleCtx, stopConsole := context.WithCancel(ctx)
+	defer stopConsole()
+	messages := chromedp.Console(consoleCtx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleException || strings.Contains(m.Text, "Content Security Policy") {
+				mu.Lock()
+				problems = append(problems, m.String())
+				mu.Unlock()
+			}
+		}
+	}()
+
+	dir := screenshotDir(t)
+	shot := func(ctx context.Context, name string) {
+		t.Helper()
+		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 = PNG
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		p := filepath.Join(dir, name+".png")
+		if err := os.WriteFile(p, buf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot: %s", p)
+	}
+	step := func(timeout time.Duration) (context.Context, context.CancelFunc) {
+		return context.WithTimeout(ctx, timeout)
+	}
+	// navigate waits for the page's load event.
+	navigate := func(ctx context.Context, url string) error {
+		return chromedp.Do(ctx, chromedp.Navigate(url))
+	}
+	// submit clicks a button and waits for the page it leads to.
+	submit := func(ctx context.Context, sel chromedp.CSS) error {
+		_, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(sel)))
+		return err
+	}
+
+	// An unauthenticated visit lands on the login form.
+	sctx, cancel := step(30 * time.Second)
+	defer cancel()
+	if err := navigate(sctx, f.ts.URL+"/devices"); err != nil {
+		t.Fatalf("open /devices: %v", err)
+	}
+	loc, err := chromedp.Run(sctx, chromedp.Location())
+	if err != nil || !strings.Contains(loc, "/login?next=%2Fdevices") {
+		t.Fatalf("location = %q (%v), want the login page", loc, err)
+	}
+	shot(sctx, "login")
+
+	if err := chromedp.Do(sctx,
+		chromedp.SendKeys(chromedp.ID("email"), emailA),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+	); err != nil {
+		t.Fatalf("fill login form: %v", err)
+	}
+	if err := submit(sctx, `button[type=submit]`); err != nil {
+		t.Fatalf("submit login form: %v", err)
+	}
+	loc, err = chromedp.Run(sctx, chromedp.Location())
+	if err != nil || loc != f.ts.URL+"/devices" {
+		t.Fatalf("after login at %q (%v), want /devices", loc, err)
+	}
+	heading, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS("h1")))
+	if err != nil || heading != "端末 一覧" {
+		t.Fatalf("heading = %q (%v), want 端末 一覧", heading, err)
+	}
+	rows, err := chromedp.Run(sctx, chromedp.Evaluate[[][]string](
+		`Array.from(document.querySelectorAll('#devices tbody tr')).map(tr => Array.from(tr.cells).map(td => td.innerText.trim()))`))
+	if err != nil {
+		t.Fatalf("read device table: %v", err)
+	}
+	if len(rows) != 4 {
+		t.Fatalf("device table has %d rows, want 4: %v", len(rows), rows)
+	}
+	byMAC := map[string][]string{}
+	for _, r := range rows {
+		if len(r) != 9 {
+			t.Fatalf("row has %d cells, want 9: %v", len(r), r)
+		}
+		byMAC[r[1]] = r
+	}
+	for _, want := range [][3]string{{macPLC, ipPLC, "plc-line1"}, {macHMI, ipHMI, "hmi-01"}, {macEWS, ipEWS, "eng-ws"}, {macRogue, ipRogue, hostRogue}} {
+		r := byMAC[want[0]]
+		if r == nil || r[0] != want[1] || r[2] != want[2] {
+			t.Errorf("row for %s = %v, want IP %s and host %q", want[0], r, want[1], want[2])
+		}
+	}
+	if r := byMAC[macPLC]; r != nil && (r[5] != "1.18 MB" || r[6] != "1,200") {
+		t.Errorf("PLC traffic cells = %q %q, want 1.18 MB and 1,200", r[5], r[6])
+	}
+	// The hostile host name is text, not markup.
+	bold, err := chromedp.Run(sctx, chromedp.Evaluate[int](`document.querySelectorAll('#devices b').length`))
+	if err != nil || bold != 0 {
+		t.Errorf("host name rendered as markup: %d <b> elements (%v)", bold, err)
+	}
+	shot(sctx, "devices")
+
+	// Search through the form.
+	if err := chromedp.Do(sctx, chromedp.SendKeys(chromedp.ID("q"), "plc")); err != nil {
+		t.Fatal(err)
+	}
+	if err := submit(sctx, `form.toolbar button[type=submit]`); err != nil {
+		t.Fatalf("search: %v", err)
+	}
+	n, err := chromedp.Run(sctx, chromedp.Evaluate[int](`document.querySelectorAll('#devices tbody tr').length`))
+	if err != nil || n != 1 {
+		t.Errorf("search for plc shows %d rows (%v), want 1", n, err)
+	}
+
+	for _, p := range []struct{ path, name, heading string }{
+		{"/flows", "flows", "IP通信"},
+		{"/sensors", "sensors", "センサー管理"},
+	} {
+		if err := navigate(sctx, f.ts.URL+p.path); err != nil {
+			t.Fatalf("open %s: %v", p.path, err)
+		}
+		h, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS("h1")))
+		if err != nil || h != p.heading {
+			t.Errorf("%s heading = %q (%v), want %q", p.path, h, err, p.heading)
+		}
+		shot(sctx, p.name)
+	}
+	if err := navigate(sctx, f.ts.URL+"/flows?proto=tcp"); err != nil {
+		t.Fatal(err)
+	}
+	protos, err := chromedp.Run(sctx, chromedp.Evaluate[[]string](
+		`Array.from(document.querySelectorAll('#flows tbody tr')).map(tr => tr.cells[1].innerText.trim())`))
+	if err != nil || len(protos) != 2 || slices.ContainsFunc(protos, func(p string) bool { return p != "TCP" }) {
+		t.Errorf("TCP filter shows protocols %v (%v)", protos, err)
+	}
+
+	// Log out through the header button: a real same-origin form post.
+	if err := navigate(sctx, f.ts.URL+"/devices"); err != nil {
+		t.Fatal(err)
+	}
+	if err := submit(sctx, `.logout-form button`); err != nil {
+		t.Fatalf("logout: %v", err)
+	}
+	notice, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS(".notice")))
+	if err != nil || notice != "ログアウトしました。" {
+		t.Errorf("after logout the page says %q (%v)", notice, err)
+	}
+	if err := navigate(sctx, f.ts.URL+"/sensors"); err != nil {
+		t.Fatal(err)
+	}
+	if loc, _ := chromedp.Run(sctx, chromedp.Location()); !strings.Contains(loc, "/login") {
+		t.Errorf("after logout /sensors shows %q, want the login page", loc)
+	}
+
+	stopConsole()
+	mu.Lock()
+	defer mu.Unlock()
+	for _, p := range problems {
+		t.Errorf("browser console: %s", p)
+	}
+}
