@@ -26,7 +26,10 @@ type Packet struct {
 	SrcMAC      [6]byte
 	DstMAC      [6]byte
 	HasDstMAC   bool
-	// EtherType is the innermost EtherType after any VLAN tags.
+	// EtherType is the innermost EtherType after any VLAN tags. Links without
+	// an EtherType (raw IP, null, PPP) set the IPv4 or IPv6 value for IP
+	// frames and leave it zero otherwise; 802.3 length frames report
+	// layers.EthernetTypeLLC (0).
 	EtherType layers.EthernetType
 	// VLAN is the outer 802.1Q VLAN id (0 when untagged); VLANDepth counts tags (QinQ = 2).
 	VLAN      uint16
@@ -49,6 +52,12 @@ type Packet struct {
 	TTL     uint8 // TTL or hop limit
 	// Fragment is true for a non-first IP fragment: it has no transport header.
 	Fragment bool
+	// MoreFragments, FragOffset (in bytes) and FragID describe IP
+	// fragmentation: a first fragment has MoreFragments set and offset 0.
+	// FragID is the IPv4 identification or the IPv6 fragment header's id.
+	MoreFragments bool
+	FragOffset    uint16
+	FragID        uint32
 
 	// Transport fields: ports are valid iff IPProto is TCP or UDP and !Fragment.
 	SrcPort   uint16
@@ -60,10 +69,16 @@ type Packet struct {
 	// ICMPType/ICMPCode are valid iff IPProto is ICMPv4 or ICMPv6.
 	ICMPType uint8
 	ICMPCode uint8
+	// ICMPID is the identifier of an ICMP query (echo, timestamp, information
+	// and address-mask request or reply); valid iff ICMPQuery.
+	ICMPID    uint16
+	ICMPQuery bool
 
 	// Payload is the transport payload (TCP/UDP data, ICMP body after the
-	// 4-byte header) for IP frames, or the bytes after the EtherType for
-	// non-IP frames. It aliases the frame.
+	// 4-byte header, the rest of a non-first fragment, the IP payload of
+	// other protocols) for IP frames, or the bytes after the EtherType for
+	// non-IP frames. It is nil for an IP frame whose transport header could
+	// not be read. It aliases the frame.
 	Payload []byte
 
 	// Truncated is set when the frame ended before a header it announced;

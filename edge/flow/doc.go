@@ -1,0 +1,43 @@
+// Package flow keeps the sensor's bidirectional flow table and turns it
+// into per-minute flow records (E2), the input of the cloud's traffic views
+// and learning detectors (V2, V3, D1-3, D1-4).
+//
+// A flow is one conversation between two IP endpoints on one VLAN: the IP
+// protocol plus the two address/port pairs, stored in a normalised order so
+// both directions find the same entry. ICMP queries are keyed by their
+// identifier and the request/reply pair they belong to (echo, timestamp,
+// information, address mask); other ICMP messages by type and code.
+//
+// The initiator ("src") is decided as follows:
+//   - TCP: the sender of a SYN without ACK; if the first packet seen is a
+//     SYN+ACK, its receiver. A handshake seen later corrects an earlier guess.
+//   - ICMP: the sender of a query request, or the receiver of a reply.
+//   - Otherwise the sender of the first packet, unless (TCP and UDP only)
+//     one side uses a service port and the other does not: then the service
+//     side is the server. Service ports are those below 1024 and the
+//     industrial and infrastructure ports listed in servicePort.
+//
+// initiator_certain is true only for the first two rules.
+//
+// Counters are per direction: packets, bytes on the wire (the frame
+// length, as tshark counts them), the OR of TCP flags, and the MAC address
+// each side last used. Flush hands over what each flow did during one
+// minute and resets those deltas. It also retires flows: TCP flows closed by
+// FIN in both directions or by RST are removed after the flush that reports
+// them, and flows idle for longer than their timeout (measured in packet
+// time at the end of the minute) are removed and reported as ended if they
+// were active in that minute. A SYN on a closed flow starts a new flow with
+// the same key.
+//
+// Non-first IP fragments carry no ports; a small cache of recent first
+// fragments lends them the ports of the datagram they belong to, so they
+// count in the right flow.
+//
+// The table is bounded by Options.MaxFlows. When it is full, a new flow
+// evicts the longest-idle of a few sampled entries (an approximation of LRU
+// that costs O(1)), and the eviction is counted. Entries live in a slice
+// reused through a free list and are indexed by a map keyed by a fixed-size
+// comparable struct, so steady-state packet processing does not allocate.
+//
+// A Table is not safe for concurrent use: one pipeline owns it.
+package flow

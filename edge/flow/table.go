@@ -1,0 +1,282 @@
+package flow
+
+import (
+	"time"
+
+	"github.com/google/gopacket/layers"
+
+	"mimamori/edge/decode"
+)
+
+// Options bound the table and set its idle timeouts. Zero values take the
+// defaults.
+type Options struct {
+	// MaxFlows is the most flows held at once (default 262144).
+	MaxFlows int
+	// TCPEstablished is the idle timeout of a TCP flow that is neither
+	// opening nor closing (default 5 minutes).
+	TCPEstablished time.Duration
+	// TCPTransitory is the idle timeout of a TCP flow whose handshake was
+	// never answered or that was closed in one direction only (default 30 s).
+	TCPTransitory time.Duration
+	// UDP is the idle timeout of UDP flows (default 2 minutes).
+	UDP time.Duration
+	// Other is the idle timeout of every other protocol (default 1 minute).
+	Other time.Duration
+}
+
+// DefaultMaxFlows bounds the table when Options.MaxFlows is zero. At about
+// 200 bytes per entry plus the index it is some 60 MB when full.
+const DefaultMaxFlows = 262144
+
+func (o Options) withDefaults() Options {
+	if o.MaxFlows <= 0 {
+		o.MaxFlows = DefaultMaxFlows
+	}
+	if o.TCPEstablished <= 0 {
+		o.TCPEstablished = 5 * time.Minute
+	}
+	if o.TCPTransitory <= 0 {
+		o.TCPTransitory = 30 * time.Second
+	}
+	if o.UDP <= 0 {
+		o.UDP = 2 * time.Minute
+	}
+	if o.Other <= 0 {
+		o.Other = time.Minute
+	}
+	return o
+}
+
+// evictSample is how many entries eviction compares; the longest idle of
+// them goes. Eight makes a poor choice unlikely without a per-packet LRU list.
+const evictSample = 8
+
+// fragSlots is the size of the first-fragment cache (a power of two).
+const fragSlots = 256
+
+// Table is the flow table. Create it with New.
+type Table struct {
+	opts    Options
+	index   map[key]int32
+	entries []entry
+	free    []int32
+	// retired holds finished incarnations (a flow closed and reopened by a
+	// new SYN, or evicted) whose minute is not yet flushed. Its length is
+	// bounded by maxRetired.
+	retired    []entry
+	maxRetired int
+	active     int // entries and retired incarnations with activity this minute
+	cursor     int // where the next eviction sample starts
+	frags      [fragSlots]fragment
+
+	expired, evicted uint64 // since the last flush
+}
+
+// New returns an empty table.
+func New(opts Options) *Table {
+	opts = opts.withDefaults()
+	return &Table{
+		opts:       opts,
+		index:      make(map[key]int32, min(opts.MaxFlows, 4096)),
+		maxRetired: max(1024, opts.MaxFlows/8),
+	}
+}
+
+// Len returns the number of flows in the table.
+func (t *Table) Len() int { return len(t.index) }
+
+// Packet accounts one decoded packet. Frames without an IP header are
+// ignored.
+func (t *Table) Packet(p *decode.Packet) {
+	if p.IPVersion == 0 {
+		return
+	}
+	sp, dp := t.ports(p)
+	k, senderIsA := makeKey(p, sp, dp)
+	idx, ok := t.index[k]
+	var e *entry
+	if ok {
+		e = &t.entries[idx]
+		if e.closed() && p.IPProto == layers.IPProtocolTCP && pureSYN(p.TCPFlags) && len(t.retired) < t.maxRetired {
+			// A new connection reuses the ports of one that has ended.
+			t.retire(e)
+			e.start(k, p, senderIsA)
+		}
+	} else {
+		idx, ok = t.alloc()
+		if !ok {
+			return
+		}
+		e = &t.entries[idx]
+		e.start(k, p, senderIsA)
+		t.index[k] = idx
+	}
+	t.account(e, p, senderIsA)
+}
+
+// ports returns the ports that key p: transport ports, the first
+// fragment's ports for later fragments, or the ICMP class and identifier.
+func (t *Table) ports(p *decode.Packet) (sp, dp uint16) {
+	switch {
+	case hasPorts(p.IPProto) && p.Fragment:
+		return t.fragmentPorts(p)
+	case hasPorts(p.IPProto):
+		if p.MoreFragments {
+			t.rememberFragment(p)
+		}
+		return p.SrcPort, p.DstPort
+	case isICMP(p.IPProto):
+		class, _, _ := icmpClass(p.IPProto, p.ICMPType)
+		if class >= icmpOtherClass {
+			return class, uint16(p.ICMPCode)
+		}
+		return class, p.ICMPID
+	}
+	return 0, 0
+}
+
+// alloc returns a free entry slot, growing the slice up to MaxFlows and
+// evicting beyond it.
+func (t *Table) alloc() (int32, bool) {
+	if n := len(t.free); n > 0 {
+		idx := t.free[n-1]
+		t.free = t.free[:n-1]
+		return idx, true
+	}
+	if len(t.entries) < t.opts.MaxFlows {
+		t.entries = append(t.entries, entry{})
+		return int32(len(t.entries) - 1), true
+	}
+	return t.evict()
+}
+
+// evict frees the longest-idle entry of a small sample, preferring one
+// that is already closed. Its minute so far is kept for the flush when
+// there is room.
+func (t *Table) evict() (int32, bool) {
+	n := len(t.entries)
+	if n == 0 {
+		return 0, false
+	}
+	victim := -1
+	for i := 0; i < evictSample; i++ {
+		j := (t.cursor + i) % n
+		e := &t.entries[j]
+		if !e.live {
+			continue
+		}
+		if e.closed() {
+			victim = j
+			break
+		}
+		if victim < 0 || e.lastNs < t.entries[victim].lastNs {
+			victim = j
+		}
+	}
+	t.cursor = (t.cursor + evictSample) % n
+	if victim < 0 {
+		return 0, false
+	}
+	e := &t.entries[victim]
+	if e.activeMinute {
+		if len(t.retired) < t.maxRetired {
+			t.retire(e)
+		} else {
+			t.active-- // its minute is lost; the eviction count says so
+		}
+	}
+	delete(t.index, e.key)
+	*e = entry{}
+	t.evicted++
+	return int32(victim), true
+}
+
+// retire moves e's minute to the retired list, marked ended, so the flush
+// still reports it after e is reused.
+func (t *Table) retire(e *entry) {
+	if e.activeMinute {
+		r := *e
+		r.endedEarly = true
+		t.retired = append(t.retired, r)
+		// The retired copy keeps its place in the active count; the
+		// reused entry starts inactive.
+		e.activeMinute = false
+	}
+}
+
+// account adds p to e's counters for the minute.
+func (t *Table) account(e *entry, p *decode.Packet, senderIsA bool) {
+	fromSrc := senderIsA == e.aIsSrc
+	if p.IPProto == layers.IPProtocolTCP && !e.certain {
+		// A handshake packet settles who initiated a flow first seen midstream.
+		switch p.TCPFlags & (decode.FlagSYN | decode.FlagACK) {
+		case decode.FlagSYN:
+			e.settle(fromSrc)
+			fromSrc = true
+		case decode.FlagSYN | decode.FlagACK:
+			e.settle(!fromSrc)
+			fromSrc = false
+		}
+	}
+	ts := p.TimestampNs
+	if !e.activeMinute {
+		e.activeMinute = true
+		e.firstNs, e.lastMinNs = ts, ts
+		t.active++
+	}
+	e.firstNs = min(e.firstNs, ts)
+	e.lastMinNs = max(e.lastMinNs, ts)
+	e.lastNs = max(e.lastNs, ts)
+
+	d := &e.dir[0]
+	if !fromSrc {
+		d = &e.dir[1]
+	}
+	d.packets++
+	d.bytes += uint64(p.WireLen)
+	d.flags |= p.TCPFlags
+	d.seen = true
+	if p.IPProto == layers.IPProtocolTCP {
+		if p.TCPFlags&decode.FlagFIN != 0 {
+			d.fin = true
+		}
+		if p.TCPFlags&decode.FlagRST != 0 {
+			e.rst = true
+		}
+		if p.TCPFlags&decode.FlagSYN != 0 && fromSrc {
+			e.handshake = true
+		}
+	}
+	if p.HasEthernet {
+		d.mac, d.hasMAC, d.ownMAC = p.SrcMAC, true, true
+		other := &e.dir[1]
+		if !fromSrc {
+			other = &e.dir[0]
+		}
+		// The destination MAC of a frame stands in for the peer's own
+		// until the peer is heard from.
+		if p.HasDstMAC && !other.ownMAC {
+			other.mac, other.hasMAC = p.DstMAC, true
+		}
+	}
+}
+
+// pureSYN reports a connection request: SYN without ACK.
+func pureSYN(flags uint8) bool {
+	return flags&(decode.FlagSYN|decode.FlagACK) == decode.FlagSYN
+}
+
+// timeout returns e's idle timeout in nanoseconds.
+func (t *Table) timeout(e *entry) int64 {
+	switch e.key.proto {
+	case layers.IPProtocolTCP:
+		if e.dir[0].fin || e.dir[1].fin || (e.handshake && !e.dir[1].seen) {
+			return int64(t.opts.TCPTransitory)
+		}
+		return int64(t.opts.TCPEstablished)
+	case layers.IPProtocolUDP:
+		return int64(t.opts.UDP)
+	}
+	return int64(t.opts.Other)
+}

@@ -1,0 +1,186 @@
+package pipeline
+
+import (
+	"time"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+
+	"mimamori/edge/decode"
+	"mimamori/edge/flow"
+	"mimamori/edge/observe"
+	"mimamori/edge/wire/wirepb"
+)
+
+// Observer learns devices and names from decoded frames and hands over a
+// minute's worth on Flush. observe.Table is the production implementation.
+type Observer interface {
+	Observe(p *decode.Packet)
+	Flush() (devices []*wirepb.Device, names []*wirepb.Name)
+}
+
+var _ Observer = (*observe.Table)(nil)
+
+// Options configure a Pipeline.
+type Options struct {
+	// Source names the capture in the batch's statistics.
+	Source string
+	// Flow bounds the flow table and sets its timeouts.
+	Flow flow.Options
+	// Observer learns devices and names; nil means a new observe.Table
+	// with default bounds.
+	Observer Observer
+	// OnMinute receives each sealed minute. The batch is the receiver's.
+	OnMinute func(*wirepb.Batch)
+	// SealDelay is how long after a minute's end Advance waits before
+	// sealing it, so frames still queued in the kernel make it in
+	// (default 2 s).
+	SealDelay time.Duration
+}
+
+// minuteNs is one minute in nanoseconds.
+const minuteNs = int64(time.Minute)
+
+// Pipeline decodes frames and accumulates one source's minutes.
+type Pipeline struct {
+	opts  Options
+	dec   *decode.Decoder
+	flows *flow.Table
+	obs   Observer
+	pkt   decode.Packet
+
+	started bool
+	closed  bool
+	minute  int64 // start of the current minute, Unix ns
+	stats   counters
+
+	drops       uint64 // cumulative kernel drops, as last reported
+	dropsSealed uint64 // drops already attributed to a sealed minute
+}
+
+// counters are the current minute's capture statistics.
+type counters struct {
+	packets, bytes, decodeErrors, nonIP uint64
+}
+
+// New returns a Pipeline.
+func New(opts Options) *Pipeline {
+	if opts.SealDelay <= 0 {
+		opts.SealDelay = 2 * time.Second
+	}
+	obs := opts.Observer
+	if obs == nil {
+		obs = observe.New(observe.Options{})
+	}
+	return &Pipeline{
+		opts:  opts,
+		dec:   decode.New(),
+		flows: flow.New(opts.Flow),
+		obs:   obs,
+	}
+}
+
+// Packet processes one captured frame. A frame that fails to decode is
+// counted as a decode error and still contributes what was decoded.
+func (p *Pipeline) Packet(data []byte, ci gopacket.CaptureInfo, link layers.LinkType) {
+	if p.closed {
+		return
+	}
+	err := p.dec.Decode(data, ci, link, &p.pkt)
+	m := minuteStart(p.pkt.TimestampNs)
+	switch {
+	case !p.started:
+		p.started, p.minute = true, m
+	case m > p.minute:
+		p.seal()
+		p.minute = m
+	}
+	p.stats.packets++
+	p.stats.bytes += uint64(p.pkt.WireLen)
+	if err != nil {
+		p.stats.decodeErrors++
+	} else if p.pkt.IPVersion == 0 {
+		p.stats.nonIP++
+	}
+	p.flows.Packet(&p.pkt)
+	p.obs.Observe(&p.pkt)
+}
+
+// Advance seals the current minute when the wall clock (nowNs, Unix ns)
+// has passed its end by SealDelay, for sources whose timestamps follow the
+// wall clock. Call it when a live source is idle; it does nothing while
+// packets keep the minutes moving.
+func (p *Pipeline) Advance(nowNs int64) {
+	if p.closed {
+		return
+	}
+	if !p.started {
+		p.started, p.minute = true, minuteStart(nowNs)
+		return
+	}
+	if nowNs-int64(p.opts.SealDelay) < p.minute+minuteNs {
+		return
+	}
+	p.seal()
+	// After a long stall skip the empty minutes in between rather than
+	// sealing each.
+	p.minute = max(p.minute+minuteNs, minuteStart(nowNs-int64(p.opts.SealDelay)))
+}
+
+// SetKernelDrops reports the source's cumulative drop count; each sealed
+// minute carries the increase since the previous one.
+func (p *Pipeline) SetKernelDrops(total uint64) {
+	if total < p.dropsSealed {
+		p.dropsSealed = 0 // the source was reopened and restarted its count
+	}
+	p.drops = total
+}
+
+// Close seals the minute in progress. The Pipeline ignores frames after it.
+func (p *Pipeline) Close() {
+	if p.closed {
+		return
+	}
+	if p.started {
+		p.seal()
+	}
+	p.closed = true
+}
+
+// seal hands the current minute to OnMinute and starts a fresh one.
+func (p *Pipeline) seal() {
+	flows, fs := p.flows.Flush(p.minute)
+	devices, names := p.obs.Flush()
+	b := &wirepb.Batch{
+		Minute:  p.minute / int64(time.Second),
+		Flows:   flows,
+		Devices: devices,
+		Names:   names,
+		Captures: []*wirepb.CaptureStats{{
+			Source:       p.opts.Source,
+			Packets:      p.stats.packets,
+			Bytes:        p.stats.bytes,
+			KernelDrops:  p.drops - p.dropsSealed,
+			DecodeErrors: p.stats.decodeErrors,
+			NonIpPackets: p.stats.nonIP,
+			FlowsActive:  fs.Active,
+			FlowsExpired: fs.Expired,
+			FlowsEvicted: fs.Evicted,
+		}},
+	}
+	p.dropsSealed = p.drops
+	p.stats = counters{}
+	if p.opts.OnMinute != nil {
+		p.opts.OnMinute(b)
+	}
+}
+
+// minuteStart returns the start of the minute holding ts (floor, also for
+// times before 1970).
+func minuteStart(ts int64) int64 {
+	r := ts % minuteNs
+	if r < 0 {
+		r += minuteNs
+	}
+	return ts - r
+}
