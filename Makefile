@@ -6,7 +6,7 @@ FUZZTIME  ?= 30s
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X mimamori/firmware.Version=$(VERSION)
 
-.PHONY: all build test demo bench fuzz proto vet clean
+.PHONY: all build test demo bench fuzz proto clean
 
 all: build
 
@@ -22,6 +22,15 @@ demo: build
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./edge/...
+
+# Every fuzz target in turn for FUZZTIME each (CI runs them briefly).
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "fuzz $$pkg $$f"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
 
 proto:
 	protoc --go_out=. --go_opt=module=mimamori edge/wire/batch.proto

@@ -153,12 +153,7 @@ func (a *tenantActor) Receive(ctx actor.Context) {
 type sensorActor struct {
 	svc            *Service
 	tenant, sensor string
-
-	lastSeq   uint64
-	lastSeen  time.Time
-	batches   uint64
-	monthKey  string
-	monthByte uint64
+	state          SensorState
 }
 
 func (a *sensorActor) Receive(ctx actor.Context) {
@@ -171,6 +166,8 @@ func (a *sensorActor) Receive(ctx actor.Context) {
 	res, err := a.svc.cfg.Store.IngestBatch(dbctx, a.tenant, m.batch, m.payloadBytes)
 	switch {
 	case errors.Is(err, store.ErrDuplicate):
+		a.state.Duplicates++
+		a.svc.publishState(a.state)
 		ctx.Respond(&ingestResult{duplicate: true})
 		return
 	case err != nil:
@@ -179,12 +176,17 @@ func (a *sensorActor) Receive(ctx actor.Context) {
 		return
 	}
 	now := time.Now().UTC()
-	if key := now.Format("2006-01"); key != a.monthKey {
-		a.monthKey, a.monthByte = key, 0
+	st := &a.state
+	st.Tenant, st.Sensor = a.tenant, a.sensor
+	if key := now.Format("2006-01"); key != st.Month {
+		st.Month, st.MonthBytes = key, 0
 	}
-	a.monthByte += uint64(m.payloadBytes)
-	a.lastSeq = max(a.lastSeq, m.batch.Seq)
-	a.lastSeen = now
-	a.batches++
+	st.MonthBytes += uint64(m.payloadBytes)
+	st.LastSeq = max(st.LastSeq, m.batch.Seq)
+	st.LastSeen = now
+	st.LastMinute = time.Unix(m.batch.Minute, 0).UTC()
+	st.Batches++
+	st.DevicesRefused += uint64(res.DevicesRefused)
+	a.svc.publishState(*st)
 	ctx.Respond(&ingestResult{rows: res.Flows + res.Devices + res.Names})
 }

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -65,6 +67,44 @@ type Service struct {
 	ingest  *actor.PID
 
 	received, ingested, duplicates, rejected, failed, rows atomic.Uint64
+
+	stateMu sync.Mutex
+	states  map[string]SensorState // tenant/sensor → latest
+}
+
+// SensorState is what a sensor actor knows about its sensor since the
+// cloud started: the operator's live view (the store has the durable one).
+type SensorState struct {
+	Tenant         string    `json:"tenant"`
+	Sensor         string    `json:"sensor"`
+	LastSeq        uint64    `json:"last_seq"`
+	LastSeen       time.Time `json:"last_seen"`
+	LastMinute     time.Time `json:"last_minute"`
+	Batches        uint64    `json:"batches"`
+	Duplicates     uint64    `json:"duplicates"`
+	DevicesRefused uint64    `json:"devices_refused"`
+	Month          string    `json:"month"`
+	MonthBytes     uint64    `json:"month_bytes"`
+}
+
+func (s *Service) publishState(st SensorState) {
+	s.stateMu.Lock()
+	defer s.stateMu.Unlock()
+	s.states[st.Tenant+"/"+st.Sensor] = st
+}
+
+// SensorStates returns every sensor that sent a batch since start, sorted.
+func (s *Service) SensorStates() []SensorState {
+	s.stateMu.Lock()
+	defer s.stateMu.Unlock()
+	out := make([]SensorState, 0, len(s.states))
+	for _, st := range s.states {
+		out = append(out, st)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].Tenant+"/"+out[i].Sensor < out[j].Tenant+"/"+out[j].Sensor
+	})
+	return out
 }
 
 // Start registers the configured tenants and sensors in the store and
@@ -100,7 +140,7 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	sys, mon := actors.NewSystem(cfg.Logger)
-	svc := &Service{cfg: cfg, sys: sys, monitor: mon}
+	svc := &Service{cfg: cfg, sys: sys, monitor: mon, states: map[string]SensorState{}}
 	ready := make(chan *actor.PID, 1)
 	svc.root, err = sys.Root.SpawnNamed(mon.Props(func() actor.Actor {
 		return &rootActor{svc: svc, codec: codec, ready: ready}

@@ -14,33 +14,10 @@ import (
 
 	"github.com/google/gopacket/pcapgo"
 
+	"mimamori/edge/capture/capturetest"
 	"mimamori/edge/decode"
 	"mimamori/edge/wire/wirepb"
 )
-
-// sharedDir finds the shared directory beside the module root, where the
-// public captures live. It returns "" when there is none.
-func sharedDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			shared := filepath.Join(filepath.Dir(dir), "shared")
-			if fi, err := os.Stat(shared); err == nil && fi.IsDir() {
-				return shared
-			}
-			return ""
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-}
 
 // observeCapture runs a pcap file through the sensor's decoder and a Table.
 func observeCapture(t *testing.T, path string) ([]*wirepb.Device, []*wirepb.Name, Drops) {
@@ -181,16 +158,9 @@ var captureTests = []struct {
 }
 
 func TestCaptures(t *testing.T) {
-	shared := sharedDir(t)
-	if shared == "" {
-		t.Skip("no shared/ directory beside the module root: public captures unavailable")
-	}
 	for _, tt := range captureTests {
 		t.Run(filepath.Base(tt.file), func(t *testing.T) {
-			path := filepath.Join(shared, tt.file)
-			if _, err := os.Stat(path); err != nil {
-				t.Skipf("capture %s unavailable: %v", path, err)
-			}
+			path := capturetest.Path(t, strings.TrimPrefix(tt.file, "pcaps/"))
 			devs, names, drops := observeCapture(t, path)
 			if drops.Devices != 0 || drops.Names != 0 {
 				t.Errorf("drops %+v with default caps", drops)

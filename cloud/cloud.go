@@ -1,0 +1,176 @@
+package cloud
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"mimamori/cloud/broker"
+	"mimamori/cloud/ingest"
+	"mimamori/cloud/store"
+	"mimamori/cloud/store/sqlite"
+	"mimamori/web/auth"
+	"mimamori/web/portal"
+)
+
+// Cloud is a running cloud.
+type Cloud struct {
+	Store  store.Store
+	Ingest *ingest.Service
+
+	broker   *broker.Broker
+	sub      *broker.Subscriber
+	http     *http.Server
+	httpAddr string
+	logger   *slog.Logger
+}
+
+// Start opens the store, provisions the configured identities, and starts
+// ingest, MQTT and the portal. Close stops them.
+func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Cloud, error) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "mimamori.db"))
+	if err != nil {
+		return nil, err
+	}
+	c := &Cloud{Store: st, logger: logger}
+	if err := c.start(ctx, cfg); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Cloud) start(ctx context.Context, cfg Config) error {
+	var tenants []ingest.Tenant
+	var creds []broker.Credential
+	for _, t := range cfg.Tenants {
+		it := ingest.Tenant{ID: t.ID, Name: t.Name}
+		for _, s := range t.Sensors {
+			it.Sensors = append(it.Sensors, ingest.Sensor{ID: s.ID, DisplayName: s.DisplayName})
+			creds = append(creds, broker.Credential{Tenant: t.ID, Sensor: s.ID, Username: s.Username, Password: s.Password})
+		}
+		tenants = append(tenants, it)
+	}
+	svc, err := ingest.Start(ctx, ingest.Config{
+		Store:         c.Store,
+		Tenants:       tenants,
+		QuarantineDir: filepath.Join(cfg.DataDir, "quarantine"),
+		Logger:        c.logger.With("component", "ingest"),
+	})
+	if err != nil {
+		return err
+	}
+	c.Ingest = svc
+	if err := c.provisionUsers(ctx, cfg); err != nil {
+		return err
+	}
+	isPermanent := func(err error) bool { return errors.Is(err, ingest.ErrRejected) }
+	if cfg.Broker == "" {
+		c.broker, err = broker.Start(broker.Config{
+			Listen: cfg.MQTTListen, Credentials: creds, Ingester: svc,
+			IsPermanent: isPermanent, Logger: c.logger.With("component", "broker"),
+		})
+	} else {
+		c.sub, err = broker.Subscribe(ctx, broker.SubscriberConfig{
+			Broker: cfg.Broker, Username: cfg.BrokerUsername, Password: cfg.BrokerPassword,
+			Ingester: svc, IsPermanent: isPermanent, Logger: c.logger.With("component", "subscriber"),
+		})
+	}
+	if err != nil {
+		return err
+	}
+	p, err := portal.New(portal.Options{
+		Store:         c.Store,
+		Logger:        c.logger.With("component", "portal"),
+		SecureCookies: cfg.SecureCookies,
+		OpsTree: func() any {
+			return map[string]any{"cloud": svc.Tree(), "ingest": svc.Stats(), "sensors": svc.SensorStates()}
+		},
+		OpsToken: cfg.OpsToken,
+	})
+	if err != nil {
+		return fmt.Errorf("cloud: portal: %w", err)
+	}
+	listen := cfg.HTTPListen
+	if listen == "" {
+		listen = ":8080"
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("cloud: portal listen %s: %w", listen, err)
+	}
+	c.httpAddr = ln.Addr().String()
+	c.http = &http.Server{Handler: p.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := c.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			c.logger.Error("cloud: portal server", "err", err)
+		}
+	}()
+	return nil
+}
+
+func (c *Cloud) provisionUsers(ctx context.Context, cfg Config) error {
+	for _, t := range cfg.Tenants {
+		for _, u := range t.Users {
+			_, err := c.Store.UserByEmail(ctx, u.Email)
+			if err == nil {
+				continue // never overwrite a password the user may have changed
+			}
+			if !errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("cloud: look up user %s: %w", u.Email, err)
+			}
+			hash, err := auth.HashPassword(u.Password)
+			if err != nil {
+				return err
+			}
+			if err := c.Store.CreateUser(ctx, store.User{
+				Tenant: t.ID, Email: u.Email, DisplayName: u.Name, PasswordHash: hash, Admin: u.Admin, CreatedAt: time.Now(),
+			}); err != nil {
+				return fmt.Errorf("cloud: create user %s: %w", u.Email, err)
+			}
+		}
+	}
+	return nil
+}
+
+// MQTTURL is where sensors connect (the embedded broker), or "" with an
+// external broker.
+func (c *Cloud) MQTTURL() string {
+	if c.broker == nil {
+		return ""
+	}
+	return c.broker.URL()
+}
+
+// HTTPAddr is the portal's listening address.
+func (c *Cloud) HTTPAddr() string { return c.httpAddr }
+
+// Close stops everything and closes the store.
+func (c *Cloud) Close() error {
+	if c.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		c.http.Shutdown(ctx)
+		cancel()
+	}
+	if c.broker != nil {
+		c.broker.Close()
+	}
+	if c.sub != nil {
+		c.sub.Close()
+	}
+	if c.Ingest != nil {
+		c.Ingest.Stop()
+	}
+	return c.Store.Close()
+}

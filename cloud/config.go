@@ -1,0 +1,103 @@
+package cloud
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"mimamori/edge/wire"
+)
+
+// Config is the cloud's configuration, usually read from a JSON file.
+type Config struct {
+	// DataDir holds the SQLite database and quarantined payloads.
+	DataDir string `json:"data_dir"`
+	// MQTTListen is the embedded broker's address (default ":1883").
+	MQTTListen string `json:"mqtt_listen"`
+	// Broker, when set, uses an external broker instead of the embedded one.
+	Broker         string `json:"broker,omitempty"`
+	BrokerUsername string `json:"broker_username,omitempty"`
+	BrokerPassword string `json:"broker_password,omitempty"`
+	// HTTPListen is the portal's address (default ":8080").
+	HTTPListen string `json:"http_listen"`
+	// SecureCookies must be set when the portal is served over HTTPS.
+	SecureCookies bool `json:"secure_cookies"`
+	// OpsToken guards the operator's /ops endpoints; empty allows loopback only.
+	OpsToken string   `json:"ops_token,omitempty"`
+	Tenants  []Tenant `json:"tenants"`
+}
+
+// Tenant is one customer with its sensors and portal users.
+type Tenant struct {
+	ID      string   `json:"id"`
+	Name    string   `json:"name"`
+	Sensors []Sensor `json:"sensors"`
+	Users   []User   `json:"users"`
+}
+
+// Sensor is a sensor's identity and MQTT credentials.
+type Sensor struct {
+	ID          string `json:"id"`
+	DisplayName string `json:"display_name"`
+	Username    string `json:"username"` // defaults to ID
+	Password    string `json:"password"`
+}
+
+// User is a portal account provisioned at start if missing.
+type User struct {
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Password string `json:"password"`
+	Admin    bool   `json:"admin"`
+}
+
+// LoadConfig reads a JSON config file, rejecting unknown fields so that a
+// typo is an error rather than a silently ignored setting.
+func LoadConfig(path string) (Config, error) {
+	var cfg Config
+	f, err := os.Open(path)
+	if err != nil {
+		return cfg, fmt.Errorf("cloud: config: %w", err)
+	}
+	defer f.Close()
+	dec := json.NewDecoder(f)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		return cfg, fmt.Errorf("cloud: config %s: %w", path, err)
+	}
+	return cfg, cfg.Validate()
+}
+
+// Validate checks identities and credentials.
+func (c *Config) Validate() error {
+	if c.DataDir == "" {
+		return fmt.Errorf("cloud: config: data_dir is required")
+	}
+	seen := map[string]bool{}
+	for ti := range c.Tenants {
+		t := &c.Tenants[ti]
+		if !wire.ValidID(t.ID) {
+			return fmt.Errorf("cloud: config: invalid tenant id %q", t.ID)
+		}
+		for si := range t.Sensors {
+			s := &t.Sensors[si]
+			if !wire.ValidID(s.ID) {
+				return fmt.Errorf("cloud: config: tenant %s: invalid sensor id %q", t.ID, s.ID)
+			}
+			if s.Username == "" {
+				s.Username = s.ID
+			}
+			if c.Broker == "" && len(s.Password) < 12 {
+				return fmt.Errorf("cloud: config: sensor %s/%s needs a password of at least 12 characters", t.ID, s.ID)
+			}
+			if seen[s.Username] {
+				return fmt.Errorf("cloud: config: MQTT username %q used twice", s.Username)
+			}
+			seen[s.Username] = true
+		}
+		if len(t.Users) > 5 {
+			return fmt.Errorf("cloud: config: tenant %s has %d users; at most 5 are allowed", t.ID, len(t.Users))
+		}
+	}
+	return nil
+}

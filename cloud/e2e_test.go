@@ -1,0 +1,272 @@
+package cloud_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"mimamori/cloud"
+	"mimamori/edge/analyze"
+	"mimamori/edge/capture"
+	"mimamori/edge/capture/capturetest"
+	"mimamori/edge/sensor"
+	"mimamori/edge/synth"
+)
+
+const (
+	testEmail    = "ops@acme.example"
+	testPassword = "correct horse battery"
+	sensorSecret = "sensor-secret-123"
+)
+
+// e2eCaptures are real captures replayed beside the synthetic factory.
+var e2eCaptures = []string{
+	"modbus/iti_ModbusTCP.pcap",
+	"bacnet/iti_bacnet_test.pcap",
+	"enip-cip/iti_EthernetIP-CIP.pcap",
+	"dnp3/iti_bro_dnp3.pcap",
+}
+
+func testConfig(dir string) cloud.Config {
+	return cloud.Config{
+		DataDir:    dir,
+		MQTTListen: "127.0.0.1:0",
+		HTTPListen: "127.0.0.1:0",
+		Tenants: []cloud.Tenant{{
+			ID: "acme", Name: "ACME 工場",
+			Sensors: []cloud.Sensor{{ID: "s1", DisplayName: "第1工場", Password: sensorSecret}},
+			Users:   []cloud.User{{Email: testEmail, Name: "運用", Password: testPassword, Admin: true}},
+		}},
+	}
+}
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// portalClient logs in through the real login form.
+func portalClient(t *testing.T, base string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	res, err := c.Get(base + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`).FindSubmatch(body)
+	if m == nil {
+		t.Fatalf("login page has no CSRF token:\n%s", body)
+	}
+	res, err = c.PostForm(base+"/login", url.Values{"email": {testEmail}, "password": {testPassword}, "csrf_token": {string(m[1])}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.HasSuffix(res.Request.URL.Path, "/devices") {
+		t.Fatalf("login ended at %s with %d", res.Request.URL, res.StatusCode)
+	}
+	return c
+}
+
+func getJSON(t *testing.T, c *http.Client, u string, v any) {
+	t.Helper()
+	res, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(res.Body)
+		t.Fatalf("GET %s: %d %s", u, res.StatusCode, b)
+	}
+	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", u, err)
+	}
+}
+
+type apiDevice struct {
+	MAC string   `json:"mac"`
+	IPs []string `json:"ips"`
+}
+
+type apiFlow struct {
+	ProtoName  string `json:"proto_name"`
+	SrcIP      string `json:"src_ip"`
+	SrcPort    int    `json:"src_port"`
+	DstIP      string `json:"dst_ip"`
+	DstPort    int    `json:"dst_port"`
+	SrcPackets uint64 `json:"src_packets"`
+	DstPackets uint64 `json:"dst_packets"`
+	SrcBytes   uint64 `json:"src_bytes"`
+	DstBytes   uint64 `json:"dst_bytes"`
+}
+
+// flowTotals sums per-minute flow rows per conversation.
+type convKey struct {
+	proto, a, b string
+}
+
+func keyOf(proto, srcIP string, srcPort int, dstIP string, dstPort int) convKey {
+	x, y := fmt.Sprintf("%s:%d", srcIP, srcPort), fmt.Sprintf("%s:%d", dstIP, dstPort)
+	if y < x {
+		x, y = y, x
+	}
+	return convKey{proto, x, y}
+}
+
+// offlineFlows runs `mimamori analyze` on the captures: what the cloud must
+// end up serving, conversation by conversation.
+func offlineFlows(t *testing.T, paths []string) map[convKey][2]uint64 {
+	t.Helper()
+	var sb strings.Builder
+	if err := analyze.Run(context.Background(), paths, &sb, analyze.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	out := map[convKey][2]uint64{}
+	for _, line := range strings.Split(strings.TrimSpace(sb.String()), "\n") {
+		var rec struct {
+			Type  string `json:"type"`
+			Proto string `json:"proto"`
+			apiFlow
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("analyze output %q: %v", line, err)
+		}
+		if rec.Type != "flow" {
+			continue
+		}
+		k := keyOf(rec.Proto, rec.SrcIP, rec.SrcPort, rec.DstIP, rec.DstPort)
+		v := out[k]
+		out[k] = [2]uint64{v[0] + rec.SrcPackets + rec.DstPackets, v[1] + rec.SrcBytes + rec.DstBytes}
+	}
+	return out
+}
+
+func TestEndToEnd(t *testing.T) {
+	ctx := context.Background()
+	c, err := cloud.Start(ctx, testConfig(t.TempDir()), quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+
+	start := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	gen := synth.New(synth.Config{Seed: 7, Start: start, Duration: 3 * time.Minute})
+	hosts := gen.Hosts()
+	sources := []sensor.Source{{Name: "factory", Open: func() (capture.Source, error) {
+		return synth.NewSource(synth.New(synth.Config{Seed: 7, Start: start, Duration: 3 * time.Minute}), synth.AsFastAsPossible()), nil
+	}}}
+	var paths []string
+	for i, rel := range e2eCaptures {
+		p := capturetest.Path(t, rel)
+		paths = append(paths, p)
+		sources = append(sources, sensor.Source{Name: fmt.Sprintf("pcap%d", i), Open: func() (capture.Source, error) {
+			return capture.OpenFile(p)
+		}})
+	}
+	s, err := sensor.Start(ctx, sensor.Config{
+		Tenant: "acme", ID: "s1", DataDir: t.TempDir(), Broker: c.MQTTURL(), Password: sensorSecret,
+		Sources: sources, Logger: quiet(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	select {
+	case <-s.Drained():
+	case <-time.After(60 * time.Second):
+		t.Fatalf("sensor did not finish replaying; tree %+v", s.Tree())
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for s.Uplink().Backlog > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("uplink still has %d batches after 60 s: %+v", s.Uplink().Backlog, s.Uplink())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	sealed, _, _ := s.Sealed()
+	if st := c.Ingest.Stats(); st.Ingested != sealed || st.Rejected != 0 {
+		t.Fatalf("cloud ingested %+v, sensor sealed %d", st, sealed)
+	}
+
+	base := "http://" + c.HTTPAddr()
+	hc := portalClient(t, base)
+
+	// Every synthetic host with an address must be in the inventory.
+	var devs struct {
+		Devices []apiDevice `json:"devices"`
+	}
+	getJSON(t, hc, base+"/api/v1/devices?limit=1000", &devs)
+	byMAC := map[string]apiDevice{}
+	for _, d := range devs.Devices {
+		byMAC[d.MAC] = d
+	}
+	for _, h := range hosts {
+		d, ok := byMAC[h.MAC.String()]
+		if !ok {
+			t.Errorf("host %s (%s, %s) missing from /api/v1/devices", h.Name, h.MAC, h.IP)
+			continue
+		}
+		if h.IP.IsValid() && !contains(d.IPs, h.IP.String()) {
+			t.Errorf("host %s: device IPs %v lack %s", h.Name, d.IPs, h.IP)
+		}
+	}
+
+	// Every conversation of the real captures reaches the portal with the
+	// same packet and byte totals the offline analysis finds.
+	want := offlineFlows(t, paths)
+	var all []apiFlow
+	for offset := 0; ; offset += 1000 {
+		var page struct {
+			Flows []apiFlow `json:"flows"`
+		}
+		getJSON(t, hc, fmt.Sprintf("%s/api/v1/flows?from=2000-01-01T00:00:00Z&limit=1000&offset=%d", base, offset), &page)
+		all = append(all, page.Flows...)
+		if len(page.Flows) < 1000 {
+			break
+		}
+	}
+	got := map[convKey][2]uint64{}
+	for _, f := range all {
+		k := keyOf(f.ProtoName, f.SrcIP, f.SrcPort, f.DstIP, f.DstPort)
+		v := got[k]
+		got[k] = [2]uint64{v[0] + f.SrcPackets + f.DstPackets, v[1] + f.SrcBytes + f.DstBytes}
+	}
+	if len(want) == 0 {
+		t.Fatal("offline analysis found no flows in the captures")
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("conversation %v: portal has %v packets/bytes, analyze has %v", k, got[k], w)
+		}
+	}
+
+	var sensors struct {
+		Sensors []struct {
+			ID      string `json:"id"`
+			Batches uint64 `json:"batches"`
+		} `json:"sensors"`
+	}
+	getJSON(t, hc, base+"/api/v1/sensors", &sensors)
+	if len(sensors.Sensors) != 1 || sensors.Sensors[0].Batches != sealed {
+		t.Errorf("sensors = %+v, want s1 with %d batches", sensors.Sensors, sealed)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

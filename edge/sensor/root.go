@@ -1,0 +1,97 @@
+package sensor
+
+import (
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"mimamori/actors"
+	"mimamori/edge/wire"
+)
+
+// rootActor supervises the sensor's children.
+type rootActor struct {
+	s     *Sensor
+	codec *wire.Codec
+	// capture child name → source index, to respawn a stopped capture.
+	captures map[string]int
+	uplink   *actor.PID
+	stopping bool
+	ready    func() // reports that the children exist; idempotent
+}
+
+type respawnCapture struct{ index int }
+
+func (r *rootActor) Receive(ctx actor.Context) {
+	s := r.s
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		r.captures = map[string]int{}
+		r.uplink = ctx.Spawn(r.childProps(func() actor.Actor { return &uplinkActor{u: s.uplink} }, "uplink"))
+		s.batcher = r.spawnNamed(ctx, func() actor.Actor {
+			return &batcherActor{s: s, codec: r.codec, uplink: r.uplink}
+		}, "batcher")
+		r.spawnNamed(ctx, func() actor.Actor {
+			return &healthActor{s: s, batcher: s.batcher}
+		}, "health")
+		// Register every source before any can report a minute, so the
+		// batcher never seals a minute without waiting for a slow source.
+		for _, src := range s.cfg.Sources {
+			ctx.Send(s.batcher, &sourceStarted{source: src.Name})
+		}
+		for i := range s.cfg.Sources {
+			r.spawnCapture(ctx, i)
+		}
+		if len(s.cfg.Sources) == 0 {
+			ctx.Send(s.batcher, &sourceFinished{ended: true})
+		}
+		r.ready()
+	case *actor.Stopping:
+		r.stopping = true
+	case *actor.Terminated:
+		i, ok := r.captures[m.Who.Id]
+		if !ok || r.stopping {
+			return
+		}
+		delete(r.captures, m.Who.Id)
+		// The capture gave up: minutes must not wait for it meanwhile.
+		name := s.cfg.Sources[i].Name
+		ctx.Send(s.batcher, &sourceFinished{source: name})
+		s.cfg.Logger.Error("sensor: capture stopped after repeated failures; restarting later",
+			"actor", m.Who.Id, "in", s.cfg.RespawnDelay)
+		self := ctx.Self()
+		time.AfterFunc(s.cfg.RespawnDelay, func() { s.sys.Root.Send(self, &respawnCapture{index: i}) })
+	case *respawnCapture:
+		if r.stopping {
+			return
+		}
+		ctx.Send(s.batcher, &sourceStarted{source: s.cfg.Sources[m.index].Name})
+		r.spawnCapture(ctx, m.index)
+	}
+}
+
+func (r *rootActor) childProps(p actor.Producer, _ string) *actor.Props {
+	return r.s.monitor.Props(p, actor.WithSupervisor(actors.OneForOne(r.s.cfg.MaxRestarts, r.s.cfg.RestartWindow)))
+}
+
+func (r *rootActor) spawnNamed(ctx actor.Context, p actor.Producer, name string) *actor.PID {
+	pid, err := ctx.SpawnNamed(r.childProps(p, name), name)
+	if err != nil {
+		// Names are fixed and unique, so this is a programming error.
+		panic(err)
+	}
+	return pid
+}
+
+func (r *rootActor) spawnCapture(ctx actor.Context, i int) {
+	src := r.s.cfg.Sources[i]
+	name := "capture-" + src.Name
+	pid, err := ctx.SpawnNamed(r.childProps(func() actor.Actor {
+		return &captureActor{s: r.s, src: src, batcher: r.s.batcher}
+	}, name), name)
+	if err != nil {
+		r.s.cfg.Logger.Error("sensor: spawn capture", "source", src.Name, "err", err)
+		return
+	}
+	r.captures[pid.Id] = i
+}

@@ -1,0 +1,200 @@
+package sensor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"mimamori/actors"
+	"mimamori/edge/capture"
+	"mimamori/edge/spool"
+	"mimamori/edge/uplink"
+	"mimamori/edge/wire"
+)
+
+// Source is one capture input. Open is called on start and again after each
+// restart, so it must yield a fresh reader every time.
+type Source struct {
+	Name string
+	Open func() (capture.Source, error)
+}
+
+// Config describes one sensor.
+type Config struct {
+	Tenant string
+	ID     string
+	// DataDir holds the spool; it survives restarts.
+	DataDir string
+	// Broker is the cloud's MQTT address, tcp://host:port.
+	Broker   string
+	Username string
+	Password string
+	Sources  []Source
+
+	// SealGrace is how long a minute waits for slower sources before it is
+	// sealed without them. Default 10 s.
+	SealGrace time.Duration
+	// HealthEvery is the host sampling period. Default 15 s.
+	HealthEvery time.Duration
+	// Heartbeat seals an empty batch when no traffic produced one for a
+	// minute, so the cloud can tell a quiet network from a dead sensor.
+	Heartbeat bool
+	// MaxRestarts within RestartWindow before a child is stopped; a stopped
+	// capture is started again after RespawnDelay.
+	MaxRestarts   int
+	RestartWindow time.Duration
+	RespawnDelay  time.Duration
+	Logger        *slog.Logger
+}
+
+func (c *Config) setDefaults() error {
+	if !wire.ValidID(c.Tenant) || !wire.ValidID(c.ID) {
+		return fmt.Errorf("sensor: invalid tenant %q or sensor id %q", c.Tenant, c.ID)
+	}
+	if c.DataDir == "" {
+		return errors.New("sensor: no data directory")
+	}
+	if c.SealGrace <= 0 {
+		c.SealGrace = 10 * time.Second
+	}
+	if c.HealthEvery <= 0 {
+		c.HealthEvery = 15 * time.Second
+	}
+	if c.MaxRestarts <= 0 {
+		c.MaxRestarts = 5
+	}
+	if c.RestartWindow <= 0 {
+		c.RestartWindow = time.Minute
+	}
+	if c.RespawnDelay <= 0 {
+		c.RespawnDelay = 30 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	seen := map[string]bool{}
+	for _, s := range c.Sources {
+		if !wire.ValidID(s.Name) || s.Open == nil || seen[s.Name] {
+			return fmt.Errorf("sensor: source %q is unnamed, badly named, duplicated or has no opener", s.Name)
+		}
+		seen[s.Name] = true
+	}
+	return nil
+}
+
+// Sensor is a running sensor.
+type Sensor struct {
+	cfg     Config
+	sys     *actor.ActorSystem
+	monitor *actors.Monitor
+	root    *actor.PID
+	spool   *spool.Spool
+	uplink  *uplink.Uplink
+	batcher *actor.PID
+
+	drained   chan struct{}
+	stopOnce  sync.Once
+	statsMu   sync.Mutex
+	sealed    uint64
+	lastSeal  time.Time
+	lastBatch uint64
+}
+
+// Start builds the actor tree and starts capturing.
+func Start(ctx context.Context, cfg Config) (*Sensor, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	sp, err := spool.Open(filepath.Join(cfg.DataDir, "spool"), spool.Options{})
+	if err != nil {
+		return nil, err
+	}
+	codec, err := wire.NewCodec()
+	if err != nil {
+		return nil, err
+	}
+	sys, mon := actors.NewSystem(cfg.Logger)
+	s := &Sensor{cfg: cfg, sys: sys, monitor: mon, spool: sp, drained: make(chan struct{})}
+	username := cfg.Username
+	if username == "" {
+		username = cfg.ID
+	}
+	s.uplink = uplink.New(uplink.Config{
+		Broker:   cfg.Broker,
+		ClientID: "sensor-" + cfg.Tenant + "-" + cfg.ID,
+		Username: username,
+		Password: cfg.Password,
+		Topic:    wire.BatchTopic(cfg.Tenant, cfg.ID),
+		Logger:   cfg.Logger.With("actor", "uplink"),
+	}, sp)
+	ready := make(chan struct{})
+	var readyOnce sync.Once
+	signal := func() { readyOnce.Do(func() { close(ready) }) }
+	rootProps := mon.Props(func() actor.Actor { return &rootActor{s: s, codec: codec, ready: signal} },
+		actor.WithSupervisor(actors.OneForOne(cfg.MaxRestarts, cfg.RestartWindow)))
+	s.root, err = sys.Root.SpawnNamed(rootProps, "sensor")
+	if err != nil {
+		return nil, fmt.Errorf("sensor: spawn root: %w", err)
+	}
+	<-ready // s.batcher is set
+	go func() {
+		<-ctx.Done()
+		s.Stop()
+	}()
+	return s, nil
+}
+
+// Stop seals pending minutes into the spool and stops every actor. Spooled
+// batches not yet acknowledged stay on disk for the next start.
+func (s *Sensor) Stop() {
+	s.stopOnce.Do(func() {
+		done := make(chan struct{})
+		if s.batcher != nil {
+			s.sys.Root.Send(s.batcher, &flushAll{done: done})
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				s.cfg.Logger.Warn("sensor: batcher did not flush in time")
+			}
+		}
+		if err := s.sys.Root.StopFuture(s.root).Wait(); err != nil {
+			s.cfg.Logger.Warn("sensor: stop", "err", err)
+		}
+		s.sys.Shutdown()
+	})
+}
+
+// Drained is closed once every finite source (a file, a bounded generator)
+// has ended and its minutes are sealed into the spool. Sensors with a live
+// source never drain.
+func (s *Sensor) Drained() <-chan struct{} { return s.drained }
+
+// Tree is the live supervision tree.
+func (s *Sensor) Tree() []actors.Node { return s.monitor.Tree() }
+
+// Monitor exposes restart counts.
+func (s *Sensor) Monitor() *actors.Monitor { return s.monitor }
+
+// Uplink returns the link status.
+func (s *Sensor) Uplink() uplink.Status { return s.uplink.Status() }
+
+// Sealed returns how many batches were sealed and when the last one was.
+func (s *Sensor) Sealed() (n uint64, lastSeq uint64, at time.Time) {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	return s.sealed, s.lastBatch, s.lastSeal
+}
+
+func (s *Sensor) noteSealed(seq uint64) {
+	s.statsMu.Lock()
+	s.sealed++
+	s.lastBatch = seq
+	s.lastSeal = time.Now()
+	s.statsMu.Unlock()
+}

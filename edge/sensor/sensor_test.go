@@ -1,0 +1,195 @@
+package sensor
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+
+	"mimamori/edge/capture"
+	"mimamori/edge/capture/capturetest"
+	"mimamori/edge/wire"
+	"mimamori/edge/wire/wirepb"
+)
+
+// flakySource fails after a few frames the first time it is opened, the way
+// a NIC that vanishes or a read error would.
+type flakySource struct {
+	capture.Source
+	failAfter int
+	read      int
+}
+
+func (f *flakySource) ReadPacket() ([]byte, gopacket.CaptureInfo, layers.LinkType, error) {
+	if f.failAfter > 0 && f.read == f.failAfter {
+		return nil, gopacket.CaptureInfo{}, 0, errors.New("interface went away")
+	}
+	f.read++
+	return f.Source.ReadPacket()
+}
+
+// panickySource panics mid-read, as a dissector bug on a hostile frame would.
+type panickySource struct{ capture.Source }
+
+func (p *panickySource) ReadPacket() ([]byte, gopacket.CaptureInfo, layers.LinkType, error) {
+	panic("hostile frame")
+}
+
+func quietLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// spooled decodes every batch waiting in the sensor's spool.
+func spooled(t *testing.T, s *Sensor) []*wirepb.Batch {
+	t.Helper()
+	codec, err := wire.NewCodec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*wirepb.Batch
+	for {
+		seq, payload, err := s.spool.Oldest()
+		if err != nil {
+			return out
+		}
+		b, err := codec.Decode(payload)
+		if err != nil {
+			t.Fatalf("spooled batch %d: %v", seq, err)
+		}
+		out = append(out, b)
+		s.spool.Remove(seq)
+	}
+}
+
+func startOffline(t *testing.T, sources []Source) *Sensor {
+	t.Helper()
+	s, err := Start(context.Background(), Config{
+		Tenant: "acme", ID: "s1", DataDir: t.TempDir(),
+		Broker:  "tcp://127.0.0.1:1", // nothing listens: batches stay in the spool
+		Sources: sources, Logger: quietLogger(),
+		RestartWindow: time.Minute, MaxRestarts: 3, RespawnDelay: 50 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
+func waitDrained(t *testing.T, s *Sensor) {
+	t.Helper()
+	select {
+	case <-s.Drained():
+	case <-time.After(30 * time.Second):
+		t.Fatalf("sensor did not drain; tree: %+v", s.Tree())
+	}
+}
+
+func TestFailingCaptureIsRestartedAndLosesNothing(t *testing.T) {
+	path := capturetest.Path(t, "modbus/iti_ModbusTCP.pcap")
+	var opens atomic.Int32
+	src := Source{Name: "flaky", Open: func() (capture.Source, error) {
+		f, err := capture.OpenFile(path)
+		if err != nil {
+			return nil, err
+		}
+		if opens.Add(1) == 1 {
+			return &flakySource{Source: f, failAfter: 5}, nil
+		}
+		return f, nil
+	}}
+	s := startOffline(t, []Source{src})
+	waitDrained(t, s)
+
+	if got := s.Monitor().RestartCount("sensor/capture-flaky"); got != 1 {
+		t.Fatalf("restarts of capture-flaky = %d, want 1; tree %+v", got, s.Tree())
+	}
+	batches := spooled(t, s)
+	if len(batches) == 0 {
+		t.Fatal("no batches spooled")
+	}
+	var restarts int
+	var seq uint64
+	var packets uint64
+	for _, b := range batches {
+		if b.Tenant != "acme" || b.Sensor != "s1" || b.Seq <= seq {
+			t.Fatalf("batch identity %s/%s seq %d after %d", b.Tenant, b.Sensor, b.Seq, seq)
+		}
+		seq = b.Seq
+		restarts += len(b.Restarts)
+		for _, c := range b.Captures {
+			packets += c.Packets
+		}
+	}
+	if restarts != 1 {
+		t.Errorf("batches report %d restarts, want 1", restarts)
+	}
+	// The five frames read before the failure were sealed, then the whole
+	// file again after the restart.
+	f, _ := capture.OpenFile(path)
+	var total uint64
+	for {
+		if _, _, _, err := f.ReadPacket(); err != nil {
+			break
+		}
+		total++
+	}
+	f.Close()
+	if packets != total+5 {
+		t.Errorf("captured packets = %d, want %d (5 before the failure + %d after)", packets, total+5, total)
+	}
+}
+
+func TestPanickingCaptureIsStoppedAfterBudgetAndRespawned(t *testing.T) {
+	path := capturetest.Path(t, "modbus/iti_ModbusTCP.pcap")
+	var opens atomic.Int32
+	src := Source{Name: "hostile", Open: func() (capture.Source, error) {
+		f, err := capture.OpenFile(path)
+		if err != nil {
+			return nil, err
+		}
+		if opens.Add(1) <= 4 { // the first incarnation and 3 restarts panic
+			return &panickySource{Source: f}, nil
+		}
+		return f, nil
+	}}
+	s := startOffline(t, []Source{src})
+	waitDrained(t, s)
+	if got := opens.Load(); got != 5 {
+		t.Errorf("source opened %d times, want 5 (4 panics, then a respawn)", got)
+	}
+	if got := s.Monitor().RestartCount("sensor/capture-hostile"); got < 3 {
+		t.Errorf("restarts = %d, want at least 3", got)
+	}
+	if len(spooled(t, s)) == 0 {
+		t.Error("the respawned capture produced no batches")
+	}
+}
+
+func TestSeveralSourcesMergeIntoOneBatchPerMinute(t *testing.T) {
+	path := capturetest.Path(t, "bacnet/iti_bacnet_test.pcap")
+	open := func() (capture.Source, error) { return capture.OpenFile(path) }
+	s := startOffline(t, []Source{{Name: "a", Open: open}, {Name: "b", Open: open}})
+	waitDrained(t, s)
+	minutes := map[int64]int{}
+	for _, b := range spooled(t, s) {
+		minutes[b.Minute]++
+		if len(b.Captures) != 2 {
+			t.Errorf("minute %d carries %d capture stats, want 2 (one per source)", b.Minute, len(b.Captures))
+		}
+	}
+	for m, n := range minutes {
+		if n != 1 {
+			t.Errorf("minute %d sealed %d times, want once", m, n)
+		}
+	}
+	if len(minutes) == 0 {
+		t.Fatal("no batches")
+	}
+}
