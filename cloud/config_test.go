@@ -1,0 +1,62 @@
+package cloud
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func writeConfig(t testing.TB, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "cloud.json")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoadConfig(t *testing.T) {
+	good := `{"data_dir": "/var/lib/mimamori", "tenants": [{"id": "acme", "name": "ACME",
+		"sensors": [{"id": "s1", "password": "long-enough-secret"}],
+		"users": [{"email": "a@acme.example", "password": "pw"}]}]}`
+	cfg, err := LoadConfig(writeConfig(t, good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Tenants[0].Sensors[0].Username; got != "s1" {
+		t.Errorf("username defaulted to %q, want the sensor id", got)
+	}
+	cases := []struct{ name, body, want string }{
+		{"unknown field", `{"data_dir": "x", "tenantz": []}`, "unknown field"},
+		{"no data dir", `{"tenants": []}`, "data_dir"},
+		{"bad tenant id", `{"data_dir": "x", "tenants": [{"id": "a/b"}]}`, "invalid tenant"},
+		{"bad sensor id", `{"data_dir": "x", "tenants": [{"id": "a", "sensors": [{"id": "s 1", "password": "long-enough-secret"}]}]}`, "invalid sensor"},
+		{"short password", `{"data_dir": "x", "tenants": [{"id": "a", "sensors": [{"id": "s1", "password": "short"}]}]}`, "12 characters"},
+		{"shared username", `{"data_dir": "x", "tenants": [{"id": "a", "sensors": [{"id": "s1", "password": "long-enough-secret"}, {"id": "s2", "username": "s1", "password": "long-enough-secret"}]}]}`, "used twice"},
+		{"six users", `{"data_dir": "x", "tenants": [{"id": "a", "users": [{},{},{},{},{},{}]}]}`, "at most 5"},
+		{"not json", `data_dir = x`, "config"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := LoadConfig(writeConfig(t, tc.body))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want one mentioning %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func FuzzLoadConfig(f *testing.F) {
+	f.Add(`{"data_dir": "x", "tenants": [{"id": "a", "sensors": [{"id": "s1", "password": "long-enough-secret"}]}]}`)
+	f.Add(`{}`)
+	f.Fuzz(func(t *testing.T, body string) {
+		cfg, err := LoadConfig(writeConfig(t, body))
+		if err != nil {
+			return
+		}
+		if err := cfg.Validate(); err != nil {
+			t.Fatalf("a loaded config fails validation: %v", err)
+		}
+	})
+}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"testing"
+
+	"mimamori/edge/capture/capturetest"
+)
+
+func TestAnalyzeCommandWritesJSONLines(t *testing.T) {
+	path := capturetest.Path(t, "modbus/iti_ModbusTCP.pcap")
+	var out bytes.Buffer
+	if err := runAnalyze(context.Background(), []string{path}, &out); err != nil {
+		t.Fatal(err)
+	}
+	types := map[string]int{}
+	sc := bufio.NewScanner(&out)
+	for sc.Scan() {
+		var rec struct {
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			t.Fatalf("line %q is not JSON: %v", sc.Text(), err)
+		}
+		types[rec.Type]++
+	}
+	if types["flow"] == 0 || types["stats"] == 0 {
+		t.Errorf("record types %v, want flows and stats", types)
+	}
+}
+
+func TestAnalyzeCommandErrors(t *testing.T) {
+	var out bytes.Buffer
+	if err := runAnalyze(context.Background(), nil, &out); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("no files: err = %v, want usage", err)
+	}
+	if err := runAnalyze(context.Background(), []string{"/nonexistent.pcap"}, &out); err == nil {
+		t.Error("a missing file was not reported")
+	}
+}
+
+func TestSanitize(t *testing.T) {
+	cases := map[string]string{
+		"plant a.pcap":  "plant_a.pcap",
+		"ok-1_x.pcapng": "ok-1_x.pcapng",
+		"日本.pcap":       "__.pcap",
+	}
+	for in, want := range cases {
+		if got := sanitize(in); got != want {
+			t.Errorf("sanitize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
