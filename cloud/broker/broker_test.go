@@ -73,7 +73,7 @@ func payload(t *testing.T, sensor string, seq uint64) []byte {
 
 func connect(t *testing.T, url, user, pass string) (paho.Client, error) {
 	t.Helper()
-	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("test-"+user).
+	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("test-" + user).
 		SetUsername(user).SetPassword(pass).SetAutoReconnect(false))
 	tok := c.Connect()
 	if !tok.WaitTimeout(5 * time.Second) {

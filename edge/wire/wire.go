@@ -126,3 +126,21 @@ func ValidID(s string) bool {
 	}
 	return true
 }
+
+// NameSourceString is the lowercase spelling of a name source used in
+// analyze output, the store and the API: dns, nbns, mdns, llmnr, dhcp.
+func NameSourceString(s wirepb.NameSource) string {
+	switch s {
+	case wirepb.NameSource_NAME_SOURCE_DNS:
+		return "dns"
+	case wirepb.NameSource_NAME_SOURCE_NBNS:
+		return "nbns"
+	case wirepb.NameSource_NAME_SOURCE_MDNS:
+		return "mdns"
+	case wirepb.NameSource_NAME_SOURCE_LLMNR:
+		return "llmnr"
+	case wirepb.NameSource_NAME_SOURCE_DHCP:
+		return "dhcp"
+	}
+	return "unknown"
+}

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"mimamori/cloud/store"
+	"mimamori/edge/wire"
 	"mimamori/edge/wire/wirepb"
 )
 
@@ -367,30 +368,13 @@ func mergeNames(ctx context.Context, stmt *sql.Stmt, tid int64, b *wirepb.Batch,
 		}
 		first := nsToUS(nm.FirstUnixNs, minuteUS)
 		last := max(nsToUS(nm.LastUnixNs, first), first)
-		if _, err := stmt.ExecContext(ctx, tid, ip, nm.Name, sourceName(nm.Source),
+		if _, err := stmt.ExecContext(ctx, tid, ip, nm.Name, wire.NameSourceString(nm.Source),
 			max(nm.Count, 1), first, last); err != nil {
 			return 0, fmt.Errorf("name %s: %w", nm.Name, err)
 		}
 		n++
 	}
 	return n, nil
-}
-
-// sourceName is the stored (and store.Name) spelling of a name source.
-func sourceName(s wirepb.NameSource) string {
-	switch s {
-	case wirepb.NameSource_NAME_SOURCE_DNS:
-		return "dns"
-	case wirepb.NameSource_NAME_SOURCE_NBNS:
-		return "nbns"
-	case wirepb.NameSource_NAME_SOURCE_MDNS:
-		return "mdns"
-	case wirepb.NameSource_NAME_SOURCE_LLMNR:
-		return "llmnr"
-	case wirepb.NameSource_NAME_SOURCE_DHCP:
-		return "dhcp"
-	}
-	return "unknown"
 }
 
 func boolInt(b bool) int {
