@@ -13,9 +13,14 @@ all: build
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/mimamori
 
+# The concurrent parts (actors, sensor tree, ingest, broker) also run under
+# the race detector.
+RACE_PKGS := ./actors/... ./cloud/... ./edge/sensor/... ./edge/spool/... ./edge/uplink/...
+
 test:
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -timeout 30m $(PKGS)
+	$(GO) test -race -count=1 -timeout 30m $(RACE_PKGS)
 
 demo: build
 	./$(BIN) demo --data var/demo
