@@ -12,6 +12,8 @@ import (
 	"mimamori/edge/capture"
 	"mimamori/edge/sensor"
 	"mimamori/edge/synth"
+	"mimamori/modem"
+	"mimamori/modem/modemtest"
 )
 
 // The demo's identities. They only ever exist on a loopback-bound demo.
@@ -46,6 +48,7 @@ func runDemo(ctx context.Context, args []string) error {
 	mqttListen := fs.String("mqtt", "127.0.0.1:1883", "embedded MQTT broker address")
 	speed := fs.Float64("speed", 1, "traffic speed: 1 is real time, 10 plays ten minutes per minute")
 	seed := fs.Int64("seed", 1, "traffic generator seed")
+	statusListen := fs.String("status", "127.0.0.1:8081", "the sensor's local status page address")
 	logLevel := fs.String("log", "warn", "log level: debug, info, warn, error")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -60,6 +63,14 @@ func runDemo(ctx context.Context, args []string) error {
 	}
 	defer c.Close()
 
+	// A simulated LTE dongle on a pseudo-terminal, driven by the real modem
+	// manager over serial; its signal wanders so the status page is live.
+	sim, err := modemtest.Start(modemtest.Script{Dialect: "huawei", LiveSignal: true, Seed: *seed})
+	if err != nil {
+		return err
+	}
+	defer sim.Close()
+
 	// Start the traffic two minutes in the past: the generator catches up at
 	// full speed, so the first minutes are sealed and devices are on the
 	// portal within seconds, then it continues in real time.
@@ -71,6 +82,10 @@ func runDemo(ctx context.Context, args []string) error {
 			gen := synth.New(synth.Config{Seed: *seed, Start: start})
 			return synth.NewSource(gen, synth.RealTime(*speed)), nil
 		}}},
+		Modem: &modem.Config{Device: sim.Path(), APN: modem.APN{Name: "mimamori.demo"}},
+		// The demo's "LTE" traffic is its MQTT to the local cloud.
+		ModemInterface: "lo",
+		StatusListen:   *statusListen,
 	})
 	if err != nil {
 		return err
@@ -83,12 +98,13 @@ func runDemo(ctx context.Context, args []string) error {
   Portal:    http://%s/
   Login:     %s
   Password:  %s
+  Status:    http://%s/   (the sensor's own page, with a simulated LTE dongle)
 
   A sensor is replaying a synthetic factory (PLCs, HMIs, SCADA, engineering
   workstation) into the cloud over MQTT; devices appear within a minute.
   Press Ctrl-C to stop. Data is kept in %s.
 
-`, c.HTTPAddr(), demoEmail, demoPassword, *data)
+`, c.HTTPAddr(), demoEmail, demoPassword, *statusListen, *data)
 	<-ctx.Done()
 	return nil
 }

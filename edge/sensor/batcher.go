@@ -52,10 +52,12 @@ func (b *batcherActor) Receive(ctx actor.Context) {
 		b.finished = b.finished || m.ended
 		b.sealReady(false)
 	case *minuteSealed:
+		b.s.noteMinute(m.source, m.batch)
 		b.add(m)
 		b.sealReady(false)
 	case *healthSampled:
 		b.health = m.health
+		b.s.noteHealth(m.health)
 	case *sealDue:
 		b.sealReady(false)
 		b.heartbeat()
@@ -136,6 +138,7 @@ func (b *batcherActor) seal(batch *wirepb.Batch) {
 		h.SpoolBacklog = uint64(s.spool.Stats().Batches)
 		batch.Health = h
 	}
+	batch.Modem = s.modemReport()
 	for _, r := range s.monitor.DrainRestarts() {
 		batch.Restarts = append(batch.Restarts, &wirepb.SupervisorRestart{
 			Actor: r.Actor, Reason: r.Reason, UnixMs: r.At.UnixMilli(), Total: r.Total,

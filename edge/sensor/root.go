@@ -1,6 +1,7 @@
 package sensor
 
 import (
+	"path"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -15,12 +16,17 @@ type rootActor struct {
 	codec *wire.Codec
 	// capture child name → source index, to respawn a stopped capture.
 	captures map[string]int
+	// service child name → its producer, to respawn a stopped modem or
+	// status actor.
+	services map[string]actor.Producer
 	uplink   *actor.PID
 	stopping bool
 	ready    func() // reports that the children exist; idempotent
 }
 
 type respawnCapture struct{ index int }
+
+type respawnService struct{ name string }
 
 func (r *rootActor) Receive(ctx actor.Context) {
 	s := r.s
@@ -34,6 +40,13 @@ func (r *rootActor) Receive(ctx actor.Context) {
 		r.spawnNamed(ctx, func() actor.Actor {
 			return &healthActor{s: s, batcher: s.batcher}
 		}, "health")
+		r.services = map[string]actor.Producer{}
+		if s.modem != nil {
+			r.spawnService(ctx, "modem", func() actor.Actor { return &modemActor{s: s} })
+		}
+		if s.cfg.StatusListen != "" || s.cfg.LEDs != nil {
+			r.spawnService(ctx, "status", func() actor.Actor { return &statusActor{s: s} })
+		}
 		// Register every source before any can report a minute, so the
 		// batcher never seals a minute without waiting for a slow source.
 		for _, src := range s.cfg.Sources {
@@ -49,6 +62,9 @@ func (r *rootActor) Receive(ctx actor.Context) {
 	case *actor.Stopping:
 		r.stopping = true
 	case *actor.Terminated:
+		if r.serviceStopped(ctx, m.Who) {
+			return
+		}
 		i, ok := r.captures[m.Who.Id]
 		if !ok || r.stopping {
 			return
@@ -61,6 +77,10 @@ func (r *rootActor) Receive(ctx actor.Context) {
 			"actor", m.Who.Id, "in", s.cfg.RespawnDelay)
 		self := ctx.Self()
 		time.AfterFunc(s.cfg.RespawnDelay, func() { s.sys.Root.Send(self, &respawnCapture{index: i}) })
+	case *respawnService:
+		if !r.stopping {
+			r.spawnService(ctx, m.name, r.services[m.name])
+		}
 	case *respawnCapture:
 		if r.stopping {
 			return
@@ -94,4 +114,29 @@ func (r *rootActor) spawnCapture(ctx actor.Context, i int) {
 		return
 	}
 	r.captures[pid.Id] = i
+}
+
+// spawnService starts the modem or status child. A name still taken (the
+// old actor not yet gone) is logged and left; its Terminated respawns it.
+func (r *rootActor) spawnService(ctx actor.Context, name string, p actor.Producer) {
+	r.services[name] = p
+	if _, err := ctx.SpawnNamed(r.childProps(p, name), name); err != nil {
+		r.s.cfg.Logger.Error("sensor: spawn "+name, "err", err)
+	}
+}
+
+// serviceStopped respawns a modem or status actor that supervision gave
+// up on, after RespawnDelay: a dongle that keeps failing, or a status
+// port that stays taken, must not stop being retried, and never touches
+// capture meanwhile.
+func (r *rootActor) serviceStopped(ctx actor.Context, who *actor.PID) bool {
+	name := path.Base(who.Id)
+	if _, ok := r.services[name]; !ok || r.stopping {
+		return ok
+	}
+	r.s.cfg.Logger.Error("sensor: "+name+" stopped after repeated failures; restarting later",
+		"actor", who.Id, "in", r.s.cfg.RespawnDelay)
+	self, sys := ctx.Self(), r.s.sys
+	time.AfterFunc(r.s.cfg.RespawnDelay, func() { sys.Root.Send(self, &respawnService{name: name}) })
+	return true
 }

@@ -14,8 +14,11 @@ import (
 	"mimamori/actors"
 	"mimamori/edge/capture"
 	"mimamori/edge/spool"
+	"mimamori/edge/status"
 	"mimamori/edge/uplink"
 	"mimamori/edge/wire"
+	"mimamori/edge/wire/wirepb"
+	"mimamori/modem"
 )
 
 // Source is one capture input. Open is called on start and again after each
@@ -23,6 +26,9 @@ import (
 type Source struct {
 	Name string
 	Open func() (capture.Source, error)
+	// Iface is the NIC a live source captures from, whose link state the
+	// status page shows; empty for files and generators.
+	Iface string
 }
 
 // Config describes one sensor.
@@ -51,6 +57,23 @@ type Config struct {
 	RestartWindow time.Duration
 	RespawnDelay  time.Duration
 	Logger        *slog.Logger
+
+	// Modem runs the LTE modem manager (E4) as the "modem" child; nil runs
+	// without one. Its StateDir defaults to DataDir.
+	Modem *modem.Config
+	// ModemInterface is the network interface the modem's data flows
+	// through, metered for the day's and month's usage (default "wwan0").
+	ModemInterface string
+	// UsageEvery is the data-usage sampling period (default 30 s).
+	UsageEvery time.Duration
+	// StatusListen is the local status page's address (E5), such as
+	// 0.0.0.0:8081; empty serves none.
+	StatusListen string
+	// LEDs shows the status page's overall verdict; nil drives none.
+	LEDs status.LEDs
+	// NetRoot is where live sources' link state is read (default
+	// /sys/class/net).
+	NetRoot string
 }
 
 func (c *Config) setDefaults() error {
@@ -78,6 +101,15 @@ func (c *Config) setDefaults() error {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.ModemInterface == "" {
+		c.ModemInterface = "wwan0"
+	}
+	if c.UsageEvery <= 0 {
+		c.UsageEvery = 30 * time.Second
+	}
+	if c.NetRoot == "" {
+		c.NetRoot = "/sys/class/net"
+	}
 	seen := map[string]bool{}
 	for _, s := range c.Sources {
 		if !wire.ValidID(s.Name) || s.Open == nil || seen[s.Name] {
@@ -104,11 +136,26 @@ type Sensor struct {
 	sealed    uint64
 	lastSeal  time.Time
 	lastBatch uint64
+
+	started time.Time
+	modem   *modem.Manager // nil without a modem
+	usage   *modem.Usage   // nil without a modem
+
+	// What the status page shows, noted as the actors go.
+	obsMu      sync.Mutex
+	captures   map[string]*captureObs
+	health     *wirepb.Health
+	cpu        []float64 // the last few CPU samples
+	statusAddr string
 }
 
 // Start builds the actor tree and starts capturing.
 func Start(ctx context.Context, cfg Config) (*Sensor, error) {
 	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	mgr, usage, err := openModem(&cfg)
+	if err != nil {
 		return nil, err
 	}
 	sp, err := spool.Open(filepath.Join(cfg.DataDir, "spool"), spool.Options{})
@@ -120,7 +167,8 @@ func Start(ctx context.Context, cfg Config) (*Sensor, error) {
 		return nil, err
 	}
 	sys, mon := actors.NewSystem(cfg.Logger)
-	s := &Sensor{cfg: cfg, sys: sys, monitor: mon, spool: sp, drained: make(chan struct{})}
+	s := &Sensor{cfg: cfg, sys: sys, monitor: mon, spool: sp, drained: make(chan struct{}),
+		started: time.Now(), modem: mgr, usage: usage, captures: map[string]*captureObs{}}
 	username := cfg.Username
 	if username == "" {
 		username = cfg.ID

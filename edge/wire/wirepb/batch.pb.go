@@ -179,6 +179,231 @@ func (Evidence) EnumDescriptor() ([]byte, []int) {
 	return file_edge_wire_batch_proto_rawDescGZIP(), []int{2}
 }
 
+// FingerprintKind says which packet a Fingerprint was read from.
+type FingerprintKind int32
+
+const (
+	FingerprintKind_FINGERPRINT_KIND_UNSPECIFIED     FingerprintKind = 0
+	FingerprintKind_FINGERPRINT_KIND_TCP_SYN         FingerprintKind = 1 // a SYN without ACK the device sent
+	FingerprintKind_FINGERPRINT_KIND_TCP_SYN_ACK     FingerprintKind = 2 // a SYN+ACK the device sent
+	FingerprintKind_FINGERPRINT_KIND_HTTP_USER_AGENT FingerprintKind = 3 // User-Agent of an HTTP request it sent
+	FingerprintKind_FINGERPRINT_KIND_HTTP_SERVER     FingerprintKind = 4 // Server header of an HTTP response it sent
+	FingerprintKind_FINGERPRINT_KIND_SSDP_SERVER     FingerprintKind = 5 // SERVER header of an SSDP NOTIFY or search response
+	FingerprintKind_FINGERPRINT_KIND_SSDP_USER_AGENT FingerprintKind = 6 // USER-AGENT header of an SSDP M-SEARCH
+)
+
+// Enum value maps for FingerprintKind.
+var (
+	FingerprintKind_name = map[int32]string{
+		0: "FINGERPRINT_KIND_UNSPECIFIED",
+		1: "FINGERPRINT_KIND_TCP_SYN",
+		2: "FINGERPRINT_KIND_TCP_SYN_ACK",
+		3: "FINGERPRINT_KIND_HTTP_USER_AGENT",
+		4: "FINGERPRINT_KIND_HTTP_SERVER",
+		5: "FINGERPRINT_KIND_SSDP_SERVER",
+		6: "FINGERPRINT_KIND_SSDP_USER_AGENT",
+	}
+	FingerprintKind_value = map[string]int32{
+		"FINGERPRINT_KIND_UNSPECIFIED":     0,
+		"FINGERPRINT_KIND_TCP_SYN":         1,
+		"FINGERPRINT_KIND_TCP_SYN_ACK":     2,
+		"FINGERPRINT_KIND_HTTP_USER_AGENT": 3,
+		"FINGERPRINT_KIND_HTTP_SERVER":     4,
+		"FINGERPRINT_KIND_SSDP_SERVER":     5,
+		"FINGERPRINT_KIND_SSDP_USER_AGENT": 6,
+	}
+)
+
+func (x FingerprintKind) Enum() *FingerprintKind {
+	p := new(FingerprintKind)
+	*p = x
+	return p
+}
+
+func (x FingerprintKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (FingerprintKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_edge_wire_batch_proto_enumTypes[3].Descriptor()
+}
+
+func (FingerprintKind) Type() protoreflect.EnumType {
+	return &file_edge_wire_batch_proto_enumTypes[3]
+}
+
+func (x FingerprintKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use FingerprintKind.Descriptor instead.
+func (FingerprintKind) EnumDescriptor() ([]byte, []int) {
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{3}
+}
+
+// TCPQuirk bits of TCPSignature.quirks, after p0f's quirk names.
+type TCPQuirk int32
+
+const (
+	TCPQuirk_TCP_QUIRK_NONE          TCPQuirk = 0
+	TCPQuirk_TCP_QUIRK_DF            TCPQuirk = 1     // "df": IPv4 don't fragment
+	TCPQuirk_TCP_QUIRK_ID_NONZERO    TCPQuirk = 2     // "id+": DF with a non-zero IP ID
+	TCPQuirk_TCP_QUIRK_ID_ZERO       TCPQuirk = 4     // "id-": no DF and a zero IP ID
+	TCPQuirk_TCP_QUIRK_ECN           TCPQuirk = 8     // "ecn"
+	TCPQuirk_TCP_QUIRK_MBZ           TCPQuirk = 16    // "0+": IPv4 reserved bit set
+	TCPQuirk_TCP_QUIRK_FLOW          TCPQuirk = 32    // "flow": IPv6 flow label set
+	TCPQuirk_TCP_QUIRK_SEQ_ZERO      TCPQuirk = 64    // "seq-"
+	TCPQuirk_TCP_QUIRK_ACK_NONZERO   TCPQuirk = 128   // "ack+"
+	TCPQuirk_TCP_QUIRK_ACK_ZERO      TCPQuirk = 256   // "ack-"
+	TCPQuirk_TCP_QUIRK_URG_PTR       TCPQuirk = 512   // "uptr+"
+	TCPQuirk_TCP_QUIRK_URG           TCPQuirk = 1024  // "urgf+"
+	TCPQuirk_TCP_QUIRK_PUSH          TCPQuirk = 2048  // "pushf+"
+	TCPQuirk_TCP_QUIRK_TS1_ZERO      TCPQuirk = 4096  // "ts1-"
+	TCPQuirk_TCP_QUIRK_TS2_NONZERO   TCPQuirk = 8192  // "ts2+"
+	TCPQuirk_TCP_QUIRK_OPT_TRAILING  TCPQuirk = 16384 // "opt+"
+	TCPQuirk_TCP_QUIRK_WSCALE_EXCESS TCPQuirk = 32768 // "exws"
+	TCPQuirk_TCP_QUIRK_OPT_BAD       TCPQuirk = 65536 // "bad"
+)
+
+// Enum value maps for TCPQuirk.
+var (
+	TCPQuirk_name = map[int32]string{
+		0:     "TCP_QUIRK_NONE",
+		1:     "TCP_QUIRK_DF",
+		2:     "TCP_QUIRK_ID_NONZERO",
+		4:     "TCP_QUIRK_ID_ZERO",
+		8:     "TCP_QUIRK_ECN",
+		16:    "TCP_QUIRK_MBZ",
+		32:    "TCP_QUIRK_FLOW",
+		64:    "TCP_QUIRK_SEQ_ZERO",
+		128:   "TCP_QUIRK_ACK_NONZERO",
+		256:   "TCP_QUIRK_ACK_ZERO",
+		512:   "TCP_QUIRK_URG_PTR",
+		1024:  "TCP_QUIRK_URG",
+		2048:  "TCP_QUIRK_PUSH",
+		4096:  "TCP_QUIRK_TS1_ZERO",
+		8192:  "TCP_QUIRK_TS2_NONZERO",
+		16384: "TCP_QUIRK_OPT_TRAILING",
+		32768: "TCP_QUIRK_WSCALE_EXCESS",
+		65536: "TCP_QUIRK_OPT_BAD",
+	}
+	TCPQuirk_value = map[string]int32{
+		"TCP_QUIRK_NONE":          0,
+		"TCP_QUIRK_DF":            1,
+		"TCP_QUIRK_ID_NONZERO":    2,
+		"TCP_QUIRK_ID_ZERO":       4,
+		"TCP_QUIRK_ECN":           8,
+		"TCP_QUIRK_MBZ":           16,
+		"TCP_QUIRK_FLOW":          32,
+		"TCP_QUIRK_SEQ_ZERO":      64,
+		"TCP_QUIRK_ACK_NONZERO":   128,
+		"TCP_QUIRK_ACK_ZERO":      256,
+		"TCP_QUIRK_URG_PTR":       512,
+		"TCP_QUIRK_URG":           1024,
+		"TCP_QUIRK_PUSH":          2048,
+		"TCP_QUIRK_TS1_ZERO":      4096,
+		"TCP_QUIRK_TS2_NONZERO":   8192,
+		"TCP_QUIRK_OPT_TRAILING":  16384,
+		"TCP_QUIRK_WSCALE_EXCESS": 32768,
+		"TCP_QUIRK_OPT_BAD":       65536,
+	}
+)
+
+func (x TCPQuirk) Enum() *TCPQuirk {
+	p := new(TCPQuirk)
+	*p = x
+	return p
+}
+
+func (x TCPQuirk) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (TCPQuirk) Descriptor() protoreflect.EnumDescriptor {
+	return file_edge_wire_batch_proto_enumTypes[4].Descriptor()
+}
+
+func (TCPQuirk) Type() protoreflect.EnumType {
+	return &file_edge_wire_batch_proto_enumTypes[4]
+}
+
+func (x TCPQuirk) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use TCPQuirk.Descriptor instead.
+func (TCPQuirk) EnumDescriptor() ([]byte, []int) {
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{4}
+}
+
+// L2Protocol bits of Device.l2_protocols.
+type L2Protocol int32
+
+const (
+	L2Protocol_L2_PROTOCOL_NONE      L2Protocol = 0
+	L2Protocol_L2_PROTOCOL_LLDP      L2Protocol = 1
+	L2Protocol_L2_PROTOCOL_CDP       L2Protocol = 2
+	L2Protocol_L2_PROTOCOL_STP       L2Protocol = 4
+	L2Protocol_L2_PROTOCOL_CCLINK_IE L2Protocol = 8   // CC-Link IE Field / Control / TSN frames (EtherType 0x890F)
+	L2Protocol_L2_PROTOCOL_PROFINET  L2Protocol = 16  // PROFINET RT and DCP (0x8892)
+	L2Protocol_L2_PROTOCOL_ETHERCAT  L2Protocol = 32  // EtherCAT (0x88A4)
+	L2Protocol_L2_PROTOCOL_POWERLINK L2Protocol = 64  // Ethernet POWERLINK (0x88AB)
+	L2Protocol_L2_PROTOCOL_IEC61850  L2Protocol = 128 // IEC 61850 GOOSE and sampled values (0x88B8, 0x88BA)
+)
+
+// Enum value maps for L2Protocol.
+var (
+	L2Protocol_name = map[int32]string{
+		0:   "L2_PROTOCOL_NONE",
+		1:   "L2_PROTOCOL_LLDP",
+		2:   "L2_PROTOCOL_CDP",
+		4:   "L2_PROTOCOL_STP",
+		8:   "L2_PROTOCOL_CCLINK_IE",
+		16:  "L2_PROTOCOL_PROFINET",
+		32:  "L2_PROTOCOL_ETHERCAT",
+		64:  "L2_PROTOCOL_POWERLINK",
+		128: "L2_PROTOCOL_IEC61850",
+	}
+	L2Protocol_value = map[string]int32{
+		"L2_PROTOCOL_NONE":      0,
+		"L2_PROTOCOL_LLDP":      1,
+		"L2_PROTOCOL_CDP":       2,
+		"L2_PROTOCOL_STP":       4,
+		"L2_PROTOCOL_CCLINK_IE": 8,
+		"L2_PROTOCOL_PROFINET":  16,
+		"L2_PROTOCOL_ETHERCAT":  32,
+		"L2_PROTOCOL_POWERLINK": 64,
+		"L2_PROTOCOL_IEC61850":  128,
+	}
+)
+
+func (x L2Protocol) Enum() *L2Protocol {
+	p := new(L2Protocol)
+	*p = x
+	return p
+}
+
+func (x L2Protocol) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (L2Protocol) Descriptor() protoreflect.EnumDescriptor {
+	return file_edge_wire_batch_proto_enumTypes[5].Descriptor()
+}
+
+func (L2Protocol) Type() protoreflect.EnumType {
+	return &file_edge_wire_batch_proto_enumTypes[5]
+}
+
+func (x L2Protocol) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use L2Protocol.Descriptor instead.
+func (L2Protocol) EnumDescriptor() ([]byte, []int) {
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{5}
+}
+
 type NameSource int32
 
 const (
@@ -221,11 +446,11 @@ func (x NameSource) String() string {
 }
 
 func (NameSource) Descriptor() protoreflect.EnumDescriptor {
-	return file_edge_wire_batch_proto_enumTypes[3].Descriptor()
+	return file_edge_wire_batch_proto_enumTypes[6].Descriptor()
 }
 
 func (NameSource) Type() protoreflect.EnumType {
-	return &file_edge_wire_batch_proto_enumTypes[3]
+	return &file_edge_wire_batch_proto_enumTypes[6]
 }
 
 func (x NameSource) Number() protoreflect.EnumNumber {
@@ -234,7 +459,7 @@ func (x NameSource) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use NameSource.Descriptor instead.
 func (NameSource) EnumDescriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{3}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{6}
 }
 
 // Batch is everything one sensor observed during one minute.
@@ -257,8 +482,13 @@ type Batch struct {
 	Captures        []*CaptureStats      `protobuf:"bytes,13,rep,name=captures,proto3" json:"captures,omitempty"`
 	Health          *Health              `protobuf:"bytes,14,opt,name=health,proto3" json:"health,omitempty"`
 	Restarts        []*SupervisorRestart `protobuf:"bytes,15,rep,name=restarts,proto3" json:"restarts,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	OtEvents        []*OTEvent           `protobuf:"bytes,16,rep,name=ot_events,json=otEvents,proto3" json:"ot_events,omitempty"`
+	Identities      []*Identity          `protobuf:"bytes,17,rep,name=identities,proto3" json:"identities,omitempty"`
+	// The LTE modem and this month's data usage (E4, C4); absent when the
+	// sensor has no modem manager.
+	Modem         *Modem `protobuf:"bytes,20,opt,name=modem,proto3" json:"modem,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Batch) Reset() {
@@ -378,6 +608,27 @@ func (x *Batch) GetHealth() *Health {
 func (x *Batch) GetRestarts() []*SupervisorRestart {
 	if x != nil {
 		return x.Restarts
+	}
+	return nil
+}
+
+func (x *Batch) GetOtEvents() []*OTEvent {
+	if x != nil {
+		return x.OtEvents
+	}
+	return nil
+}
+
+func (x *Batch) GetIdentities() []*Identity {
+	if x != nil {
+		return x.Identities
+	}
+	return nil
+}
+
+func (x *Batch) GetModem() *Modem {
+	if x != nil {
+		return x.Modem
 	}
 	return nil
 }
@@ -591,8 +842,17 @@ type Device struct {
 	RecvPackets     uint64                 `protobuf:"varint,11,opt,name=recv_packets,json=recvPackets,proto3" json:"recv_packets,omitempty"`
 	RecvBytes       uint64                 `protobuf:"varint,12,opt,name=recv_bytes,json=recvBytes,proto3" json:"recv_bytes,omitempty"`
 	Vlan            uint32                 `protobuf:"varint,13,opt,name=vlan,proto3" json:"vlan,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Passive fingerprints the device sent this minute, the input of OS,
+	// role and vendor estimation in the cloud (V1-4..V1-6). The sensor only
+	// forwards them, so signature updates never need a sensor update.
+	Fingerprints        []*Fingerprint       `protobuf:"bytes,20,rep,name=fingerprints,proto3" json:"fingerprints,omitempty"`                                           // distinct ones, first seen first; at most 6
+	FingerprintsDropped uint32               `protobuf:"varint,21,opt,name=fingerprints_dropped,json=fingerprintsDropped,proto3" json:"fingerprints_dropped,omitempty"` // further distinct fingerprints not kept
+	Browser             *BrowserAnnouncement `protobuf:"bytes,22,opt,name=browser,proto3" json:"browser,omitempty"`                                                     // the newest NetBIOS browser announcement it sent
+	Link                *LinkAnnouncement    `protobuf:"bytes,23,opt,name=link,proto3" json:"link,omitempty"`                                                           // the newest LLDP or CDP self-description it sent
+	L2Protocols         uint32               `protobuf:"varint,24,opt,name=l2_protocols,json=l2Protocols,proto3" json:"l2_protocols,omitempty"`                         // OR of L2Protocol bits of frames it sent
+	MaxTtl              uint32               `protobuf:"varint,25,opt,name=max_ttl,json=maxTtl,proto3" json:"max_ttl,omitempty"`                                        // highest TTL / hop limit of unicast IP packets it sent; 0 if none
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Device) Reset() {
@@ -716,6 +976,423 @@ func (x *Device) GetVlan() uint32 {
 	return 0
 }
 
+func (x *Device) GetFingerprints() []*Fingerprint {
+	if x != nil {
+		return x.Fingerprints
+	}
+	return nil
+}
+
+func (x *Device) GetFingerprintsDropped() uint32 {
+	if x != nil {
+		return x.FingerprintsDropped
+	}
+	return 0
+}
+
+func (x *Device) GetBrowser() *BrowserAnnouncement {
+	if x != nil {
+		return x.Browser
+	}
+	return nil
+}
+
+func (x *Device) GetLink() *LinkAnnouncement {
+	if x != nil {
+		return x.Link
+	}
+	return nil
+}
+
+func (x *Device) GetL2Protocols() uint32 {
+	if x != nil {
+		return x.L2Protocols
+	}
+	return 0
+}
+
+func (x *Device) GetMaxTtl() uint32 {
+	if x != nil {
+		return x.MaxTtl
+	}
+	return 0
+}
+
+// Fingerprint is one piece of evidence about a device's software, as sent
+// by its MAC. ip and ttl let the cloud tell the device's own packets from
+// ones a router forwarded under its MAC.
+type Fingerprint struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Kind          FingerprintKind        `protobuf:"varint,1,opt,name=kind,proto3,enum=mimamori.v1.FingerprintKind" json:"kind,omitempty"`
+	Ip            []byte                 `protobuf:"bytes,2,opt,name=ip,proto3" json:"ip,omitempty"`        // the packet's source address, 4 or 16 bytes
+	Ttl           uint32                 `protobuf:"varint,3,opt,name=ttl,proto3" json:"ttl,omitempty"`     // TTL or hop limit as captured (not the initial one)
+	Count         uint32                 `protobuf:"varint,4,opt,name=count,proto3" json:"count,omitempty"` // packets with this fingerprint this minute
+	Tcp           *TCPSignature          `protobuf:"bytes,5,opt,name=tcp,proto3" json:"tcp,omitempty"`      // kinds TCP_SYN and TCP_SYN_ACK
+	Text          string                 `protobuf:"bytes,6,opt,name=text,proto3" json:"text,omitempty"`    // the header value for the other kinds (at most 256 bytes)
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Fingerprint) Reset() {
+	*x = Fingerprint{}
+	mi := &file_edge_wire_batch_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Fingerprint) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Fingerprint) ProtoMessage() {}
+
+func (x *Fingerprint) ProtoReflect() protoreflect.Message {
+	mi := &file_edge_wire_batch_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Fingerprint.ProtoReflect.Descriptor instead.
+func (*Fingerprint) Descriptor() ([]byte, []int) {
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Fingerprint) GetKind() FingerprintKind {
+	if x != nil {
+		return x.Kind
+	}
+	return FingerprintKind_FINGERPRINT_KIND_UNSPECIFIED
+}
+
+func (x *Fingerprint) GetIp() []byte {
+	if x != nil {
+		return x.Ip
+	}
+	return nil
+}
+
+func (x *Fingerprint) GetTtl() uint32 {
+	if x != nil {
+		return x.Ttl
+	}
+	return 0
+}
+
+func (x *Fingerprint) GetCount() uint32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *Fingerprint) GetTcp() *TCPSignature {
+	if x != nil {
+		return x.Tcp
+	}
+	return nil
+}
+
+func (x *Fingerprint) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+// TCPSignature is a SYN or SYN+ACK as p0f models it.
+type TCPSignature struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	IpVersion     uint32                 `protobuf:"varint,1,opt,name=ip_version,json=ipVersion,proto3" json:"ip_version,omitempty"`            // 4 or 6
+	IpOptionsLen  uint32                 `protobuf:"varint,2,opt,name=ip_options_len,json=ipOptionsLen,proto3" json:"ip_options_len,omitempty"` // IPv4 options in bytes; 0 for IPv6
+	Mss           uint32                 `protobuf:"varint,3,opt,name=mss,proto3" json:"mss,omitempty"`                                         // MSS option; 0 when absent
+	Window        uint32                 `protobuf:"varint,4,opt,name=window,proto3" json:"window,omitempty"`                                   // the TCP window field
+	WindowScale   int32                  `protobuf:"varint,5,opt,name=window_scale,json=windowScale,proto3" json:"window_scale,omitempty"`      // window-scale option; -1 when absent
+	Options       []byte                 `protobuf:"bytes,6,opt,name=options,proto3" json:"options,omitempty"`                                  // option kinds in the order sent (0 EOL, 1 NOP, 2 MSS, 3 WS, 4 SACK permitted, 5 SACK, 8 timestamps, others as numbered)
+	EolPadding    uint32                 `protobuf:"varint,7,opt,name=eol_padding,json=eolPadding,proto3" json:"eol_padding,omitempty"`         // bytes after an end-of-options marker
+	Quirks        uint32                 `protobuf:"varint,8,opt,name=quirks,proto3" json:"quirks,omitempty"`                                   // OR of TCPQuirk bits
+	Payload       bool                   `protobuf:"varint,9,opt,name=payload,proto3" json:"payload,omitempty"`                                 // the segment carried data
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TCPSignature) Reset() {
+	*x = TCPSignature{}
+	mi := &file_edge_wire_batch_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TCPSignature) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TCPSignature) ProtoMessage() {}
+
+func (x *TCPSignature) ProtoReflect() protoreflect.Message {
+	mi := &file_edge_wire_batch_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TCPSignature.ProtoReflect.Descriptor instead.
+func (*TCPSignature) Descriptor() ([]byte, []int) {
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *TCPSignature) GetIpVersion() uint32 {
+	if x != nil {
+		return x.IpVersion
+	}
+	return 0
+}
+
+func (x *TCPSignature) GetIpOptionsLen() uint32 {
+	if x != nil {
+		return x.IpOptionsLen
+	}
+	return 0
+}
+
+func (x *TCPSignature) GetMss() uint32 {
+	if x != nil {
+		return x.Mss
+	}
+	return 0
+}
+
+func (x *TCPSignature) GetWindow() uint32 {
+	if x != nil {
+		return x.Window
+	}
+	return 0
+}
+
+func (x *TCPSignature) GetWindowScale() int32 {
+	if x != nil {
+		return x.WindowScale
+	}
+	return 0
+}
+
+func (x *TCPSignature) GetOptions() []byte {
+	if x != nil {
+		return x.Options
+	}
+	return nil
+}
+
+func (x *TCPSignature) GetEolPadding() uint32 {
+	if x != nil {
+		return x.EolPadding
+	}
+	return 0
+}
+
+func (x *TCPSignature) GetQuirks() uint32 {
+	if x != nil {
+		return x.Quirks
+	}
+	return 0
+}
+
+func (x *TCPSignature) GetPayload() bool {
+	if x != nil {
+		return x.Payload
+	}
+	return false
+}
+
+// BrowserAnnouncement is a Windows (or Samba) computer-browser
+// announcement: the sender's own OS version and server roles.
+type BrowserAnnouncement struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`                       // the announced computer name
+	OsMajor       uint32                 `protobuf:"varint,2,opt,name=os_major,json=osMajor,proto3" json:"os_major,omitempty"` // OS version as announced (Windows 7: 6.1, Windows 10/11: 10.0)
+	OsMinor       uint32                 `protobuf:"varint,3,opt,name=os_minor,json=osMinor,proto3" json:"os_minor,omitempty"`
+	ServerType    uint32                 `protobuf:"varint,4,opt,name=server_type,json=serverType,proto3" json:"server_type,omitempty"` // SV_TYPE_* bits (workstation, server, domain controller, print queue, ...)
+	Comment       string                 `protobuf:"bytes,5,opt,name=comment,proto3" json:"comment,omitempty"`                          // the server comment (Samba puts its version here)
+	Command       uint32                 `protobuf:"varint,6,opt,name=command,proto3" json:"command,omitempty"`                         // 1 host announcement, 15 local master announcement
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BrowserAnnouncement) Reset() {
+	*x = BrowserAnnouncement{}
+	mi := &file_edge_wire_batch_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BrowserAnnouncement) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BrowserAnnouncement) ProtoMessage() {}
+
+func (x *BrowserAnnouncement) ProtoReflect() protoreflect.Message {
+	mi := &file_edge_wire_batch_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BrowserAnnouncement.ProtoReflect.Descriptor instead.
+func (*BrowserAnnouncement) Descriptor() ([]byte, []int) {
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *BrowserAnnouncement) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *BrowserAnnouncement) GetOsMajor() uint32 {
+	if x != nil {
+		return x.OsMajor
+	}
+	return 0
+}
+
+func (x *BrowserAnnouncement) GetOsMinor() uint32 {
+	if x != nil {
+		return x.OsMinor
+	}
+	return 0
+}
+
+func (x *BrowserAnnouncement) GetServerType() uint32 {
+	if x != nil {
+		return x.ServerType
+	}
+	return 0
+}
+
+func (x *BrowserAnnouncement) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+func (x *BrowserAnnouncement) GetCommand() uint32 {
+	if x != nil {
+		return x.Command
+	}
+	return 0
+}
+
+// LinkAnnouncement is what a device says about itself in LLDP or CDP.
+type LinkAnnouncement struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	Protocol          L2Protocol             `protobuf:"varint,1,opt,name=protocol,proto3,enum=mimamori.v1.L2Protocol" json:"protocol,omitempty"`               // L2_PROTOCOL_LLDP or L2_PROTOCOL_CDP
+	SystemName        string                 `protobuf:"bytes,2,opt,name=system_name,json=systemName,proto3" json:"system_name,omitempty"`                      // LLDP system name, CDP device ID
+	SystemDescription string                 `protobuf:"bytes,3,opt,name=system_description,json=systemDescription,proto3" json:"system_description,omitempty"` // LLDP system description, CDP software version
+	Platform          string                 `protobuf:"bytes,4,opt,name=platform,proto3" json:"platform,omitempty"`                                            // CDP platform
+	Port              string                 `protobuf:"bytes,5,opt,name=port,proto3" json:"port,omitempty"`                                                    // LLDP port ID, CDP port ID
+	Capabilities      uint32                 `protobuf:"varint,6,opt,name=capabilities,proto3" json:"capabilities,omitempty"`                                   // enabled capabilities as LLDP numbers them (4 bridge, 16 router, ...)
+	ManagementIp      []byte                 `protobuf:"bytes,7,opt,name=management_ip,json=managementIp,proto3" json:"management_ip,omitempty"`                // 4 or 16 bytes when announced
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *LinkAnnouncement) Reset() {
+	*x = LinkAnnouncement{}
+	mi := &file_edge_wire_batch_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LinkAnnouncement) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LinkAnnouncement) ProtoMessage() {}
+
+func (x *LinkAnnouncement) ProtoReflect() protoreflect.Message {
+	mi := &file_edge_wire_batch_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LinkAnnouncement.ProtoReflect.Descriptor instead.
+func (*LinkAnnouncement) Descriptor() ([]byte, []int) {
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *LinkAnnouncement) GetProtocol() L2Protocol {
+	if x != nil {
+		return x.Protocol
+	}
+	return L2Protocol_L2_PROTOCOL_NONE
+}
+
+func (x *LinkAnnouncement) GetSystemName() string {
+	if x != nil {
+		return x.SystemName
+	}
+	return ""
+}
+
+func (x *LinkAnnouncement) GetSystemDescription() string {
+	if x != nil {
+		return x.SystemDescription
+	}
+	return ""
+}
+
+func (x *LinkAnnouncement) GetPlatform() string {
+	if x != nil {
+		return x.Platform
+	}
+	return ""
+}
+
+func (x *LinkAnnouncement) GetPort() string {
+	if x != nil {
+		return x.Port
+	}
+	return ""
+}
+
+func (x *LinkAnnouncement) GetCapabilities() uint32 {
+	if x != nil {
+		return x.Capabilities
+	}
+	return 0
+}
+
+func (x *LinkAnnouncement) GetManagementIp() []byte {
+	if x != nil {
+		return x.ManagementIp
+	}
+	return nil
+}
+
 // Name binds a host name to an address, from a name-resolution answer.
 type Name struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -731,7 +1408,7 @@ type Name struct {
 
 func (x *Name) Reset() {
 	*x = Name{}
-	mi := &file_edge_wire_batch_proto_msgTypes[3]
+	mi := &file_edge_wire_batch_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -743,7 +1420,7 @@ func (x *Name) String() string {
 func (*Name) ProtoMessage() {}
 
 func (x *Name) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[3]
+	mi := &file_edge_wire_batch_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -756,7 +1433,7 @@ func (x *Name) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Name.ProtoReflect.Descriptor instead.
 func (*Name) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{3}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Name) GetIp() []byte {
@@ -803,23 +1480,26 @@ func (x *Name) GetLastUnixNs() int64 {
 
 // CaptureStats counts one capture source's work during the minute.
 type CaptureStats struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Source        string                 `protobuf:"bytes,1,opt,name=source,proto3" json:"source,omitempty"` // interface name or file name
-	Packets       uint64                 `protobuf:"varint,2,opt,name=packets,proto3" json:"packets,omitempty"`
-	Bytes         uint64                 `protobuf:"varint,3,opt,name=bytes,proto3" json:"bytes,omitempty"`
-	KernelDrops   uint64                 `protobuf:"varint,4,opt,name=kernel_drops,json=kernelDrops,proto3" json:"kernel_drops,omitempty"`    // drops the kernel or driver reported
-	DecodeErrors  uint64                 `protobuf:"varint,5,opt,name=decode_errors,json=decodeErrors,proto3" json:"decode_errors,omitempty"` // malformed or truncated frames (still counted)
-	NonIpPackets  uint64                 `protobuf:"varint,6,opt,name=non_ip_packets,json=nonIpPackets,proto3" json:"non_ip_packets,omitempty"`
-	FlowsActive   uint64                 `protobuf:"varint,7,opt,name=flows_active,json=flowsActive,proto3" json:"flows_active,omitempty"` // flows in the table at the end of the minute
-	FlowsExpired  uint64                 `protobuf:"varint,8,opt,name=flows_expired,json=flowsExpired,proto3" json:"flows_expired,omitempty"`
-	FlowsEvicted  uint64                 `protobuf:"varint,9,opt,name=flows_evicted,json=flowsEvicted,proto3" json:"flows_evicted,omitempty"` // dropped because the table was full
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	Source            string                 `protobuf:"bytes,1,opt,name=source,proto3" json:"source,omitempty"` // interface name or file name
+	Packets           uint64                 `protobuf:"varint,2,opt,name=packets,proto3" json:"packets,omitempty"`
+	Bytes             uint64                 `protobuf:"varint,3,opt,name=bytes,proto3" json:"bytes,omitempty"`
+	KernelDrops       uint64                 `protobuf:"varint,4,opt,name=kernel_drops,json=kernelDrops,proto3" json:"kernel_drops,omitempty"`    // drops the kernel or driver reported
+	DecodeErrors      uint64                 `protobuf:"varint,5,opt,name=decode_errors,json=decodeErrors,proto3" json:"decode_errors,omitempty"` // malformed or truncated frames (still counted)
+	NonIpPackets      uint64                 `protobuf:"varint,6,opt,name=non_ip_packets,json=nonIpPackets,proto3" json:"non_ip_packets,omitempty"`
+	FlowsActive       uint64                 `protobuf:"varint,7,opt,name=flows_active,json=flowsActive,proto3" json:"flows_active,omitempty"` // flows in the table at the end of the minute
+	FlowsExpired      uint64                 `protobuf:"varint,8,opt,name=flows_expired,json=flowsExpired,proto3" json:"flows_expired,omitempty"`
+	FlowsEvicted      uint64                 `protobuf:"varint,9,opt,name=flows_evicted,json=flowsEvicted,proto3" json:"flows_evicted,omitempty"`                 // dropped because the table was full
+	OtEventsDropped   uint64                 `protobuf:"varint,10,opt,name=ot_events_dropped,json=otEventsDropped,proto3" json:"ot_events_dropped,omitempty"`     // OT event keys not counted: the minute's table was full
+	IdentitiesDropped uint64                 `protobuf:"varint,11,opt,name=identities_dropped,json=identitiesDropped,proto3" json:"identities_dropped,omitempty"` // identities not kept: the minute's table was full
+	OtMalformed       uint64                 `protobuf:"varint,12,opt,name=ot_malformed,json=otMalformed,proto3" json:"ot_malformed,omitempty"`                   // messages on OT conversations that no dissector could read
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *CaptureStats) Reset() {
 	*x = CaptureStats{}
-	mi := &file_edge_wire_batch_proto_msgTypes[4]
+	mi := &file_edge_wire_batch_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -831,7 +1511,7 @@ func (x *CaptureStats) String() string {
 func (*CaptureStats) ProtoMessage() {}
 
 func (x *CaptureStats) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[4]
+	mi := &file_edge_wire_batch_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -844,7 +1524,7 @@ func (x *CaptureStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CaptureStats.ProtoReflect.Descriptor instead.
 func (*CaptureStats) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{4}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CaptureStats) GetSource() string {
@@ -910,6 +1590,393 @@ func (x *CaptureStats) GetFlowsEvicted() uint64 {
 	return 0
 }
 
+func (x *CaptureStats) GetOtEventsDropped() uint64 {
+	if x != nil {
+		return x.OtEventsDropped
+	}
+	return 0
+}
+
+func (x *CaptureStats) GetIdentitiesDropped() uint64 {
+	if x != nil {
+		return x.IdentitiesDropped
+	}
+	return 0
+}
+
+func (x *CaptureStats) GetOtMalformed() uint64 {
+	if x != nil {
+		return x.OtMalformed
+	}
+	return 0
+}
+
+// OTEvent is one industrial-protocol activity aggregated over the minute:
+// every message of one protocol and function between one source and one
+// destination. For IP protocols src is the requester (client) and dst the
+// responder, whichever of them sent each message; for layer-2 protocols
+// the endpoints are MAC addresses and the IP fields are empty.
+type OTEvent struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Protocol    string                 `protobuf:"bytes,1,opt,name=protocol,proto3" json:"protocol,omitempty"`        // stable lowercase id: "modbus", "slmp", "fins", ...
+	Code        uint32                 `protobuf:"varint,2,opt,name=code,proto3" json:"code,omitempty"`               // the protocol's function or command code, as on the wire
+	Function    string                 `protobuf:"bytes,3,opt,name=function,proto3" json:"function,omitempty"`        // the code's name from the protocol's code table; "unknown" if it has none
+	SrcIp       []byte                 `protobuf:"bytes,4,opt,name=src_ip,json=srcIp,proto3" json:"src_ip,omitempty"` // 4 or 16 bytes; empty for layer-2 protocols
+	DstIp       []byte                 `protobuf:"bytes,5,opt,name=dst_ip,json=dstIp,proto3" json:"dst_ip,omitempty"`
+	SrcPort     uint32                 `protobuf:"varint,6,opt,name=src_port,json=srcPort,proto3" json:"src_port,omitempty"` // TCP or UDP port; 0 for layer-2 protocols
+	DstPort     uint32                 `protobuf:"varint,7,opt,name=dst_port,json=dstPort,proto3" json:"dst_port,omitempty"`
+	SrcMac      []byte                 `protobuf:"bytes,8,opt,name=src_mac,json=srcMac,proto3" json:"src_mac,omitempty"` // 6 bytes, as last seen for src; empty when unknown
+	DstMac      []byte                 `protobuf:"bytes,9,opt,name=dst_mac,json=dstMac,proto3" json:"dst_mac,omitempty"`
+	Vlan        uint32                 `protobuf:"varint,10,opt,name=vlan,proto3" json:"vlan,omitempty"`                                    // outer 802.1Q VLAN id, 0 if untagged
+	Count       uint64                 `protobuf:"varint,11,opt,name=count,proto3" json:"count,omitempty"`                                  // messages: requests + responses + others
+	Requests    uint64                 `protobuf:"varint,12,opt,name=requests,proto3" json:"requests,omitempty"`                            // messages sent by src
+	Responses   uint64                 `protobuf:"varint,13,opt,name=responses,proto3" json:"responses,omitempty"`                          // messages sent by dst in reply
+	Errors      uint64                 `protobuf:"varint,14,opt,name=errors,proto3" json:"errors,omitempty"`                                // messages reporting a failure (exception, end code, error status)
+	FirstUnixNs int64                  `protobuf:"varint,15,opt,name=first_unix_ns,json=firstUnixNs,proto3" json:"first_unix_ns,omitempty"` // first message this minute
+	LastUnixNs  int64                  `protobuf:"varint,16,opt,name=last_unix_ns,json=lastUnixNs,proto3" json:"last_unix_ns,omitempty"`    // last message this minute
+	// Protocol-specific details, one per key, sorted by key; a key seen with
+	// several values lists them comma-separated in ascending order.
+	Extras        []*Attr `protobuf:"bytes,17,rep,name=extras,proto3" json:"extras,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OTEvent) Reset() {
+	*x = OTEvent{}
+	mi := &file_edge_wire_batch_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OTEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OTEvent) ProtoMessage() {}
+
+func (x *OTEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_edge_wire_batch_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OTEvent.ProtoReflect.Descriptor instead.
+func (*OTEvent) Descriptor() ([]byte, []int) {
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *OTEvent) GetProtocol() string {
+	if x != nil {
+		return x.Protocol
+	}
+	return ""
+}
+
+func (x *OTEvent) GetCode() uint32 {
+	if x != nil {
+		return x.Code
+	}
+	return 0
+}
+
+func (x *OTEvent) GetFunction() string {
+	if x != nil {
+		return x.Function
+	}
+	return ""
+}
+
+func (x *OTEvent) GetSrcIp() []byte {
+	if x != nil {
+		return x.SrcIp
+	}
+	return nil
+}
+
+func (x *OTEvent) GetDstIp() []byte {
+	if x != nil {
+		return x.DstIp
+	}
+	return nil
+}
+
+func (x *OTEvent) GetSrcPort() uint32 {
+	if x != nil {
+		return x.SrcPort
+	}
+	return 0
+}
+
+func (x *OTEvent) GetDstPort() uint32 {
+	if x != nil {
+		return x.DstPort
+	}
+	return 0
+}
+
+func (x *OTEvent) GetSrcMac() []byte {
+	if x != nil {
+		return x.SrcMac
+	}
+	return nil
+}
+
+func (x *OTEvent) GetDstMac() []byte {
+	if x != nil {
+		return x.DstMac
+	}
+	return nil
+}
+
+func (x *OTEvent) GetVlan() uint32 {
+	if x != nil {
+		return x.Vlan
+	}
+	return 0
+}
+
+func (x *OTEvent) GetCount() uint64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *OTEvent) GetRequests() uint64 {
+	if x != nil {
+		return x.Requests
+	}
+	return 0
+}
+
+func (x *OTEvent) GetResponses() uint64 {
+	if x != nil {
+		return x.Responses
+	}
+	return 0
+}
+
+func (x *OTEvent) GetErrors() uint64 {
+	if x != nil {
+		return x.Errors
+	}
+	return 0
+}
+
+func (x *OTEvent) GetFirstUnixNs() int64 {
+	if x != nil {
+		return x.FirstUnixNs
+	}
+	return 0
+}
+
+func (x *OTEvent) GetLastUnixNs() int64 {
+	if x != nil {
+		return x.LastUnixNs
+	}
+	return 0
+}
+
+func (x *OTEvent) GetExtras() []*Attr {
+	if x != nil {
+		return x.Extras
+	}
+	return nil
+}
+
+// Attr is one key/value detail of an OT event or identity.
+type Attr struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Value         string                 `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Attr) Reset() {
+	*x = Attr{}
+	mi := &file_edge_wire_batch_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Attr) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Attr) ProtoMessage() {}
+
+func (x *Attr) ProtoReflect() protoreflect.Message {
+	mi := &file_edge_wire_batch_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Attr.ProtoReflect.Descriptor instead.
+func (*Attr) Descriptor() ([]byte, []int) {
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *Attr) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *Attr) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+// Identity is what a device said about itself in an industrial protocol
+// during the minute (device identification, controller data, type name).
+type Identity struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Protocol      string                 `protobuf:"bytes,1,opt,name=protocol,proto3" json:"protocol,omitempty"`
+	Ip            []byte                 `protobuf:"bytes,2,opt,name=ip,proto3" json:"ip,omitempty"`   // 4 or 16 bytes; empty for layer-2 protocols
+	Mac           []byte                 `protobuf:"bytes,3,opt,name=mac,proto3" json:"mac,omitempty"` // 6 bytes when known
+	Vlan          uint32                 `protobuf:"varint,4,opt,name=vlan,proto3" json:"vlan,omitempty"`
+	Vendor        string                 `protobuf:"bytes,5,opt,name=vendor,proto3" json:"vendor,omitempty"`
+	Product       string                 `protobuf:"bytes,6,opt,name=product,proto3" json:"product,omitempty"`
+	Model         string                 `protobuf:"bytes,7,opt,name=model,proto3" json:"model,omitempty"`
+	Serial        string                 `protobuf:"bytes,8,opt,name=serial,proto3" json:"serial,omitempty"`
+	Firmware      string                 `protobuf:"bytes,9,opt,name=firmware,proto3" json:"firmware,omitempty"`                           // firmware or revision, as the device reports it
+	Name          string                 `protobuf:"bytes,10,opt,name=name,proto3" json:"name,omitempty"`                                  // a user-assigned name (application, station)
+	SeenUnixNs    int64                  `protobuf:"varint,11,opt,name=seen_unix_ns,json=seenUnixNs,proto3" json:"seen_unix_ns,omitempty"` // the last message that reported it this minute
+	Extras        []*Attr                `protobuf:"bytes,12,rep,name=extras,proto3" json:"extras,omitempty"`                              // sorted by key
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Identity) Reset() {
+	*x = Identity{}
+	mi := &file_edge_wire_batch_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Identity) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Identity) ProtoMessage() {}
+
+func (x *Identity) ProtoReflect() protoreflect.Message {
+	mi := &file_edge_wire_batch_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Identity.ProtoReflect.Descriptor instead.
+func (*Identity) Descriptor() ([]byte, []int) {
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *Identity) GetProtocol() string {
+	if x != nil {
+		return x.Protocol
+	}
+	return ""
+}
+
+func (x *Identity) GetIp() []byte {
+	if x != nil {
+		return x.Ip
+	}
+	return nil
+}
+
+func (x *Identity) GetMac() []byte {
+	if x != nil {
+		return x.Mac
+	}
+	return nil
+}
+
+func (x *Identity) GetVlan() uint32 {
+	if x != nil {
+		return x.Vlan
+	}
+	return 0
+}
+
+func (x *Identity) GetVendor() string {
+	if x != nil {
+		return x.Vendor
+	}
+	return ""
+}
+
+func (x *Identity) GetProduct() string {
+	if x != nil {
+		return x.Product
+	}
+	return ""
+}
+
+func (x *Identity) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *Identity) GetSerial() string {
+	if x != nil {
+		return x.Serial
+	}
+	return ""
+}
+
+func (x *Identity) GetFirmware() string {
+	if x != nil {
+		return x.Firmware
+	}
+	return ""
+}
+
+func (x *Identity) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Identity) GetSeenUnixNs() int64 {
+	if x != nil {
+		return x.SeenUnixNs
+	}
+	return 0
+}
+
+func (x *Identity) GetExtras() []*Attr {
+	if x != nil {
+		return x.Extras
+	}
+	return nil
+}
+
 // Health is the sensor host's condition when the batch was sealed.
 type Health struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
@@ -928,7 +1995,7 @@ type Health struct {
 
 func (x *Health) Reset() {
 	*x = Health{}
-	mi := &file_edge_wire_batch_proto_msgTypes[5]
+	mi := &file_edge_wire_batch_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -940,7 +2007,7 @@ func (x *Health) String() string {
 func (*Health) ProtoMessage() {}
 
 func (x *Health) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[5]
+	mi := &file_edge_wire_batch_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -953,7 +2020,7 @@ func (x *Health) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Health.ProtoReflect.Descriptor instead.
 func (*Health) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{5}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Health) GetCpuPercent() float64 {
@@ -1032,7 +2099,7 @@ type SupervisorRestart struct {
 
 func (x *SupervisorRestart) Reset() {
 	*x = SupervisorRestart{}
-	mi := &file_edge_wire_batch_proto_msgTypes[6]
+	mi := &file_edge_wire_batch_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1044,7 +2111,7 @@ func (x *SupervisorRestart) String() string {
 func (*SupervisorRestart) ProtoMessage() {}
 
 func (x *SupervisorRestart) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[6]
+	mi := &file_edge_wire_batch_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1057,7 +2124,7 @@ func (x *SupervisorRestart) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SupervisorRestart.ProtoReflect.Descriptor instead.
 func (*SupervisorRestart) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{6}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *SupervisorRestart) GetActor() string {
@@ -1088,11 +2155,233 @@ func (x *SupervisorRestart) GetTotal() uint32 {
 	return 0
 }
 
+// Modem is the LTE link as the sensor's modem manager sees it when the
+// batch is sealed, with the data the modem's interface carried today and
+// this month (the portal compares the month with the 10 GB allowance).
+type Modem struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "online", "searching", "denied", "no_sim", "sim_locked", "no_modem",
+	// "connecting", "initializing", "recovering", "unresponsive", "starting".
+	State            string  `protobuf:"bytes,1,opt,name=state,proto3" json:"state,omitempty"`
+	Reason           string  `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"` // why: "no_signal", "pin_required", "port_gone", ...
+	StateSinceUnixMs int64   `protobuf:"varint,3,opt,name=state_since_unix_ms,json=stateSinceUnixMs,proto3" json:"state_since_unix_ms,omitempty"`
+	RssiDbm          int32   `protobuf:"varint,4,opt,name=rssi_dbm,json=rssiDbm,proto3" json:"rssi_dbm,omitempty"` // 0 when unknown
+	RsrpDbm          int32   `protobuf:"varint,5,opt,name=rsrp_dbm,json=rsrpDbm,proto3" json:"rsrp_dbm,omitempty"` // LTE only; 0 when unknown
+	RsrqDb           float64 `protobuf:"fixed64,6,opt,name=rsrq_db,json=rsrqDb,proto3" json:"rsrq_db,omitempty"`   // LTE only; 0 when unknown
+	Bars             uint32  `protobuf:"varint,7,opt,name=bars,proto3" json:"bars,omitempty"`                      // 0..5
+	Registration     string  `protobuf:"bytes,8,opt,name=registration,proto3" json:"registration,omitempty"`       // "home", "roaming", "searching", "denied", "not_registered", ""
+	Operator         string  `protobuf:"bytes,9,opt,name=operator,proto3" json:"operator,omitempty"`
+	Technology       string  `protobuf:"bytes,10,opt,name=technology,proto3" json:"technology,omitempty"` // "LTE", "WCDMA", "GSM", "5G NR", ""
+	Ip               string  `protobuf:"bytes,11,opt,name=ip,proto3" json:"ip,omitempty"`
+	// The SIM and dongle, so the cloud can tell when either was swapped
+	// (the sensor, dongle and SIM are contracted as a set). The IMSI is not
+	// sent.
+	Iccid      string `protobuf:"bytes,12,opt,name=iccid,proto3" json:"iccid,omitempty"`
+	Imei       string `protobuf:"bytes,13,opt,name=imei,proto3" json:"imei,omitempty"`
+	Model      string `protobuf:"bytes,14,opt,name=model,proto3" json:"model,omitempty"`            // manufacturer and model
+	Escalation uint32 `protobuf:"varint,15,opt,name=escalation,proto3" json:"escalation,omitempty"` // last recovery step: 0 none, 1 re-init, 2 radio off/on, 3 USB reset
+	Recoveries uint64 `protobuf:"varint,16,opt,name=recoveries,proto3" json:"recoveries,omitempty"` // recovery steps since the sensor started
+	// Data on the modem's interface, per calendar day and month in the
+	// sensor's time zone.
+	UsageDay      string `protobuf:"bytes,17,opt,name=usage_day,json=usageDay,proto3" json:"usage_day,omitempty"` // 2006-01-02
+	DayRxBytes    uint64 `protobuf:"varint,18,opt,name=day_rx_bytes,json=dayRxBytes,proto3" json:"day_rx_bytes,omitempty"`
+	DayTxBytes    uint64 `protobuf:"varint,19,opt,name=day_tx_bytes,json=dayTxBytes,proto3" json:"day_tx_bytes,omitempty"`
+	UsageMonth    string `protobuf:"bytes,20,opt,name=usage_month,json=usageMonth,proto3" json:"usage_month,omitempty"` // 2006-01
+	MonthRxBytes  uint64 `protobuf:"varint,21,opt,name=month_rx_bytes,json=monthRxBytes,proto3" json:"month_rx_bytes,omitempty"`
+	MonthTxBytes  uint64 `protobuf:"varint,22,opt,name=month_tx_bytes,json=monthTxBytes,proto3" json:"month_tx_bytes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Modem) Reset() {
+	*x = Modem{}
+	mi := &file_edge_wire_batch_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Modem) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Modem) ProtoMessage() {}
+
+func (x *Modem) ProtoReflect() protoreflect.Message {
+	mi := &file_edge_wire_batch_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Modem.ProtoReflect.Descriptor instead.
+func (*Modem) Descriptor() ([]byte, []int) {
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *Modem) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *Modem) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *Modem) GetStateSinceUnixMs() int64 {
+	if x != nil {
+		return x.StateSinceUnixMs
+	}
+	return 0
+}
+
+func (x *Modem) GetRssiDbm() int32 {
+	if x != nil {
+		return x.RssiDbm
+	}
+	return 0
+}
+
+func (x *Modem) GetRsrpDbm() int32 {
+	if x != nil {
+		return x.RsrpDbm
+	}
+	return 0
+}
+
+func (x *Modem) GetRsrqDb() float64 {
+	if x != nil {
+		return x.RsrqDb
+	}
+	return 0
+}
+
+func (x *Modem) GetBars() uint32 {
+	if x != nil {
+		return x.Bars
+	}
+	return 0
+}
+
+func (x *Modem) GetRegistration() string {
+	if x != nil {
+		return x.Registration
+	}
+	return ""
+}
+
+func (x *Modem) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+func (x *Modem) GetTechnology() string {
+	if x != nil {
+		return x.Technology
+	}
+	return ""
+}
+
+func (x *Modem) GetIp() string {
+	if x != nil {
+		return x.Ip
+	}
+	return ""
+}
+
+func (x *Modem) GetIccid() string {
+	if x != nil {
+		return x.Iccid
+	}
+	return ""
+}
+
+func (x *Modem) GetImei() string {
+	if x != nil {
+		return x.Imei
+	}
+	return ""
+}
+
+func (x *Modem) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *Modem) GetEscalation() uint32 {
+	if x != nil {
+		return x.Escalation
+	}
+	return 0
+}
+
+func (x *Modem) GetRecoveries() uint64 {
+	if x != nil {
+		return x.Recoveries
+	}
+	return 0
+}
+
+func (x *Modem) GetUsageDay() string {
+	if x != nil {
+		return x.UsageDay
+	}
+	return ""
+}
+
+func (x *Modem) GetDayRxBytes() uint64 {
+	if x != nil {
+		return x.DayRxBytes
+	}
+	return 0
+}
+
+func (x *Modem) GetDayTxBytes() uint64 {
+	if x != nil {
+		return x.DayTxBytes
+	}
+	return 0
+}
+
+func (x *Modem) GetUsageMonth() string {
+	if x != nil {
+		return x.UsageMonth
+	}
+	return ""
+}
+
+func (x *Modem) GetMonthRxBytes() uint64 {
+	if x != nil {
+		return x.MonthRxBytes
+	}
+	return 0
+}
+
+func (x *Modem) GetMonthTxBytes() uint64 {
+	if x != nil {
+		return x.MonthTxBytes
+	}
+	return 0
+}
+
 var File_edge_wire_batch_proto protoreflect.FileDescriptor
 
 const file_edge_wire_batch_proto_rawDesc = "" +
 	"\n" +
-	"\x15edge/wire/batch.proto\x12\vmimamori.v1\"\x96\x04\n" +
+	"\x15edge/wire/batch.proto\x12\vmimamori.v1\"\xaa\x05\n" +
 	"\x05Batch\x12A\n" +
 	"\x0eschema_version\x18\x01 \x01(\x0e2\x1a.mimamori.v1.SchemaVersionR\rschemaVersion\x12\x16\n" +
 	"\x06tenant\x18\x02 \x01(\tR\x06tenant\x12\x16\n" +
@@ -1107,7 +2396,12 @@ const file_edge_wire_batch_proto_rawDesc = "" +
 	"\x05names\x18\f \x03(\v2\x11.mimamori.v1.NameR\x05names\x125\n" +
 	"\bcaptures\x18\r \x03(\v2\x19.mimamori.v1.CaptureStatsR\bcaptures\x12+\n" +
 	"\x06health\x18\x0e \x01(\v2\x13.mimamori.v1.HealthR\x06health\x12:\n" +
-	"\brestarts\x18\x0f \x03(\v2\x1e.mimamori.v1.SupervisorRestartR\brestarts\"\xc6\x04\n" +
+	"\brestarts\x18\x0f \x03(\v2\x1e.mimamori.v1.SupervisorRestartR\brestarts\x121\n" +
+	"\tot_events\x18\x10 \x03(\v2\x14.mimamori.v1.OTEventR\botEvents\x125\n" +
+	"\n" +
+	"identities\x18\x11 \x03(\v2\x15.mimamori.v1.IdentityR\n" +
+	"identities\x12(\n" +
+	"\x05modem\x18\x14 \x01(\v2\x12.mimamori.v1.ModemR\x05modem\"\xc6\x04\n" +
 	"\x04Flow\x12\x19\n" +
 	"\bip_proto\x18\x01 \x01(\rR\aipProto\x12\x15\n" +
 	"\x06src_ip\x18\x02 \x01(\fR\x05srcIp\x12\x19\n" +
@@ -1131,7 +2425,7 @@ const file_edge_wire_batch_proto_rawDesc = "" +
 	"lastUnixNs\x12,\n" +
 	"\x05state\x18\x11 \x01(\x0e2\x16.mimamori.v1.FlowStateR\x05state\x12\x14\n" +
 	"\x05ended\x18\x12 \x01(\bR\x05ended\x12+\n" +
-	"\x11initiator_certain\x18\x13 \x01(\bR\x10initiatorCertain\"\x98\x03\n" +
+	"\x11initiator_certain\x18\x13 \x01(\bR\x10initiatorCertain\"\xb4\x05\n" +
 	"\x06Device\x12\x10\n" +
 	"\x03mac\x18\x01 \x01(\fR\x03mac\x12\x10\n" +
 	"\x03ips\x18\x02 \x03(\fR\x03ips\x12\x1a\n" +
@@ -1150,7 +2444,49 @@ const file_edge_wire_batch_proto_rawDesc = "" +
 	"\frecv_packets\x18\v \x01(\x04R\vrecvPackets\x12\x1d\n" +
 	"\n" +
 	"recv_bytes\x18\f \x01(\x04R\trecvBytes\x12\x12\n" +
-	"\x04vlan\x18\r \x01(\rR\x04vlan\"\xb7\x01\n" +
+	"\x04vlan\x18\r \x01(\rR\x04vlan\x12<\n" +
+	"\ffingerprints\x18\x14 \x03(\v2\x18.mimamori.v1.FingerprintR\ffingerprints\x121\n" +
+	"\x14fingerprints_dropped\x18\x15 \x01(\rR\x13fingerprintsDropped\x12:\n" +
+	"\abrowser\x18\x16 \x01(\v2 .mimamori.v1.BrowserAnnouncementR\abrowser\x121\n" +
+	"\x04link\x18\x17 \x01(\v2\x1d.mimamori.v1.LinkAnnouncementR\x04link\x12!\n" +
+	"\fl2_protocols\x18\x18 \x01(\rR\vl2Protocols\x12\x17\n" +
+	"\amax_ttl\x18\x19 \x01(\rR\x06maxTtl\"\xb8\x01\n" +
+	"\vFingerprint\x120\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x1c.mimamori.v1.FingerprintKindR\x04kind\x12\x0e\n" +
+	"\x02ip\x18\x02 \x01(\fR\x02ip\x12\x10\n" +
+	"\x03ttl\x18\x03 \x01(\rR\x03ttl\x12\x14\n" +
+	"\x05count\x18\x04 \x01(\rR\x05count\x12+\n" +
+	"\x03tcp\x18\x05 \x01(\v2\x19.mimamori.v1.TCPSignatureR\x03tcp\x12\x12\n" +
+	"\x04text\x18\x06 \x01(\tR\x04text\"\x8d\x02\n" +
+	"\fTCPSignature\x12\x1d\n" +
+	"\n" +
+	"ip_version\x18\x01 \x01(\rR\tipVersion\x12$\n" +
+	"\x0eip_options_len\x18\x02 \x01(\rR\fipOptionsLen\x12\x10\n" +
+	"\x03mss\x18\x03 \x01(\rR\x03mss\x12\x16\n" +
+	"\x06window\x18\x04 \x01(\rR\x06window\x12!\n" +
+	"\fwindow_scale\x18\x05 \x01(\x05R\vwindowScale\x12\x18\n" +
+	"\aoptions\x18\x06 \x01(\fR\aoptions\x12\x1f\n" +
+	"\veol_padding\x18\a \x01(\rR\n" +
+	"eolPadding\x12\x16\n" +
+	"\x06quirks\x18\b \x01(\rR\x06quirks\x12\x18\n" +
+	"\apayload\x18\t \x01(\bR\apayload\"\xb4\x01\n" +
+	"\x13BrowserAnnouncement\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n" +
+	"\bos_major\x18\x02 \x01(\rR\aosMajor\x12\x19\n" +
+	"\bos_minor\x18\x03 \x01(\rR\aosMinor\x12\x1f\n" +
+	"\vserver_type\x18\x04 \x01(\rR\n" +
+	"serverType\x12\x18\n" +
+	"\acomment\x18\x05 \x01(\tR\acomment\x12\x18\n" +
+	"\acommand\x18\x06 \x01(\rR\acommand\"\x90\x02\n" +
+	"\x10LinkAnnouncement\x123\n" +
+	"\bprotocol\x18\x01 \x01(\x0e2\x17.mimamori.v1.L2ProtocolR\bprotocol\x12\x1f\n" +
+	"\vsystem_name\x18\x02 \x01(\tR\n" +
+	"systemName\x12-\n" +
+	"\x12system_description\x18\x03 \x01(\tR\x11systemDescription\x12\x1a\n" +
+	"\bplatform\x18\x04 \x01(\tR\bplatform\x12\x12\n" +
+	"\x04port\x18\x05 \x01(\tR\x04port\x12\"\n" +
+	"\fcapabilities\x18\x06 \x01(\rR\fcapabilities\x12#\n" +
+	"\rmanagement_ip\x18\a \x01(\fR\fmanagementIp\"\xb7\x01\n" +
 	"\x04Name\x12\x0e\n" +
 	"\x02ip\x18\x01 \x01(\fR\x02ip\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12/\n" +
@@ -1158,7 +2494,7 @@ const file_edge_wire_batch_proto_rawDesc = "" +
 	"\x05count\x18\x04 \x01(\rR\x05count\x12\"\n" +
 	"\rfirst_unix_ns\x18\x05 \x01(\x03R\vfirstUnixNs\x12 \n" +
 	"\flast_unix_ns\x18\x06 \x01(\x03R\n" +
-	"lastUnixNs\"\xb1\x02\n" +
+	"lastUnixNs\"\xaf\x03\n" +
 	"\fCaptureStats\x12\x16\n" +
 	"\x06source\x18\x01 \x01(\tR\x06source\x12\x18\n" +
 	"\apackets\x18\x02 \x01(\x04R\apackets\x12\x14\n" +
@@ -1168,7 +2504,49 @@ const file_edge_wire_batch_proto_rawDesc = "" +
 	"\x0enon_ip_packets\x18\x06 \x01(\x04R\fnonIpPackets\x12!\n" +
 	"\fflows_active\x18\a \x01(\x04R\vflowsActive\x12#\n" +
 	"\rflows_expired\x18\b \x01(\x04R\fflowsExpired\x12#\n" +
-	"\rflows_evicted\x18\t \x01(\x04R\fflowsEvicted\"\xd0\x02\n" +
+	"\rflows_evicted\x18\t \x01(\x04R\fflowsEvicted\x12*\n" +
+	"\x11ot_events_dropped\x18\n" +
+	" \x01(\x04R\x0fotEventsDropped\x12-\n" +
+	"\x12identities_dropped\x18\v \x01(\x04R\x11identitiesDropped\x12!\n" +
+	"\fot_malformed\x18\f \x01(\x04R\votMalformed\"\xd8\x03\n" +
+	"\aOTEvent\x12\x1a\n" +
+	"\bprotocol\x18\x01 \x01(\tR\bprotocol\x12\x12\n" +
+	"\x04code\x18\x02 \x01(\rR\x04code\x12\x1a\n" +
+	"\bfunction\x18\x03 \x01(\tR\bfunction\x12\x15\n" +
+	"\x06src_ip\x18\x04 \x01(\fR\x05srcIp\x12\x15\n" +
+	"\x06dst_ip\x18\x05 \x01(\fR\x05dstIp\x12\x19\n" +
+	"\bsrc_port\x18\x06 \x01(\rR\asrcPort\x12\x19\n" +
+	"\bdst_port\x18\a \x01(\rR\adstPort\x12\x17\n" +
+	"\asrc_mac\x18\b \x01(\fR\x06srcMac\x12\x17\n" +
+	"\adst_mac\x18\t \x01(\fR\x06dstMac\x12\x12\n" +
+	"\x04vlan\x18\n" +
+	" \x01(\rR\x04vlan\x12\x14\n" +
+	"\x05count\x18\v \x01(\x04R\x05count\x12\x1a\n" +
+	"\brequests\x18\f \x01(\x04R\brequests\x12\x1c\n" +
+	"\tresponses\x18\r \x01(\x04R\tresponses\x12\x16\n" +
+	"\x06errors\x18\x0e \x01(\x04R\x06errors\x12\"\n" +
+	"\rfirst_unix_ns\x18\x0f \x01(\x03R\vfirstUnixNs\x12 \n" +
+	"\flast_unix_ns\x18\x10 \x01(\x03R\n" +
+	"lastUnixNs\x12)\n" +
+	"\x06extras\x18\x11 \x03(\v2\x11.mimamori.v1.AttrR\x06extras\".\n" +
+	"\x04Attr\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\"\xb9\x02\n" +
+	"\bIdentity\x12\x1a\n" +
+	"\bprotocol\x18\x01 \x01(\tR\bprotocol\x12\x0e\n" +
+	"\x02ip\x18\x02 \x01(\fR\x02ip\x12\x10\n" +
+	"\x03mac\x18\x03 \x01(\fR\x03mac\x12\x12\n" +
+	"\x04vlan\x18\x04 \x01(\rR\x04vlan\x12\x16\n" +
+	"\x06vendor\x18\x05 \x01(\tR\x06vendor\x12\x18\n" +
+	"\aproduct\x18\x06 \x01(\tR\aproduct\x12\x14\n" +
+	"\x05model\x18\a \x01(\tR\x05model\x12\x16\n" +
+	"\x06serial\x18\b \x01(\tR\x06serial\x12\x1a\n" +
+	"\bfirmware\x18\t \x01(\tR\bfirmware\x12\x12\n" +
+	"\x04name\x18\n" +
+	" \x01(\tR\x04name\x12 \n" +
+	"\fseen_unix_ns\x18\v \x01(\x03R\n" +
+	"seenUnixNs\x12)\n" +
+	"\x06extras\x18\f \x03(\v2\x11.mimamori.v1.AttrR\x06extras\"\xd0\x02\n" +
 	"\x06Health\x12\x1f\n" +
 	"\vcpu_percent\x18\x01 \x01(\x01R\n" +
 	"cpuPercent\x12$\n" +
@@ -1184,7 +2562,40 @@ const file_edge_wire_batch_proto_rawDesc = "" +
 	"\x05actor\x18\x01 \x01(\tR\x05actor\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x17\n" +
 	"\aunix_ms\x18\x03 \x01(\x03R\x06unixMs\x12\x14\n" +
-	"\x05total\x18\x04 \x01(\rR\x05total*E\n" +
+	"\x05total\x18\x04 \x01(\rR\x05total\"\x85\x05\n" +
+	"\x05Modem\x12\x14\n" +
+	"\x05state\x18\x01 \x01(\tR\x05state\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12-\n" +
+	"\x13state_since_unix_ms\x18\x03 \x01(\x03R\x10stateSinceUnixMs\x12\x19\n" +
+	"\brssi_dbm\x18\x04 \x01(\x05R\arssiDbm\x12\x19\n" +
+	"\brsrp_dbm\x18\x05 \x01(\x05R\arsrpDbm\x12\x17\n" +
+	"\arsrq_db\x18\x06 \x01(\x01R\x06rsrqDb\x12\x12\n" +
+	"\x04bars\x18\a \x01(\rR\x04bars\x12\"\n" +
+	"\fregistration\x18\b \x01(\tR\fregistration\x12\x1a\n" +
+	"\boperator\x18\t \x01(\tR\boperator\x12\x1e\n" +
+	"\n" +
+	"technology\x18\n" +
+	" \x01(\tR\n" +
+	"technology\x12\x0e\n" +
+	"\x02ip\x18\v \x01(\tR\x02ip\x12\x14\n" +
+	"\x05iccid\x18\f \x01(\tR\x05iccid\x12\x12\n" +
+	"\x04imei\x18\r \x01(\tR\x04imei\x12\x14\n" +
+	"\x05model\x18\x0e \x01(\tR\x05model\x12\x1e\n" +
+	"\n" +
+	"escalation\x18\x0f \x01(\rR\n" +
+	"escalation\x12\x1e\n" +
+	"\n" +
+	"recoveries\x18\x10 \x01(\x04R\n" +
+	"recoveries\x12\x1b\n" +
+	"\tusage_day\x18\x11 \x01(\tR\busageDay\x12 \n" +
+	"\fday_rx_bytes\x18\x12 \x01(\x04R\n" +
+	"dayRxBytes\x12 \n" +
+	"\fday_tx_bytes\x18\x13 \x01(\x04R\n" +
+	"dayTxBytes\x12\x1f\n" +
+	"\vusage_month\x18\x14 \x01(\tR\n" +
+	"usageMonth\x12$\n" +
+	"\x0emonth_rx_bytes\x18\x15 \x01(\x04R\fmonthRxBytes\x12$\n" +
+	"\x0emonth_tx_bytes\x18\x16 \x01(\x04R\fmonthTxBytes*E\n" +
 	"\rSchemaVersion\x12\x1e\n" +
 	"\x1aSCHEMA_VERSION_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10SCHEMA_VERSION_1\x10\x01*U\n" +
@@ -1197,7 +2608,45 @@ const file_edge_wire_batch_proto_rawDesc = "" +
 	"\fEVIDENCE_ARP\x10\x01\x12\x10\n" +
 	"\fEVIDENCE_NDP\x10\x02\x12\x11\n" +
 	"\rEVIDENCE_DHCP\x10\x04\x12\x0f\n" +
-	"\vEVIDENCE_IP\x10\b*\x97\x01\n" +
+	"\vEVIDENCE_IP\x10\b*\x83\x02\n" +
+	"\x0fFingerprintKind\x12 \n" +
+	"\x1cFINGERPRINT_KIND_UNSPECIFIED\x10\x00\x12\x1c\n" +
+	"\x18FINGERPRINT_KIND_TCP_SYN\x10\x01\x12 \n" +
+	"\x1cFINGERPRINT_KIND_TCP_SYN_ACK\x10\x02\x12$\n" +
+	" FINGERPRINT_KIND_HTTP_USER_AGENT\x10\x03\x12 \n" +
+	"\x1cFINGERPRINT_KIND_HTTP_SERVER\x10\x04\x12 \n" +
+	"\x1cFINGERPRINT_KIND_SSDP_SERVER\x10\x05\x12$\n" +
+	" FINGERPRINT_KIND_SSDP_USER_AGENT\x10\x06*\xb4\x03\n" +
+	"\bTCPQuirk\x12\x12\n" +
+	"\x0eTCP_QUIRK_NONE\x10\x00\x12\x10\n" +
+	"\fTCP_QUIRK_DF\x10\x01\x12\x18\n" +
+	"\x14TCP_QUIRK_ID_NONZERO\x10\x02\x12\x15\n" +
+	"\x11TCP_QUIRK_ID_ZERO\x10\x04\x12\x11\n" +
+	"\rTCP_QUIRK_ECN\x10\b\x12\x11\n" +
+	"\rTCP_QUIRK_MBZ\x10\x10\x12\x12\n" +
+	"\x0eTCP_QUIRK_FLOW\x10 \x12\x16\n" +
+	"\x12TCP_QUIRK_SEQ_ZERO\x10@\x12\x1a\n" +
+	"\x15TCP_QUIRK_ACK_NONZERO\x10\x80\x01\x12\x17\n" +
+	"\x12TCP_QUIRK_ACK_ZERO\x10\x80\x02\x12\x16\n" +
+	"\x11TCP_QUIRK_URG_PTR\x10\x80\x04\x12\x12\n" +
+	"\rTCP_QUIRK_URG\x10\x80\b\x12\x13\n" +
+	"\x0eTCP_QUIRK_PUSH\x10\x80\x10\x12\x17\n" +
+	"\x12TCP_QUIRK_TS1_ZERO\x10\x80 \x12\x1a\n" +
+	"\x15TCP_QUIRK_TS2_NONZERO\x10\x80@\x12\x1c\n" +
+	"\x16TCP_QUIRK_OPT_TRAILING\x10\x80\x80\x01\x12\x1d\n" +
+	"\x17TCP_QUIRK_WSCALE_EXCESS\x10\x80\x80\x02\x12\x17\n" +
+	"\x11TCP_QUIRK_OPT_BAD\x10\x80\x80\x04*\xe7\x01\n" +
+	"\n" +
+	"L2Protocol\x12\x14\n" +
+	"\x10L2_PROTOCOL_NONE\x10\x00\x12\x14\n" +
+	"\x10L2_PROTOCOL_LLDP\x10\x01\x12\x13\n" +
+	"\x0fL2_PROTOCOL_CDP\x10\x02\x12\x13\n" +
+	"\x0fL2_PROTOCOL_STP\x10\x04\x12\x19\n" +
+	"\x15L2_PROTOCOL_CCLINK_IE\x10\b\x12\x18\n" +
+	"\x14L2_PROTOCOL_PROFINET\x10\x10\x12\x18\n" +
+	"\x14L2_PROTOCOL_ETHERCAT\x10 \x12\x19\n" +
+	"\x15L2_PROTOCOL_POWERLINK\x10@\x12\x19\n" +
+	"\x14L2_PROTOCOL_IEC61850\x10\x80\x01*\x97\x01\n" +
 	"\n" +
 	"NameSource\x12\x1b\n" +
 	"\x17NAME_SOURCE_UNSPECIFIED\x10\x00\x12\x13\n" +
@@ -1219,36 +2668,58 @@ func file_edge_wire_batch_proto_rawDescGZIP() []byte {
 	return file_edge_wire_batch_proto_rawDescData
 }
 
-var file_edge_wire_batch_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_edge_wire_batch_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_edge_wire_batch_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
+var file_edge_wire_batch_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_edge_wire_batch_proto_goTypes = []any{
-	(SchemaVersion)(0),        // 0: mimamori.v1.SchemaVersion
-	(FlowState)(0),            // 1: mimamori.v1.FlowState
-	(Evidence)(0),             // 2: mimamori.v1.Evidence
-	(NameSource)(0),           // 3: mimamori.v1.NameSource
-	(*Batch)(nil),             // 4: mimamori.v1.Batch
-	(*Flow)(nil),              // 5: mimamori.v1.Flow
-	(*Device)(nil),            // 6: mimamori.v1.Device
-	(*Name)(nil),              // 7: mimamori.v1.Name
-	(*CaptureStats)(nil),      // 8: mimamori.v1.CaptureStats
-	(*Health)(nil),            // 9: mimamori.v1.Health
-	(*SupervisorRestart)(nil), // 10: mimamori.v1.SupervisorRestart
+	(SchemaVersion)(0),          // 0: mimamori.v1.SchemaVersion
+	(FlowState)(0),              // 1: mimamori.v1.FlowState
+	(Evidence)(0),               // 2: mimamori.v1.Evidence
+	(FingerprintKind)(0),        // 3: mimamori.v1.FingerprintKind
+	(TCPQuirk)(0),               // 4: mimamori.v1.TCPQuirk
+	(L2Protocol)(0),             // 5: mimamori.v1.L2Protocol
+	(NameSource)(0),             // 6: mimamori.v1.NameSource
+	(*Batch)(nil),               // 7: mimamori.v1.Batch
+	(*Flow)(nil),                // 8: mimamori.v1.Flow
+	(*Device)(nil),              // 9: mimamori.v1.Device
+	(*Fingerprint)(nil),         // 10: mimamori.v1.Fingerprint
+	(*TCPSignature)(nil),        // 11: mimamori.v1.TCPSignature
+	(*BrowserAnnouncement)(nil), // 12: mimamori.v1.BrowserAnnouncement
+	(*LinkAnnouncement)(nil),    // 13: mimamori.v1.LinkAnnouncement
+	(*Name)(nil),                // 14: mimamori.v1.Name
+	(*CaptureStats)(nil),        // 15: mimamori.v1.CaptureStats
+	(*OTEvent)(nil),             // 16: mimamori.v1.OTEvent
+	(*Attr)(nil),                // 17: mimamori.v1.Attr
+	(*Identity)(nil),            // 18: mimamori.v1.Identity
+	(*Health)(nil),              // 19: mimamori.v1.Health
+	(*SupervisorRestart)(nil),   // 20: mimamori.v1.SupervisorRestart
+	(*Modem)(nil),               // 21: mimamori.v1.Modem
 }
 var file_edge_wire_batch_proto_depIdxs = []int32{
 	0,  // 0: mimamori.v1.Batch.schema_version:type_name -> mimamori.v1.SchemaVersion
-	5,  // 1: mimamori.v1.Batch.flows:type_name -> mimamori.v1.Flow
-	6,  // 2: mimamori.v1.Batch.devices:type_name -> mimamori.v1.Device
-	7,  // 3: mimamori.v1.Batch.names:type_name -> mimamori.v1.Name
-	8,  // 4: mimamori.v1.Batch.captures:type_name -> mimamori.v1.CaptureStats
-	9,  // 5: mimamori.v1.Batch.health:type_name -> mimamori.v1.Health
-	10, // 6: mimamori.v1.Batch.restarts:type_name -> mimamori.v1.SupervisorRestart
-	1,  // 7: mimamori.v1.Flow.state:type_name -> mimamori.v1.FlowState
-	3,  // 8: mimamori.v1.Name.source:type_name -> mimamori.v1.NameSource
-	9,  // [9:9] is the sub-list for method output_type
-	9,  // [9:9] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	8,  // 1: mimamori.v1.Batch.flows:type_name -> mimamori.v1.Flow
+	9,  // 2: mimamori.v1.Batch.devices:type_name -> mimamori.v1.Device
+	14, // 3: mimamori.v1.Batch.names:type_name -> mimamori.v1.Name
+	15, // 4: mimamori.v1.Batch.captures:type_name -> mimamori.v1.CaptureStats
+	19, // 5: mimamori.v1.Batch.health:type_name -> mimamori.v1.Health
+	20, // 6: mimamori.v1.Batch.restarts:type_name -> mimamori.v1.SupervisorRestart
+	16, // 7: mimamori.v1.Batch.ot_events:type_name -> mimamori.v1.OTEvent
+	18, // 8: mimamori.v1.Batch.identities:type_name -> mimamori.v1.Identity
+	21, // 9: mimamori.v1.Batch.modem:type_name -> mimamori.v1.Modem
+	1,  // 10: mimamori.v1.Flow.state:type_name -> mimamori.v1.FlowState
+	10, // 11: mimamori.v1.Device.fingerprints:type_name -> mimamori.v1.Fingerprint
+	12, // 12: mimamori.v1.Device.browser:type_name -> mimamori.v1.BrowserAnnouncement
+	13, // 13: mimamori.v1.Device.link:type_name -> mimamori.v1.LinkAnnouncement
+	3,  // 14: mimamori.v1.Fingerprint.kind:type_name -> mimamori.v1.FingerprintKind
+	11, // 15: mimamori.v1.Fingerprint.tcp:type_name -> mimamori.v1.TCPSignature
+	5,  // 16: mimamori.v1.LinkAnnouncement.protocol:type_name -> mimamori.v1.L2Protocol
+	6,  // 17: mimamori.v1.Name.source:type_name -> mimamori.v1.NameSource
+	17, // 18: mimamori.v1.OTEvent.extras:type_name -> mimamori.v1.Attr
+	17, // 19: mimamori.v1.Identity.extras:type_name -> mimamori.v1.Attr
+	20, // [20:20] is the sub-list for method output_type
+	20, // [20:20] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_edge_wire_batch_proto_init() }
@@ -1261,8 +2732,8 @@ func file_edge_wire_batch_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_edge_wire_batch_proto_rawDesc), len(file_edge_wire_batch_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   7,
+			NumEnums:      7,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1,0 +1,228 @@
+package sensor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"mimamori/edge/status"
+	"mimamori/edge/wire/wirepb"
+	"mimamori/firmware"
+)
+
+// captureObs is what the status page knows about one source: its latest
+// sealed minute and running totals.
+type captureObs struct {
+	minutes    uint64
+	lastMinute time.Time
+	lastSealed time.Time
+	packets    uint64
+	bytes      uint64
+	drops      uint64
+	dropsTotal uint64
+	seenTotal  uint64
+}
+
+// noteMinute records one source's sealed minute for the status page.
+func (s *Sensor) noteMinute(source string, b *wirepb.Batch) {
+	var packets, bytes, drops uint64
+	for _, c := range b.Captures {
+		packets += c.Packets
+		bytes += c.Bytes
+		drops += c.KernelDrops
+	}
+	s.obsMu.Lock()
+	defer s.obsMu.Unlock()
+	o := s.captures[source]
+	if o == nil {
+		o = &captureObs{}
+		s.captures[source] = o
+	}
+	o.minutes++
+	o.lastMinute, o.lastSealed = time.Unix(b.Minute, 0), time.Now()
+	o.packets, o.bytes, o.drops = packets, bytes, drops
+	o.dropsTotal += drops
+	o.seenTotal += packets
+}
+
+// cpuWindow is how many health samples the status page's CPU figure
+// averages: a minute at the default 15 s, so that one busy moment (a
+// catch-up, a log rotation) does not turn the LED amber.
+const cpuWindow = 4
+
+// noteHealth keeps the latest host sample for the status page.
+func (s *Sensor) noteHealth(h *wirepb.Health) {
+	s.obsMu.Lock()
+	s.health = h
+	s.cpu = append(s.cpu, h.CpuPercent)
+	if len(s.cpu) > cpuWindow {
+		s.cpu = s.cpu[len(s.cpu)-cpuWindow:]
+	}
+	s.obsMu.Unlock()
+}
+
+// cpuAverage is the mean of the recent CPU samples. obsMu is held.
+func (s *Sensor) cpuAverage() float64 {
+	var sum float64
+	for _, c := range s.cpu {
+		sum += c
+	}
+	return sum / float64(max(len(s.cpu), 1))
+}
+
+// StatusAddr is the status page's listening address once it serves; "" before.
+func (s *Sensor) StatusAddr() string {
+	s.obsMu.Lock()
+	defer s.obsMu.Unlock()
+	return s.statusAddr
+}
+
+// StatusSnapshot gathers what the status page and the LEDs judge. It
+// reads copies and counters only, never waiting on the modem, the uplink
+// or a capture.
+func (s *Sensor) StatusSnapshot() status.Snapshot {
+	snap := status.Snapshot{
+		Now: time.Now(), Tenant: s.cfg.Tenant, Sensor: s.cfg.ID,
+		Software: firmware.Version, StartedAt: s.started,
+	}
+	s.obsMu.Lock()
+	if h := s.health; h != nil {
+		snap.Host = status.Host{Known: true, UptimeSeconds: h.UptimeSeconds, CPUPercent: s.cpuAverage(),
+			MemUsed: h.MemUsedBytes, MemTotal: h.MemTotalBytes, DiskUsed: h.DiskUsedBytes, DiskTotal: h.DiskTotalBytes,
+			TemperatureC: h.TemperatureC}
+	}
+	for _, src := range s.cfg.Sources {
+		c := status.Capture{Name: src.Name, Live: src.Iface != ""}
+		if o := s.captures[src.Name]; o != nil {
+			c.Minutes, c.LastMinute, c.LastSealed = o.minutes, o.lastMinute, o.lastSealed
+			c.Packets, c.Bytes, c.Drops, c.DropsTotal, c.PacketsSeen = o.packets, o.bytes, o.drops, o.dropsTotal, o.seenTotal
+		}
+		snap.Captures = append(snap.Captures, c)
+	}
+	s.obsMu.Unlock()
+	for i, src := range s.cfg.Sources {
+		if src.Iface != "" {
+			snap.Captures[i].Link = operstate(s.cfg.NetRoot, src.Iface)
+		}
+	}
+	if s.modem != nil {
+		mi := &status.ModemInfo{Status: s.modem.Status(), QuotaBytes: status.QuotaBytes}
+		if s.usage != nil {
+			mi.Usage = s.usage.Totals()
+			mi.UsageKnown = !mi.Usage.Updated.IsZero()
+		}
+		snap.Modem = mi
+	}
+	u := s.uplink.Status()
+	snap.Cloud = status.Cloud{Connected: u.Connected, LastSent: u.LastSent, LastSeq: u.LastSeq,
+		Backlog: u.Backlog, BacklogBytes: u.BacklogB, DroppedOld: u.DroppedOld, LastError: u.LastError}
+	snap.Clock = status.ReadClock()
+	for _, n := range s.monitor.Tree() {
+		if n.Depth == 1 {
+			snap.Services = append(snap.Services, status.Service{Name: n.Name, Alive: n.Alive, Restarts: n.Restarts,
+				LastFailure: n.LastFailure, LastReason: n.LastReason})
+		}
+	}
+	return snap
+}
+
+// operstate reads a NIC's link state from sysfs ("up", "down", ...).
+func operstate(root, iface string) string {
+	b, err := os.ReadFile(filepath.Join(root, iface, "operstate"))
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// statusActor serves the status page and drives the LEDs.
+type statusActor struct {
+	s      *Sensor
+	srv    *http.Server
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func (a *statusActor) Receive(ctx actor.Context) {
+	switch ctx.Message().(type) {
+	case *actor.Started:
+		a.start()
+	case *actor.Stopping, *actor.Restarting:
+		a.stop()
+	}
+}
+
+func (a *statusActor) start() {
+	s := a.s
+	logger := s.cfg.Logger.With("actor", "status")
+	opts := status.ServerOptions{Logger: logger}
+	var ln net.Listener
+	if s.cfg.StatusListen != "" {
+		var err error
+		if ln, err = net.Listen("tcp", s.cfg.StatusListen); err != nil {
+			// Supervision retries; capture goes on without the page.
+			panic(fmt.Errorf("status page: %w", err))
+		}
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	a.cancel, a.done = cancel, make(chan struct{})
+	var wg sync.WaitGroup
+	if ln != nil {
+		a.srv = &http.Server{
+			Handler:           status.NewServer(s.StatusSnapshot, opts),
+			ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout:       10 * time.Second,
+			WriteTimeout:      10 * time.Second,
+			IdleTimeout:       time.Minute,
+		}
+		s.obsMu.Lock()
+		s.statusAddr = ln.Addr().String()
+		s.obsMu.Unlock()
+		logger.Info("status page", "url", "http://"+ln.Addr().String()+"/")
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				logger.Error("status page stopped", "err", err)
+			}
+		}()
+	}
+	if s.cfg.LEDs != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			status.Drive(runCtx, s.cfg.LEDs, s.StatusSnapshot, opts.Options, time.Second, logger)
+		}()
+	}
+	done := a.done
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+}
+
+func (a *statusActor) stop() {
+	if a.cancel == nil {
+		return
+	}
+	a.cancel()
+	if a.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		if err := a.srv.Shutdown(ctx); err != nil {
+			a.srv.Close()
+		}
+		cancel()
+		a.srv = nil
+	}
+	<-a.done
+	a.cancel = nil
+}
