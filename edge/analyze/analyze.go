@@ -9,6 +9,7 @@ import (
 
 	"mimamori/edge/capture"
 	"mimamori/edge/flow"
+	"mimamori/edge/intel"
 	"mimamori/edge/pipeline"
 	"mimamori/edge/wire/wirepb"
 )
@@ -20,6 +21,10 @@ type Options struct {
 	// Logger receives warnings, such as a file cut short inside a record.
 	// Nil means slog.Default().
 	Logger *slog.Logger
+	// Intel locates the optional reference files of device inference
+	// (p0f's database, MAC vendor overrides); zero values use the
+	// system paths when the files exist.
+	Intel intel.Options
 }
 
 // Run analyses files in order, each with a pipeline of its own, and writes
@@ -31,9 +36,13 @@ func Run(ctx context.Context, files []string, w io.Writer, opts Options) error {
 	if log == nil {
 		log = slog.Default()
 	}
+	e, err := intel.New(opts.Intel)
+	if err != nil {
+		return fmt.Errorf("analyze: %w", err)
+	}
 	var errs []error
 	for _, path := range files {
-		err := runFile(ctx, path, w, opts.Flow)
+		err := runFile(ctx, path, w, opts.Flow, e)
 		switch {
 		case err == nil:
 		case errors.Is(err, errWrite), ctx.Err() != nil:
@@ -50,19 +59,20 @@ func Run(ctx context.Context, files []string, w io.Writer, opts Options) error {
 // errWrite marks a failure to write the output, which ends the run.
 var errWrite = errors.New("analyze: write")
 
-func runFile(ctx context.Context, path string, w io.Writer, fo flow.Options) error {
+func runFile(ctx context.Context, path string, w io.Writer, fo flow.Options, e *intel.Engine) error {
 	src, err := capture.OpenFile(path)
 	if err != nil {
 		return fmt.Errorf("analyze: %w", err)
 	}
 	defer src.Close()
 	var werr error
+	iw := newInventoryWriter(e) // each file is inferred on its own
 	p := pipeline.New(pipeline.Options{
 		Source: path,
 		Flow:   fo,
 		OnMinute: func(b *wirepb.Batch) {
 			if werr == nil {
-				if err := WriteBatch(w, b); err != nil {
+				if err := iw.write(w, b); err != nil {
 					werr = fmt.Errorf("%w: %w", errWrite, err)
 				}
 			}

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"mimamori/edge/capture/capturetest"
+	"mimamori/edge/intel"
 	"mimamori/edge/wire/wirepb"
 )
 
@@ -23,7 +24,9 @@ func analyzeFile(t *testing.T, path string) []byte {
 	t.Helper()
 	var out bytes.Buffer
 	var log bytes.Buffer
-	opts := Options{Logger: slog.New(slog.NewTextHandler(&log, nil))}
+	// The golden files must not depend on whether p0f is installed.
+	opts := Options{Logger: slog.New(slog.NewTextHandler(&log, nil)),
+		Intel: intel.Options{P0fPath: "testdata/no-such.fp", OUIOverridePath: "testdata/no-such.txt"}}
 	if err := Run(context.Background(), []string{path}, &out, opts); err != nil {
 		t.Fatalf("Run(%s): %v", path, err)
 	}

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"time"
 
+	"mimamori/edge/intel"
+	"mimamori/edge/wire"
 	"mimamori/edge/wire/wirepb"
 )
 
@@ -58,6 +60,20 @@ type deviceRecord struct {
 	SentBytes       uint64   `json:"sent_bytes"`
 	RecvPackets     uint64   `json:"recv_packets"`
 	RecvBytes       uint64   `json:"recv_bytes"`
+	// Inferred fields (inventory.go, docs/INVENTORY.md).
+	MACKind      string             `json:"mac_kind"`
+	Vendor       string             `json:"vendor"`
+	Hostname     string             `json:"hostname"`
+	OS           string             `json:"os"`
+	OSFamily     string             `json:"os_family"`
+	OSConfidence int                `json:"os_confidence"`
+	OSEvidence   []osEvidenceRecord `json:"os_evidence"`
+	EOL          bool               `json:"eol"`
+	EOLState     string             `json:"eol_state"`
+	EOLEnd       string             `json:"eol_end"`
+	Role         string             `json:"role"`
+	RoleReasons  []string           `json:"role_reasons"`
+	Importance   float64            `json:"importance"`
 }
 
 type nameRecord struct {
@@ -85,10 +101,22 @@ type statsRecord struct {
 	FlowsEvicted uint64 `json:"flows_evicted"`
 }
 
-// WriteBatch writes a batch as JSON Lines: its flows, devices and names,
-// each group sorted, then one stats record per capture source. The batch
+// WriteBatch writes a batch as JSON Lines: its flows, devices, names, OT
+// events and identities, each group sorted, then one stats record per
+// capture source. The batch
 // itself is not modified.
+//
+// The inferred device fields come from this batch alone; Run infers from
+// everything the capture showed up to each minute.
 func WriteBatch(w io.Writer, b *wirepb.Batch) error {
+	e, err := intel.New(intel.Options{})
+	if err != nil {
+		return fmt.Errorf("analyze: %w", err)
+	}
+	return newInventoryWriter(e).write(w, b)
+}
+
+func writeBatch(w io.Writer, b *wirepb.Batch, inv inventory) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	minute := time.Unix(b.Minute, 0).UTC().Format(time.RFC3339)
@@ -105,7 +133,7 @@ func WriteBatch(w io.Writer, b *wirepb.Batch) error {
 		return cmp.Or(bytes.Compare(x.Mac, y.Mac), cmp.Compare(x.Vlan, y.Vlan))
 	})
 	for _, d := range devices {
-		if err := enc.Encode(newDeviceRecord(minute, d)); err != nil {
+		if err := enc.Encode(newDeviceRecord(minute, d, inv)); err != nil {
 			return fmt.Errorf("analyze: write device: %w", err)
 		}
 	}
@@ -117,6 +145,9 @@ func WriteBatch(w io.Writer, b *wirepb.Batch) error {
 		if err := enc.Encode(newNameRecord(minute, n)); err != nil {
 			return fmt.Errorf("analyze: write name: %w", err)
 		}
+	}
+	if err := writeOT(enc, minute, b); err != nil {
+		return err
 	}
 	for _, c := range b.Captures {
 		if err := enc.Encode(newStatsRecord(minute, c)); err != nil {
@@ -157,7 +188,7 @@ func newFlowRecord(minute string, f *wirepb.Flow) flowRecord {
 	}
 }
 
-func newDeviceRecord(minute string, d *wirepb.Device) deviceRecord {
+func newDeviceRecord(minute string, d *wirepb.Device, inv inventory) deviceRecord {
 	r := deviceRecord{
 		Type: "device", Minute: minute, MAC: macString(d.Mac), VLAN: d.Vlan,
 		IPs: []string{}, Evidence: evidenceNames(d.Evidence), DHCPParams: []int{},
@@ -171,12 +202,17 @@ func newDeviceRecord(minute string, d *wirepb.Device) deviceRecord {
 	for _, p := range d.DhcpParams {
 		r.DHCPParams = append(r.DHCPParams, int(p))
 	}
+	x := inv.intelFor(d.Mac)
+	r.MACKind, r.Vendor, r.Hostname = x.MACKind, x.Vendor, x.Hostname
+	r.OS, r.OSFamily, r.OSConfidence, r.OSEvidence = x.OS, x.OSFamily, x.OSConfidence, x.OSEvidence
+	r.EOL, r.EOLState, r.EOLEnd = x.EOL, x.EOLState, x.EOLEnd
+	r.Role, r.RoleReasons, r.Importance = x.Role, x.RoleReasons, x.Importance
 	return r
 }
 
 func newNameRecord(minute string, n *wirepb.Name) nameRecord {
 	return nameRecord{
-		Type: "name", Minute: minute, IP: ipString(n.Ip), Name: n.Name, Source: nameSource(n.Source),
+		Type: "name", Minute: minute, IP: ipString(n.Ip), Name: n.Name, Source: wire.NameSourceString(n.Source),
 		Count: n.Count, First: nanoTime(n.FirstUnixNs), Last: nanoTime(n.LastUnixNs),
 	}
 }
@@ -244,22 +280,6 @@ func evidenceNames(ev uint32) []string {
 		}
 	}
 	return out
-}
-
-func nameSource(s wirepb.NameSource) string {
-	switch s {
-	case wirepb.NameSource_NAME_SOURCE_DNS:
-		return "dns"
-	case wirepb.NameSource_NAME_SOURCE_NBNS:
-		return "nbns"
-	case wirepb.NameSource_NAME_SOURCE_MDNS:
-		return "mdns"
-	case wirepb.NameSource_NAME_SOURCE_LLMNR:
-		return "llmnr"
-	case wirepb.NameSource_NAME_SOURCE_DHCP:
-		return "dhcp"
-	}
-	return "unknown"
 }
 
 // ipString renders 4- or 16-byte addresses; anything else is "".

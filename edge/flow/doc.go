@@ -39,5 +39,12 @@
 // reused through a free list and are indexed by a map keyed by a fixed-size
 // comparable struct, so steady-state packet processing does not allocate.
 //
+// Packet returns a Ref naming the packet's flow by its slot in the table
+// and an ID unique to the flow, and saying whether the sender is the
+// initiator. Later stages (the OT dissectors) keep per-flow state in a
+// slice of their own indexed by the slot, so that state is bounded by the
+// table and costs no second lookup; the ID tells them when a slot has been
+// reused by another flow.
+//
 // A Table is not safe for concurrent use: one pipeline owns it.
 package flow

@@ -10,9 +10,11 @@ import (
 // responder's ("dst").
 type entry struct {
 	key     key
-	live    bool // in the index (retired copies are not)
-	aIsSrc  bool // key endpoint a is the initiator
-	certain bool // the initiator was decided by a handshake or query
+	id      uint64 // see Ref.ID; assigned by Table.start
+	ignored bool   // see Table.Ignore
+	live    bool   // in the index (retired copies are not)
+	aIsSrc  bool   // key endpoint a is the initiator
+	certain bool   // the initiator was decided by a handshake or query
 	// icmpFirst is type<<8|code of the flow's first ICMP message.
 	icmpFirst uint16
 

@@ -71,6 +71,7 @@ type Table struct {
 	frags      [fragSlots]fragment
 
 	expired, evicted uint64 // since the last flush
+	nextID           uint64 // the last flow ID handed out
 }
 
 // New returns an empty table.
@@ -86,11 +87,32 @@ func New(opts Options) *Table {
 // Len returns the number of flows in the table.
 func (t *Table) Len() int { return len(t.index) }
 
-// Packet accounts one decoded packet. Frames without an IP header are
-// ignored.
-func (t *Table) Packet(p *decode.Packet) {
+// Ref names the flow a packet was counted in, for later stages that keep
+// per-flow state of their own (the OT dissectors): they index a slice of
+// their own by Slot and compare ID to notice that the slot now holds a
+// different flow. Slot is below Options.MaxFlows, so such a slice is
+// bounded by the table.
+type Ref struct {
+	// Slot is the flow's place in the table, or -1 when the packet was not
+	// counted in a flow (not IP, or the table could not make room).
+	Slot int32
+	// ID is unique per flow for the table's lifetime: a slot reused by a
+	// new flow (after expiry, eviction, or a closed connection reopened)
+	// gets a new ID.
+	ID uint64
+	// FromInitiator reports that the packet's sender is the flow's
+	// initiator (its src), as decided so far.
+	FromInitiator bool
+	// Ignored reports that a later stage has said, through Ignore, that
+	// the flow's packets do not interest it.
+	Ignored bool
+}
+
+// Packet accounts one decoded packet and returns its flow. Frames without
+// an IP header are ignored.
+func (t *Table) Packet(p *decode.Packet) Ref {
 	if p.IPVersion == 0 {
-		return
+		return Ref{Slot: -1}
 	}
 	sp, dp := t.ports(p)
 	k, senderIsA := makeKey(p, sp, dp)
@@ -101,18 +123,38 @@ func (t *Table) Packet(p *decode.Packet) {
 		if e.closed() && p.IPProto == layers.IPProtocolTCP && pureSYN(p.TCPFlags) && len(t.retired) < t.maxRetired {
 			// A new connection reuses the ports of one that has ended.
 			t.retire(e)
-			e.start(k, p, senderIsA)
+			t.start(e, k, p, senderIsA)
 		}
 	} else {
 		idx, ok = t.alloc()
 		if !ok {
-			return
+			return Ref{Slot: -1}
 		}
 		e = &t.entries[idx]
-		e.start(k, p, senderIsA)
+		t.start(e, k, p, senderIsA)
 		t.index[k] = idx
 	}
 	t.account(e, p, senderIsA)
+	return Ref{Slot: idx, ID: e.id, FromInitiator: senderIsA == e.aIsSrc, Ignored: e.ignored}
+}
+
+// Ignore marks the flow ref names as of no interest to later stages: its
+// next Refs say Ignored, so they can skip its packets without a lookup of
+// their own. The mark ends with the flow.
+func (t *Table) Ignore(ref Ref) {
+	if ref.Slot < 0 || int(ref.Slot) >= len(t.entries) {
+		return
+	}
+	if e := &t.entries[ref.Slot]; e.live && e.id == ref.ID {
+		e.ignored = true
+	}
+}
+
+// start begins a new flow in e and gives it the next ID.
+func (t *Table) start(e *entry, k key, p *decode.Packet, senderIsA bool) {
+	e.start(k, p, senderIsA)
+	t.nextID++
+	e.id = t.nextID
 }
 
 // ports returns the ports that key p: transport ports, the first

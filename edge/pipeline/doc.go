@@ -1,8 +1,9 @@
 // Package pipeline turns one capture source's frames into per-minute
 // batches (E1, E2): each frame is decoded once, then handed to the flow
-// table and to the device observer, and every minute of packet time is
-// sealed into a wirepb.Batch with the minute's flows, devices, names and
-// capture statistics.
+// table and to the device observer, and frames with payload to the OT
+// dissectors (package protocols); every minute of packet time is sealed
+// into a wirepb.Batch with the minute's flows, devices, names, OT events,
+// identities and capture statistics.
 //
 // Minutes follow the packets' own timestamps, so a pcap file replays into
 // the minutes it was captured in. A packet from a later minute seals the

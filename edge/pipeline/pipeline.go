@@ -10,6 +10,8 @@ import (
 	"mimamori/edge/flow"
 	"mimamori/edge/observe"
 	"mimamori/edge/wire/wirepb"
+	"mimamori/protocols"
+	"mimamori/protocols/all"
 )
 
 // Observer learns devices and names from decoded frames and hands over a
@@ -30,6 +32,12 @@ type Options struct {
 	// Observer learns devices and names; nil means a new observe.Table
 	// with default bounds.
 	Observer Observer
+	// Protocols are the OT dissectors run on every packet with payload;
+	// nil means all of them (protocols/all). An empty registry turns them
+	// off.
+	Protocols *protocols.Registry
+	// OT bounds the dissectors' per-minute tables and reassembly buffers.
+	OT protocols.Options
 	// OnMinute receives each sealed minute. The batch is the receiver's.
 	OnMinute func(*wirepb.Batch)
 	// SealDelay is how long after a minute's end Advance waits before
@@ -47,6 +55,7 @@ type Pipeline struct {
 	dec   *decode.Decoder
 	flows *flow.Table
 	obs   Observer
+	ot    *protocols.Tracker
 	pkt   decode.Packet
 
 	started bool
@@ -72,11 +81,16 @@ func New(opts Options) *Pipeline {
 	if obs == nil {
 		obs = observe.New(observe.Options{})
 	}
+	reg := opts.Protocols
+	if reg == nil {
+		reg = all.Default()
+	}
 	return &Pipeline{
 		opts:  opts,
 		dec:   decode.New(),
 		flows: flow.New(opts.Flow),
 		obs:   obs,
+		ot:    protocols.NewTracker(reg, opts.OT),
 	}
 }
 
@@ -102,8 +116,13 @@ func (p *Pipeline) Packet(data []byte, ci gopacket.CaptureInfo, link layers.Link
 	} else if p.pkt.IPVersion == 0 {
 		p.stats.nonIP++
 	}
-	p.flows.Packet(&p.pkt)
+	ref := p.flows.Packet(&p.pkt)
 	p.obs.Observe(&p.pkt)
+	// Conversations the dissectors have given up on are marked in the
+	// flow table, so their packets cost nothing more here.
+	if len(p.pkt.Payload) > 0 && !ref.Ignored && !p.ot.Packet(&p.pkt, ref) {
+		p.flows.Ignore(ref)
+	}
 }
 
 // Advance seals the current minute when the wall clock (nowNs, Unix ns)
@@ -151,11 +170,14 @@ func (p *Pipeline) Close() {
 func (p *Pipeline) seal() {
 	flows, fs := p.flows.Flush(p.minute)
 	devices, names := p.obs.Flush()
+	events, ids, ots := p.ot.Flush(p.minute)
 	b := &wirepb.Batch{
-		Minute:  p.minute / int64(time.Second),
-		Flows:   flows,
-		Devices: devices,
-		Names:   names,
+		Minute:     p.minute / int64(time.Second),
+		Flows:      flows,
+		Devices:    devices,
+		Names:      names,
+		OtEvents:   events,
+		Identities: ids,
 		Captures: []*wirepb.CaptureStats{{
 			Source:       p.opts.Source,
 			Packets:      p.stats.packets,
@@ -166,6 +188,10 @@ func (p *Pipeline) seal() {
 			FlowsActive:  fs.Active,
 			FlowsExpired: fs.Expired,
 			FlowsEvicted: fs.Evicted,
+
+			OtEventsDropped:   ots.EventsDropped,
+			IdentitiesDropped: ots.IdentitiesDropped,
+			OtMalformed:       ots.Malformed,
 		}},
 	}
 	p.dropsSealed = p.drops

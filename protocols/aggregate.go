@@ -1,0 +1,192 @@
+package protocols
+
+import (
+	"unsafe"
+
+	"mimamori/edge/decode"
+)
+
+// aggKey identifies one OT event of a minute: protocol, function code,
+// both endpoints and the VLAN. For IP protocols src and dst hold 16-byte
+// addresses (IPv4 mapped) and the ports; for layer-2 protocols they hold
+// MAC addresses in their first six bytes and the ports are zero. The
+// struct is comparable and fixed-size so the map hashes it without
+// allocating.
+type aggKey struct {
+	src, dst     [16]byte
+	sport, dport uint16
+	vlan         uint16
+	code         uint32
+	proto        uint8 // dissector index + 1
+	l2           bool
+	v6           bool
+}
+
+// maxAggAttrs bounds the distinct details kept per event and minute (an
+// aggregate is then about 1.2 KB).
+// Beyond it further values are not kept and the event says so.
+const maxAggAttrs = 16
+
+// aggregate is one OT event being counted.
+type aggregate struct {
+	key       aggKey
+	function  string
+	srcMAC    [6]byte
+	dstMAC    [6]byte
+	srcMACOwn bool // srcMAC came from src's own frames
+	dstMACOwn bool
+	hasSrcMAC bool
+	hasDstMAC bool
+	truncated bool // a detail was not kept for lack of room
+
+	count, requests, responses, errors uint64
+	first, last                        int64
+
+	attrs  [maxAggAttrs]Attr
+	nattrs uint8
+}
+
+// aggregator counts a minute's OT events in a bounded table.
+type aggregator struct {
+	index map[aggKey]int32
+	aggs  []aggregate
+	max   int
+	// gen numbers the minute; cached slots of an older generation are
+	// stale. It starts at 1 so that a zero cache entry never matches.
+	gen     uint32
+	dropped uint64 // messages of keys that found the table full
+}
+
+func newAggregator(max int) aggregator {
+	return aggregator{index: make(map[aggKey]int32, min(max, 1024)), max: max, gen: 1}
+}
+
+// slot returns the aggregate for k, creating it, or -1 when the table is
+// full (the message is then counted as dropped).
+func (g *aggregator) slot(k *aggKey, function string) int32 {
+	if i, ok := g.index[*k]; ok {
+		return i
+	}
+	if len(g.aggs) >= g.max {
+		g.dropped++
+		return -1
+	}
+	if len(g.aggs) < cap(g.aggs) {
+		g.aggs = g.aggs[:len(g.aggs)+1]
+	} else {
+		g.aggs = append(g.aggs, aggregate{})
+	}
+	i := int32(len(g.aggs) - 1)
+	a := &g.aggs[i]
+	*a = aggregate{key: *k, function: function}
+	g.index[*k] = i
+	return i
+}
+
+// reset empties the table for the next minute, keeping its memory.
+func (g *aggregator) reset() {
+	clear(g.index)
+	g.aggs = g.aggs[:0]
+	g.dropped = 0
+	g.gen++
+	if g.gen == 0 {
+		g.gen = 1
+	}
+}
+
+// count adds one message to a.
+func (a *aggregate) count1(kind Kind, isErr bool, ts int64) {
+	a.count++
+	switch kind {
+	case KindRequest:
+		a.requests++
+	case KindResponse:
+		a.responses++
+	}
+	if isErr {
+		a.errors++
+	}
+	if a.first == 0 || ts < a.first {
+		a.first = ts
+	}
+	if ts > a.last {
+		a.last = ts
+	}
+}
+
+// merge adds the details of one message: a range widens the range of the
+// same key and tag, any other value is added unless already present.
+// Messages of one kind report their details in the same order, so the
+// search starts where the previous detail was found: in the steady state
+// each detail is matched at the first comparison.
+func (a *aggregate) merge(attrs []Attr) {
+	j0 := 0
+next:
+	for i := range attrs {
+		at := &attrs[i]
+		n := int(a.nattrs)
+		for k := 0; k < n; k++ {
+			j := j0 + k
+			if j >= n {
+				j -= n
+			}
+			x := &a.attrs[j]
+			if !sameConst(x.Key, at.Key) {
+				continue
+			}
+			if x.Value.Kind == ValueRange && at.Value.Kind == ValueRange && sameArea(&x.Value, &at.Value) {
+				x.Value.Lo = min(x.Value.Lo, at.Value.Lo)
+				x.Value.Hi = max(x.Value.Hi, at.Value.Hi)
+				j0 = j + 1
+				continue next
+			}
+			if sameValue(&x.Value, &at.Value) {
+				j0 = j + 1
+				continue next
+			}
+		}
+		if int(a.nattrs) == len(a.attrs) {
+			a.truncated = true
+			continue
+		}
+		a.attrs[a.nattrs] = *at
+		a.nattrs++
+	}
+}
+
+// macs records the frame's addresses for the event's two sides. A side's
+// own source address wins over the destination address of frames sent to
+// it, which may be a router's.
+func (a *aggregate) macs(p *decode.Packet, srcIsSender bool) {
+	if !p.HasEthernet {
+		return
+	}
+	if srcIsSender {
+		a.srcMAC, a.srcMACOwn, a.hasSrcMAC = p.SrcMAC, true, true
+		if p.HasDstMAC && !a.dstMACOwn {
+			a.dstMAC, a.hasDstMAC = p.DstMAC, true
+		}
+		return
+	}
+	a.dstMAC, a.dstMACOwn, a.hasDstMAC = p.SrcMAC, true, true
+	if p.HasDstMAC && !a.srcMACOwn {
+		a.srcMAC, a.hasSrcMAC = p.DstMAC, true
+	}
+}
+
+// sameArea reports whether two ranges lie in the same device or area.
+func sameArea(x, y *Value) bool {
+	return x.Area == y.Area && x.Width == y.Width && sameConst(x.Tag, y.Tag)
+}
+
+// sameValue is x == y, numbers first.
+func sameValue(x, y *Value) bool {
+	return x.Lo == y.Lo && x.Hi == y.Hi && x.Kind == y.Kind && x.Area == y.Area && x.Width == y.Width && sameConst(x.Tag, y.Tag)
+}
+
+// sameConst compares detail keys and tags. They are constants, so equal
+// ones nearly always share their bytes, and comparing the pointers first
+// spares the byte comparison (a call) that dominated merging.
+func sameConst(a, b string) bool {
+	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
+}

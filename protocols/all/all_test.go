@@ -1,0 +1,106 @@
+package all_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"mimamori/edge/capture/capturetest"
+	"mimamori/edge/synth"
+	"mimamori/protocols/all"
+	"mimamori/protocols/goldentest"
+)
+
+func TestDefault(t *testing.T) {
+	r := all.Default()
+	var ids []string
+	for _, info := range r.Info() {
+		ids = append(ids, info.ID)
+	}
+	if want := []string{"fins", "slmp", "modbus"}; !slices.Equal(ids, want) {
+		t.Errorf("dissectors %v, want %v", ids, want)
+	}
+}
+
+// expected lists, per corpus file, the protocols our dissectors may
+// report in it; every other capture (DNP3, S7, ENIP, BACnet, CC-Link IE
+// Field Basic, MELSOFT, scans, ...) must yield none. This is the check
+// that the heuristics, which run on every unclaimed conversation, do not
+// mistake other traffic for an industrial protocol.
+func expected(rel string) []string {
+	switch {
+	case strings.HasPrefix(rel, "modbus/"), strings.HasPrefix(rel, "attacks/") && strings.Contains(rel, "modbus"),
+		rel == "misc-ics/iti_modicon_test.pcap":
+		return []string{"modbus"}
+	case strings.HasPrefix(rel, "fins/"):
+		return []string{"fins"}
+	case rel == "cclink-ie-tsn/nttcom_tsn_slmp_udp45238_test.pcap":
+		return []string{"slmp"}
+	}
+	return nil
+}
+
+func TestCorpusProtocols(t *testing.T) {
+	dir := capturetest.Dir(t)
+	for _, path := range capturetest.Files(t) {
+		rel, _ := filepath.Rel(dir, path)
+		rel = filepath.ToSlash(rel)
+		t.Run(rel, func(t *testing.T) {
+			got := protocolsIn(t, goldentest.OT(t, path))
+			if want := expected(rel); !slices.Equal(got, want) {
+				t.Errorf("protocols %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+// protocolsIn lists the protocols of the records, sorted.
+func protocolsIn(t *testing.T, out []byte) []string {
+	seen := map[string]bool{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var r struct{ Protocol string }
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+		seen[r.Protocol] = true
+	}
+	return slices.Sorted(maps.Keys(seen))
+}
+
+// TestSyntheticFactory pins the ot and identity records of four minutes
+// of the generated one-cell factory: SLMP over TCP on ports 5001-5003
+// (found by the heuristic), FINS over UDP 9600, Modbus/TCP, and an
+// engineering session that reads the MELSEC's type name and the Omron's
+// controller data. -update rewrites the golden file.
+func TestSyntheticFactory(t *testing.T) {
+	start := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
+	path := filepath.Join(t.TempDir(), "factory.pcap")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := synth.WritePcap(f, synth.New(synth.Config{Seed: 1, Start: start, Duration: 4 * time.Minute, Cells: 1}), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out := goldentest.OT(t, path)
+	goldentest.CheckGolden(t, filepath.Join("testdata", "golden", "synthetic_factory.jsonl"), out)
+
+	for _, want := range []string{`"protocol":"slmp"`, `"protocol":"fins"`, `"protocol":"modbus"`,
+		`"type":"identity","minute":"2026-01-05T08:00:00Z","protocol":"slmp"`, `"model":"R04CPU"`} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("no %s in the factory's records", want)
+		}
+	}
+}

@@ -1,0 +1,79 @@
+package protocolstest
+
+import (
+	"testing"
+
+	"mimamori/edge/decode"
+	"mimamori/edge/flow"
+	"mimamori/protocols"
+)
+
+// Exchange sets up a polling conversation — the client's request and the
+// server's response, each in its own segment (or datagram with udp) —
+// warms it up, and returns a function that sends message i. The flow
+// table is consulted only during warm-up, so what step costs is the
+// Tracker's and the dissector's work alone.
+func Exchange(tb testing.TB, reg *protocols.Registry, client, server string, udp bool, req, resp []byte) func(i int) {
+	h := New(reg, protocols.Options{})
+	var pkts [2]*decode.Packet
+	var c *TCPConn
+	if udp {
+		pkts[0], pkts[1] = Datagram(client, server, req), Datagram(server, client, resp)
+	} else {
+		c = h.TCP(client, server)
+		pkts[0] = c.Segment(true, 0, decode.FlagACK|decode.FlagPSH, req)
+		pkts[1] = c.Segment(false, 0, decode.FlagACK|decode.FlagPSH, resp)
+	}
+	ts := Base
+	var refs [2]flow.Ref
+	step := func(i int, warm bool) {
+		p := pkts[i&1]
+		if c != nil {
+			next := &c.ClientNext
+			if i&1 == 1 {
+				next = &c.ServerNext
+			}
+			p.TCPSeq = *next
+			*next += uint32(len(p.Payload))
+		}
+		ts += 1000
+		p.TimestampNs = ts
+		if warm {
+			refs[i&1] = h.Flows.Packet(p)
+		}
+		h.Tracker.Packet(p, refs[i&1])
+	}
+	for i := 0; i < 64; i++ {
+		step(i, true)
+	}
+	if events, _, st := h.Flush(); len(events) == 0 || st.Malformed != 0 {
+		tb.Fatalf("warm-up: %d events, %d malformed", len(events), st.Malformed)
+	}
+	for i := 0; i < 64; i++ { // the new minute's events exist again
+		step(i, false)
+	}
+	return func(i int) { step(i, false) }
+}
+
+// BenchmarkExchange measures the steady state of a polling conversation
+// (see Exchange). It reports ns/packet; allocations must be zero.
+func BenchmarkExchange(b *testing.B, reg *protocols.Registry, client, server string, udp bool, req, resp []byte) {
+	step := Exchange(b, reg, client, server, udp, req, resp)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		step(i)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/packet")
+}
+
+// CheckExchangeAllocs fails unless a polling conversation's steady state
+// (see Exchange) allocates nothing per packet.
+func CheckExchangeAllocs(t *testing.T, reg *protocols.Registry, client, server string, udp bool, req, resp []byte) {
+	t.Helper()
+	step := Exchange(t, reg, client, server, udp, req, resp)
+	i := 0
+	if n := testing.AllocsPerRun(1000, func() { step(i); i++ }); n != 0 {
+		t.Errorf("%.2f allocations per packet, want 0", n)
+	}
+}

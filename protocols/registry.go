@@ -1,0 +1,137 @@
+package protocols
+
+import "fmt"
+
+// Registry is an immutable set of dissectors and the tables that route
+// traffic to them: TCP and UDP server ports, EtherTypes, and the order in
+// which heuristics are tried. Build one with NewRegistry (protocols/all
+// offers the full set); it is safe to share between Trackers.
+type Registry struct {
+	ds    []Dissector
+	infos []Info
+	// tcp and udp map a port to its dissector's index + 1 (0: none).
+	tcp, udp *[65536]uint8
+	// heurTCP and heurUDP list dissector indexes in registry order.
+	heurTCP, heurUDP []uint8
+	ether            []etherRoute
+}
+
+type etherRoute struct {
+	etherType uint16
+	idx       uint8
+}
+
+// NewRegistry builds a registry from constructors, in order. The order
+// matters only for heuristics: they are tried in it, so list the most
+// specific first.
+func NewRegistry(cs ...Constructor) (*Registry, error) {
+	if len(cs) > 255 {
+		return nil, ErrTooMany
+	}
+	r := &Registry{tcp: new([65536]uint8), udp: new([65536]uint8)}
+	seen := map[string]bool{}
+	for i, c := range cs {
+		d := c()
+		info := d.Info()
+		if !validID(info.ID) {
+			return nil, fmt.Errorf("%w: %q", ErrInvalidID, info.ID)
+		}
+		if seen[info.ID] {
+			return nil, fmt.Errorf("%w: %q", ErrDuplicateID, info.ID)
+		}
+		seen[info.ID] = true
+		idx := uint8(i)
+		for _, p := range info.TCPPorts {
+			if err := claim(r.tcp, p, idx, r.infos, "tcp", info.ID); err != nil {
+				return nil, err
+			}
+		}
+		for _, p := range info.UDPPorts {
+			if err := claim(r.udp, p, idx, r.infos, "udp", info.ID); err != nil {
+				return nil, err
+			}
+		}
+		for _, et := range info.EtherTypes {
+			for _, e := range r.ether {
+				if e.etherType == et {
+					return nil, fmt.Errorf("%w: EtherType 0x%04x by %s and %s", ErrPortClaimed, et, r.infos[e.idx].ID, info.ID)
+				}
+			}
+			r.ether = append(r.ether, etherRoute{et, idx})
+		}
+		if info.Heuristic&TCP != 0 {
+			r.heurTCP = append(r.heurTCP, idx)
+		}
+		if info.Heuristic&UDP != 0 {
+			r.heurUDP = append(r.heurUDP, idx)
+		}
+		r.ds = append(r.ds, d)
+		r.infos = append(r.infos, info)
+	}
+	return r, nil
+}
+
+func claim(table *[65536]uint8, port uint16, idx uint8, infos []Info, transport, id string) error {
+	if prev := table[port]; prev != 0 {
+		return fmt.Errorf("%w: %s port %d by %s and %s", ErrPortClaimed, transport, port, infos[prev-1].ID, id)
+	}
+	table[port] = idx + 1
+	return nil
+}
+
+// validID accepts lowercase letters, digits and underscores, starting
+// with a letter.
+func validID(id string) bool {
+	if id == "" || id[0] < 'a' || id[0] > 'z' {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// Len returns the number of dissectors.
+func (r *Registry) Len() int { return len(r.ds) }
+
+// Info returns the description of every dissector, in registry order.
+func (r *Registry) Info() []Info { return append([]Info(nil), r.infos...) }
+
+// Lookup returns the dissector with the given protocol ID.
+func (r *Registry) Lookup(id string) (Dissector, bool) {
+	for i := range r.infos {
+		if r.infos[i].ID == id {
+			return r.ds[i], true
+		}
+	}
+	return nil, false
+}
+
+// portOwner returns the index + 1 of the dissector serving port on t, or 0.
+func (r *Registry) portOwner(t Transport, port uint16) uint8 {
+	if t == TCP {
+		return r.tcp[port]
+	}
+	return r.udp[port]
+}
+
+// heuristics returns the dissectors to probe on t, in order.
+func (r *Registry) heuristics(t Transport) []uint8 {
+	if t == TCP {
+		return r.heurTCP
+	}
+	return r.heurUDP
+}
+
+// etherOwner returns the index + 1 of the dissector for an EtherType, or 0.
+func (r *Registry) etherOwner(et uint16) uint8 {
+	for _, e := range r.ether {
+		if e.etherType == et {
+			return e.idx + 1
+		}
+	}
+	return 0
+}

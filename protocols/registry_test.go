@@ -1,0 +1,69 @@
+package protocols_test
+
+import (
+	"errors"
+	"testing"
+
+	"mimamori/protocols"
+)
+
+// fixed is a dissector that only describes itself.
+type fixed struct {
+	protocols.Dissector
+	info protocols.Info
+}
+
+func (f fixed) Info() protocols.Info { return f.info }
+
+func with(info protocols.Info) protocols.Constructor {
+	return func() protocols.Dissector { return fixed{Dissector: demo{}, info: info} }
+}
+
+func TestNewRegistry(t *testing.T) {
+	tests := []struct {
+		name string
+		cs   []protocols.Constructor
+		want error
+	}{
+		{"one", []protocols.Constructor{newDemo}, nil},
+		{"empty", nil, nil},
+		{"empty id", []protocols.Constructor{with(protocols.Info{})}, protocols.ErrInvalidID},
+		{"upper case id", []protocols.Constructor{with(protocols.Info{ID: "Modbus"})}, protocols.ErrInvalidID},
+		{"id with a dash", []protocols.Constructor{with(protocols.Info{ID: "cc-link"})}, protocols.ErrInvalidID},
+		{"duplicate id", []protocols.Constructor{with(protocols.Info{ID: "x"}), with(protocols.Info{ID: "x"})}, protocols.ErrDuplicateID},
+		{"tcp port twice", []protocols.Constructor{
+			with(protocols.Info{ID: "a", TCPPorts: []uint16{502}}), with(protocols.Info{ID: "b", TCPPorts: []uint16{502}})}, protocols.ErrPortClaimed},
+		{"same port, other transport", []protocols.Constructor{
+			with(protocols.Info{ID: "a", TCPPorts: []uint16{502}}), with(protocols.Info{ID: "b", UDPPorts: []uint16{502}})}, nil},
+		{"ethertype twice", []protocols.Constructor{
+			with(protocols.Info{ID: "a", EtherTypes: []uint16{0x890f}}), with(protocols.Info{ID: "b", EtherTypes: []uint16{0x890f}})}, protocols.ErrPortClaimed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := protocols.NewRegistry(tt.cs...)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("NewRegistry: %v, want %v", err, tt.want)
+			}
+			if err == nil && r.Len() != len(tt.cs) {
+				t.Errorf("Len %d, want %d", r.Len(), len(tt.cs))
+			}
+		})
+	}
+	many := make([]protocols.Constructor, 256)
+	if _, err := protocols.NewRegistry(many...); !errors.Is(err, protocols.ErrTooMany) {
+		t.Errorf("256 dissectors: %v", err)
+	}
+}
+
+func TestRegistryLookup(t *testing.T) {
+	r := demoRegistry()
+	if d, ok := r.Lookup("demo"); !ok || d.Info().ID != "demo" {
+		t.Errorf("Lookup(demo) = %v, %v", d, ok)
+	}
+	if _, ok := r.Lookup("modbus"); ok {
+		t.Error("Lookup found a protocol that is not registered")
+	}
+	if infos := r.Info(); len(infos) != 1 || infos[0].ID != "demo" {
+		t.Errorf("Info() = %v", infos)
+	}
+}

@@ -1,0 +1,421 @@
+package protocols
+
+import (
+	"github.com/google/gopacket/layers"
+
+	"mimamori/edge/decode"
+	"mimamori/edge/flow"
+)
+
+// Options bound a Tracker. Zero values take the defaults.
+type Options struct {
+	// MaxEvents bounds the distinct OT events (protocol, function, src,
+	// dst, VLAN) counted per minute (default 16384, about 20 MB when full).
+	// Messages of further events are counted as dropped.
+	MaxEvents int
+	// MaxIdentities bounds the identities kept per minute (default 4096).
+	MaxIdentities int
+	// MaxBuffers bounds the TCP reassembly buffers held at once (default
+	// 512). A PDU that cannot get one is skipped and the stream resyncs.
+	MaxBuffers int
+	// BufferSize is the capacity of each reassembly buffer, and so the
+	// largest PDU reassembled across segments (default 16 KiB). Longer
+	// PDUs are skipped by their announced length.
+	BufferSize int
+	// MaxProbes is how many payload-bearing packets of a conversation
+	// that no port claims are offered to the heuristics before it is
+	// given up as not industrial (default 4).
+	MaxProbes int
+}
+
+// Defaults of Options.
+const (
+	DefaultMaxEvents     = 16384
+	DefaultMaxIdentities = 4096
+	DefaultMaxBuffers    = 512
+	DefaultBufferSize    = 16 << 10
+	DefaultMaxProbes     = 4
+)
+
+func (o Options) withDefaults() Options {
+	if o.MaxEvents <= 0 {
+		o.MaxEvents = DefaultMaxEvents
+	}
+	if o.MaxIdentities <= 0 {
+		o.MaxIdentities = DefaultMaxIdentities
+	}
+	if o.MaxBuffers <= 0 {
+		o.MaxBuffers = DefaultMaxBuffers
+	}
+	if o.BufferSize <= 0 {
+		o.BufferSize = DefaultBufferSize
+	}
+	if o.MaxProbes <= 0 {
+		o.MaxProbes = DefaultMaxProbes
+	}
+	o.MaxProbes = min(o.MaxProbes, 255)
+	return o
+}
+
+// Stats counts a Tracker's work during one minute.
+type Stats struct {
+	EventsDropped     uint64 // messages whose event found the minute's table full
+	IdentitiesDropped uint64 // identity reports that found the minute's table full
+	Malformed         uint64 // messages a dissector rejected, and TCP streams whose framing was lost
+	Gaps              uint64 // TCP segments that arrived after missing bytes
+	Oversized         uint64 // TCP PDUs longer than the buffer size, skipped
+	NoBuffer          uint64 // partial TCP PDUs dropped because every buffer was taken
+	Buffers           int    // reassembly buffers still held after the flush
+}
+
+// Tracker runs a registry's dissectors over one capture source's packets
+// and aggregates what they report into per-minute OT events and
+// identities. It is the stateful half of the package: per-conversation
+// classification, TCP reassembly and the minute's tables. A Tracker is not
+// safe for concurrent use; one pipeline owns it.
+type Tracker struct {
+	reg  *Registry
+	opts Options
+
+	// convs is indexed by flow.Ref.Slot, so it never outgrows the flow
+	// table; an entry whose id differs from the Ref's belongs to a flow
+	// that has gone and is reset before use.
+	convs   []conv
+	scratch conv // for packets the flow table did not count
+	twins   map[tupleKey]twinEntry
+	pool    pool
+	agg     aggregator
+	ids     identities
+	msg     Message
+	stats   Stats
+	cur     current
+}
+
+// current is the packet being dissected and its conversation. Packet sets
+// it and the functions it calls read it, instead of passing the same
+// handful of values down every call of the per-packet path. It is valid
+// only during Packet.
+type current struct {
+	p   *decode.Packet
+	c   *conv
+	d   Dissector
+	ref flow.Ref
+	fc  bool // the sender is the conversation's client
+}
+
+// convStatus is where a conversation stands with the dissectors.
+type convStatus uint8
+
+const (
+	convNew        convStatus = iota // not classified yet
+	convClassified                   // disp is its dissector
+	convRejected                     // no dissector wants it: ignored from now on
+)
+
+// conv is the tracker's state for one flow.
+type conv struct {
+	id     uint64    // the flow.Ref ID it belongs to
+	state  uint64    // the dissector's Message.State
+	twinID uint64    // the ID of the conversation twin refers to
+	dir    [2]stream // 0: sent by the flow's initiator, 1: by the responder
+	cache  [2]cacheEntry
+	twin   int32  // slot + 1 of the routed twin whose state it shares (twin.go); 0 for none
+	port   uint16 // the server port that classified it; 0 for a heuristic match
+	vlan   uint16 // the VLAN its events are counted under
+	status convStatus
+	disp   uint8 // dissector index + 1
+	probes uint8 // payload packets offered to the heuristics so far
+	// Payload directions: whether any was seen, whether the first came
+	// from the flow's initiator, and whether payload went both ways.
+	payload, firstFromInit, twoWay bool
+}
+
+// cacheEntry remembers where a conversation's last events are counted, so
+// that the steady state (the same few functions polled over and over)
+// skips the aggregator's map. srcIsInit is the event's orientation
+// relative to the flow.
+type cacheEntry struct {
+	gen       uint32
+	idx       int32
+	code      uint32
+	srcIsInit bool
+}
+
+// NewTracker returns a Tracker for the dissectors of r.
+func NewTracker(r *Registry, opts Options) *Tracker {
+	opts = opts.withDefaults()
+	return &Tracker{
+		reg:   r,
+		opts:  opts,
+		twins: map[tupleKey]twinEntry{},
+		pool:  pool{max: opts.MaxBuffers, size: opts.BufferSize},
+		agg:   newAggregator(opts.MaxEvents),
+		ids:   newIdentities(opts.MaxIdentities),
+	}
+}
+
+// Packet offers one decoded packet, counted by the flow table as ref, to
+// the dissectors. It returns false when the packet's flow will never
+// interest them — not TCP or UDP, or a conversation no dissector
+// recognised — so the caller may stop offering its packets
+// (flow.Table.Ignore). Packets without payload cost a length check.
+func (t *Tracker) Packet(p *decode.Packet, ref flow.Ref) bool {
+	if len(p.Payload) == 0 {
+		return true
+	}
+	if p.IPVersion == 0 {
+		if len(t.reg.ether) > 0 && !p.IsARP {
+			t.frame(p)
+		}
+		return true
+	}
+	var tr Transport
+	switch p.IPProto {
+	case layers.IPProtocolTCP:
+		tr = TCP
+	case layers.IPProtocolUDP:
+		if p.MoreFragments {
+			return true // the rest of the datagram is in later fragments
+		}
+		tr = UDP
+	default:
+		return false
+	}
+	if p.Fragment {
+		return true
+	}
+	c := t.known(ref)
+	if c == nil {
+		c = t.newConv(ref)
+	}
+	probed := false
+	switch c.status {
+	case convRejected:
+		return false
+	case convNew:
+		var ok bool
+		if ok, probed = t.classify(c, p, tr, ref); !ok {
+			return c.status != convRejected
+		}
+	}
+	switch {
+	case !c.payload:
+		c.payload, c.firstFromInit = true, ref.FromInitiator
+	case !c.twoWay && ref.FromInitiator != c.firstFromInit:
+		c.twoWay = true
+	}
+	// Field by field: a whole-struct assignment is a typed memory move,
+	// several times dearer on this path.
+	cur := &t.cur
+	cur.p, cur.c, cur.d, cur.ref, cur.fc = p, c, t.reg.ds[c.disp-1], ref, fromClient(c, p, ref)
+	if tr == UDP {
+		t.dissect(p.Payload, UDP)
+	} else {
+		t.tcp(probed)
+	}
+	return true
+}
+
+// known returns the state of ref's flow if the Tracker has it, nil
+// otherwise. It is small enough to be inlined on the per-packet path.
+func (t *Tracker) known(ref flow.Ref) *conv {
+	if i := int(ref.Slot); i >= 0 && i < len(t.convs) {
+		if c := &t.convs[i]; c.id == ref.ID {
+			return c
+		}
+	}
+	return nil
+}
+
+// newConv returns fresh state for ref's flow: a scratch conversation for a
+// packet without a flow, else its slot, grown into or reset if the slot
+// held a different flow.
+func (t *Tracker) newConv(ref flow.Ref) *conv {
+	if ref.Slot < 0 {
+		t.scratch = conv{}
+		return &t.scratch
+	}
+	i := int(ref.Slot)
+	if i >= len(t.convs) {
+		if i < cap(t.convs) {
+			t.convs = t.convs[:i+1]
+		} else {
+			t.convs = append(t.convs, make([]conv, i+1-len(t.convs))...)
+		}
+	}
+	c := &t.convs[i]
+	if c.id != ref.ID {
+		t.releaseConv(c)
+		*c = conv{id: ref.ID}
+	}
+	return c
+}
+
+// classify finds the conversation's dissector: its routed twin's, by
+// server port, else by the heuristics. It reports whether one was found,
+// and whether that was by probing this very payload.
+func (t *Tracker) classify(c *conv, p *decode.Packet, tr Transport, ref flow.Ref) (ok, probed bool) {
+	if t.linkTwin(c, p, ref) {
+		return true, false
+	}
+	switch owner := t.reg.portOwner(tr, p.DstPort); {
+	case owner != 0:
+		c.disp, c.port = owner, p.DstPort
+	default:
+		if owner = t.reg.portOwner(tr, p.SrcPort); owner != 0 {
+			c.disp, c.port = owner, p.SrcPort
+			break
+		}
+		conn := Conn{Transport: tr, SrcPort: p.SrcPort, DstPort: p.DstPort}
+		for _, i := range t.reg.heuristics(tr) {
+			if t.reg.ds[i].Probe(p.Payload, conn) {
+				c.disp, probed = i+1, true
+				break
+			}
+		}
+		if c.disp == 0 {
+			c.probes++
+			if int(c.probes) >= t.opts.MaxProbes {
+				c.status = convRejected
+			}
+			return false, false
+		}
+	}
+	c.status = convClassified
+	c.vlan = p.VLAN
+	t.indexTwin(p, ref)
+	return true, probed
+}
+
+// fromClient decides whether p's sender is the conversation's client: the
+// side not using the server port that classified it, else the flow's
+// initiator.
+func fromClient(c *conv, p *decode.Packet, ref flow.Ref) bool {
+	if c.port != 0 {
+		toServer, fromServer := p.DstPort == c.port, p.SrcPort == c.port
+		if toServer != fromServer {
+			return toServer
+		}
+	}
+	return ref.FromInitiator
+}
+
+// dissect hands one message of the current packet's conversation to its
+// dissector and records what it reports.
+func (t *Tracker) dissect(payload []byte, tr Transport) {
+	cur := &t.cur
+	m := &t.msg
+	st := &t.primary(cur.c).state
+	m.reset(payload, tr, cur.fc, *st)
+	if err := cur.d.Dissect(m); err != nil {
+		t.stats.Malformed++
+		return
+	}
+	*st = m.State
+	if m.emitted {
+		t.ipEvent(m)
+	}
+	if m.identified {
+		t.identity(cur.c.disp, cur.p, m, false)
+	}
+}
+
+// ipEvent counts m's event. The event's src is the requester: the sender
+// of a request or other message, the receiver of a response.
+func (t *Tracker) ipEvent(m *Message) {
+	c, p, ref := t.cur.c, t.cur.p, t.cur.ref
+	e := &m.event
+	kind := resolve(e.Kind, m.FromClient)
+	srcIsSender := kind != KindResponse
+	srcIsInit := srcIsSender == ref.FromInitiator
+	var a *aggregate
+	for i := range c.cache {
+		x := &c.cache[i]
+		if x.gen == t.agg.gen && x.code == e.Code && x.srcIsInit == srcIsInit {
+			a = &t.agg.aggs[x.idx]
+			break
+		}
+	}
+	if a == nil {
+		k := aggKey{code: e.Code, proto: c.disp, vlan: c.vlan, v6: p.IPVersion == 6}
+		src, dst := p.SrcIP.As16(), p.DstIP.As16()
+		if srcIsSender {
+			k.src, k.dst, k.sport, k.dport = src, dst, p.SrcPort, p.DstPort
+		} else {
+			k.src, k.dst, k.sport, k.dport = dst, src, p.DstPort, p.SrcPort
+		}
+		idx := t.agg.slot(&k, e.Function)
+		if idx < 0 {
+			return
+		}
+		a = &t.agg.aggs[idx]
+		c.cache[1] = c.cache[0]
+		c.cache[0] = cacheEntry{gen: t.agg.gen, idx: idx, code: e.Code, srcIsInit: srcIsInit}
+	}
+	t.count(a, p, kind, srcIsSender, e)
+}
+
+// count adds one message to an aggregate.
+func (t *Tracker) count(a *aggregate, p *decode.Packet, kind Kind, srcIsSender bool, e *Event) {
+	a.count1(kind, e.Error, p.TimestampNs)
+	a.macs(p, srcIsSender)
+	if e.n > 0 {
+		a.merge(e.attrs[:e.n])
+	}
+}
+
+// resolve turns KindAuto into a request or a response by the sender's role.
+func resolve(k Kind, fromClient bool) Kind {
+	if k != KindAuto {
+		return k
+	}
+	if fromClient {
+		return KindRequest
+	}
+	return KindResponse
+}
+
+// frame dissects a layer-2 frame by its EtherType. Layer-2 protocols have
+// no conversation state: each frame stands alone.
+func (t *Tracker) frame(p *decode.Packet) {
+	owner := t.reg.etherOwner(uint16(p.EtherType))
+	if owner == 0 {
+		return
+	}
+	m := &t.msg
+	m.reset(p.Payload, Ethernet, true, 0)
+	if err := t.reg.ds[owner-1].Dissect(m); err != nil {
+		t.stats.Malformed++
+		return
+	}
+	if m.emitted {
+		e := &m.event
+		kind := resolve(e.Kind, true)
+		srcIsSender := kind != KindResponse
+		k := aggKey{code: e.Code, proto: owner, vlan: p.VLAN, l2: true}
+		if srcIsSender {
+			copy(k.src[:], p.SrcMAC[:])
+			copy(k.dst[:], p.DstMAC[:])
+		} else {
+			copy(k.src[:], p.DstMAC[:])
+			copy(k.dst[:], p.SrcMAC[:])
+		}
+		if idx := t.agg.slot(&k, e.Function); idx >= 0 {
+			t.count(&t.agg.aggs[idx], p, kind, srcIsSender, e)
+		}
+	}
+	if m.identified {
+		t.identity(owner, p, m, true)
+	}
+}
+
+// identity keeps what a message's sender said about itself.
+func (t *Tracker) identity(disp uint8, p *decode.Packet, m *Message, l2 bool) {
+	k := idKey{proto: disp, vlan: p.VLAN, l2: l2}
+	if l2 {
+		copy(k.addr[:], p.SrcMAC[:])
+	} else {
+		k.addr, k.v6 = p.SrcIP.As16(), p.IPVersion == 6
+	}
+	t.ids.record(&k, p.SrcMAC, p.HasEthernet, t.reg.infos[disp-1].Vendor, &m.identity, p.TimestampNs)
+}
