@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"time"
 
+	"mimamori/edge/intel"
 	"mimamori/edge/wire/wirepb"
 )
 
@@ -20,6 +21,9 @@ var (
 	ErrEmailTaken = errors.New("store: email already registered")
 	// ErrUserLimit means the tenant already has MaxUsersPerTenant users (C9).
 	ErrUserLimit = errors.New("store: tenant user limit reached")
+	// ErrInvalid means an argument fails validation (a service name that
+	// is empty or too long, a port of 0).
+	ErrInvalid = errors.New("store: invalid value")
 )
 
 const (
@@ -84,6 +88,33 @@ type Store interface {
 	Names(ctx context.Context, tenant string, q NameQuery) ([]Name, error)
 	// Sensors lists the tenant's sensors by ID.
 	Sensors(ctx context.Context, tenant string) ([]Sensor, error)
+
+	// InventoryObservations returns what device inference (edge/intel)
+	// reads for a tenant: every device with its addresses, fingerprints,
+	// announcements and industrial identities, the name bindings, and the
+	// conversations and industrial activity of the UTC days that end after
+	// since, summed over those days. An unknown tenant has none.
+	InventoryObservations(ctx context.Context, tenant string, since time.Time) (*intel.Observations, error)
+	// Conversations sums the tenant's conversations over the UTC days that
+	// overlap r (whole days: the store keeps one row per day), one entry
+	// per client, server, protocol and port.
+	Conversations(ctx context.Context, tenant string, r TimeRange) ([]intel.Conversation, error)
+	// DataVersion is a token that changes whenever anything
+	// InventoryObservations, Conversations or ServiceNames would return
+	// changes, so callers can cache what they infer.
+	DataVersion(ctx context.Context, tenant string) (string, error)
+
+	// ServiceNames lists the tenant's own service names (S1-5) by
+	// protocol and port.
+	ServiceNames(ctx context.Context, tenant string) ([]ServiceName, error)
+	// SetServiceName adds or replaces the tenant's name for a port. The
+	// name must pass services.CheckName and the port be 1..65535 on TCP or
+	// UDP (ErrInvalid otherwise); ErrNotFound if the tenant does not
+	// exist.
+	SetServiceName(ctx context.Context, tenant string, sn ServiceName) error
+	// DeleteServiceName removes the tenant's name for a port; ErrNotFound
+	// if it has none.
+	DeleteServiceName(ctx context.Context, tenant string, proto uint8, port uint16) error
 
 	// Users and sessions back the portal login. The email OTP second factor
 	// (C9) will add a pending-session state; Session.MFADone is its hook.
@@ -239,4 +270,14 @@ type Session struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	MFADone   bool
+}
+
+// ServiceName is a tenant's own name for a TCP or UDP port (S1-5).
+type ServiceName struct {
+	Proto       uint8 // 6 TCP, 17 UDP
+	Port        uint16
+	Name        string
+	Description string
+	UpdatedAt   time.Time
+	UpdatedBy   string // email of the user who set it
 }

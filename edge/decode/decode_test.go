@@ -69,9 +69,11 @@ func synEth(p Packet) Packet {
 
 var tcpSyn = Packet{
 	EtherType: layers.EthernetTypeIPv4, IPVersion: 4, SrcIP: ip192_1, DstIP: ip192_2,
-	IPProto: layers.IPProtocolTCP, TTL: 64, FragID: 1,
+	IPProto: layers.IPProtocolTCP, TTL: 64, FragID: 1, IPDontFragment: true,
 	SrcPort: 50000, DstPort: 502, TCPFlags: FlagSYN, TCPSeq: 1, TCPWindow: 0x7210,
-	Payload: []byte{},
+	TCPOpts:   TCPOptions{Layout: [MaxTCPOptions]uint8{TCPOptMSS}, N: 1, MSS: 1460, HasMSS: true},
+	TCPQuirks: QuirkDF | QuirkIDNonZero,
+	Payload:   []byte{},
 }
 
 var udpHello = Packet{
@@ -221,7 +223,7 @@ var decodeTests = []decodeTest{
 			"0800 0000 1234 0001"),
 		want: synEth(Packet{
 			EtherType: layers.EthernetTypeIPv4, IPVersion: 4, SrcIP: ip10_1, DstIP: ip10_2,
-			IPProto: layers.IPProtocolICMPv4, TTL: 64, FragID: 4,
+			IPProto: layers.IPProtocolICMPv4, TTL: 64, FragID: 4, IPOptLen: 4,
 			ICMPType: 8, ICMPQuery: true, ICMPID: 0x1234, Payload: mustHexDecode("1234 0001"),
 		}),
 	},
@@ -387,7 +389,8 @@ var decodeTests = []decodeTest{
 		frame: mustHexDecode(ethIPv4 + "4500 0028 0001 4000 4006 0000 c0a8 0001 c0a8 0002 c350 01f6 0000"),
 		want: synEth(Packet{
 			EtherType: layers.EthernetTypeIPv4, IPVersion: 4, SrcIP: ip192_1, DstIP: ip192_2,
-			IPProto: layers.IPProtocolTCP, TTL: 64, FragID: 1, SrcPort: 50000, DstPort: 502, Truncated: true,
+			IPProto: layers.IPProtocolTCP, TTL: 64, FragID: 1, IPDontFragment: true,
+			SrcPort: 50000, DstPort: 502, Truncated: true,
 		}),
 		wantErr: ErrTruncated,
 	},
@@ -397,7 +400,7 @@ var decodeTests = []decodeTest{
 		frame: mustHexDecode(ethIPv4 + "4500 0030 0001 4000 4006 0000 c0a8 0001 c0a8 0002" + "c350 01f6 0000 0001 0000 0000 7012 7210 0000 0000 0204"),
 		want: synEth(Packet{
 			EtherType: layers.EthernetTypeIPv4, IPVersion: 4, SrcIP: ip192_1, DstIP: ip192_2,
-			IPProto: layers.IPProtocolTCP, TTL: 64, FragID: 1, SrcPort: 50000, DstPort: 502,
+			IPProto: layers.IPProtocolTCP, TTL: 64, FragID: 1, IPDontFragment: true, SrcPort: 50000, DstPort: 502,
 			TCPFlags: FlagSYN | FlagACK, TCPSeq: 1, TCPWindow: 0x7210, Truncated: true,
 		}),
 		wantErr: ErrTruncated,
@@ -445,7 +448,7 @@ var decodeTests = []decodeTest{
 		frame: mustHexDecode("4500 0028 0001 4000 4006 0000 c0a8 0001 c0a8 0002 c350 01f6 0000 0001 0000 0000 4002 7210 0000 0000"),
 		want: noEth(Packet{
 			EtherType: layers.EthernetTypeIPv4, IPVersion: 4, SrcIP: ip192_1, DstIP: ip192_2,
-			IPProto: layers.IPProtocolTCP, TTL: 64, FragID: 1, SrcPort: 50000, DstPort: 502,
+			IPProto: layers.IPProtocolTCP, TTL: 64, FragID: 1, IPDontFragment: true, SrcPort: 50000, DstPort: 502,
 			TCPFlags: FlagSYN, TCPSeq: 1, TCPWindow: 0x7210,
 		}),
 		wantErr: ErrMalformed,

@@ -21,6 +21,13 @@
 // bytes, and Cisco HDLC. Tunnels (GRE, VXLAN, MPLS) are not opened: their
 // outer header is what the Packet describes.
 //
+// For SYN and SYN+ACK segments the TCP option area is read as well (the
+// order of options, MSS, window scale, SACK permitted, timestamps) together
+// with the IP and TCP header quirks p0f-style fingerprints use (don't
+// fragment, IP ID, ECN, flow label, zero sequence numbers, stray urgent
+// pointers, bytes after the end of options). Passive OS estimation
+// (edge/intel) matches these in the cloud; the sensor only forwards them.
+//
 // Errors are the sentinels below, returned without wrapping so that a bad
 // frame costs no allocation; the fields decoded before the problem stay
 // valid and callers are expected to use them.

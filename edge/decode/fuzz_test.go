@@ -22,6 +22,9 @@ func FuzzDecode(f *testing.F) {
 	for _, tt := range decodeTests {
 		f.Add(uint8(tt.link), tt.frame)
 	}
+	for _, tt := range tcpOptTests {
+		f.Add(uint8(tt.link), tt.frame)
+	}
 	for _, fr := range capturetest.Frames(f, capturetest.FilesIfPresent(), corpusSeeds) {
 		f.Add(uint8(fr.Link), fr.Data)
 	}
@@ -94,6 +97,9 @@ func checkInvariants(t *testing.T, data []byte, p *Packet, err error) {
 	}
 	if !p.HasEthernet && (p.HasDstMAC || p.SrcMAC != [6]byte{}) {
 		t.Fatal("MAC fields without an Ethernet header")
+	}
+	if o := p.TCPOpts; o.N > MaxTCPOptions || (o.N > 0 || p.TCPQuirks != 0) && p.IPProto != layers.IPProtocolTCP {
+		t.Fatalf("TCP options (%d) or quirks (%#x) on a %v packet", o.N, p.TCPQuirks, p.IPProto)
 	}
 }
 

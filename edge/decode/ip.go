@@ -42,7 +42,10 @@ func decodeIPv4(b []byte, p *Packet) error {
 	p.SrcIP = netip.AddrFrom4([4]byte(b[12:16]))
 	p.DstIP = netip.AddrFrom4([4]byte(b[16:20]))
 	p.FragID = uint32(be16(b[4:6]))
+	p.IPTOS = b[1]
 	frag := be16(b[6:8])
+	p.IPReservedBit = frag&0x8000 != 0
+	p.IPDontFragment = frag&0x4000 != 0
 	p.MoreFragments = frag&0x2000 != 0
 	p.FragOffset = (frag & 0x1fff) * 8
 
@@ -63,6 +66,7 @@ func decodeIPv4(b []byte, p *Packet) error {
 	if len(b) < ihl {
 		return truncated(p)
 	}
+	p.IPOptLen = uint8(ihl - 20)
 	b = b[ihl:]
 	if p.FragOffset != 0 {
 		p.Fragment = true
@@ -96,6 +100,9 @@ func decodeIPv6(b []byte, p *Packet) error {
 	p.IPVersion = 6
 	p.Payload = nil // set again once the transport header is read
 	p.TTL = b[7]
+	vtf := be32(b[0:4])
+	p.IPTOS = uint8(vtf >> 20)
+	p.IPFlowLabel = vtf & 0x000fffff
 	p.SrcIP = netip.AddrFrom16([16]byte(b[8:24]))
 	p.DstIP = netip.AddrFrom16([16]byte(b[24:40]))
 	// A zero payload length means a jumbogram or offload; keep what was captured.

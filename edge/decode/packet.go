@@ -58,6 +58,15 @@ type Packet struct {
 	MoreFragments bool
 	FragOffset    uint16
 	FragID        uint32
+	// Header details that passive OS fingerprinting reads (valid iff
+	// IPVersion is 4 or 6): IPv4 don't-fragment and reserved flag bits,
+	// the IPv4 TOS or IPv6 traffic class byte (ECN in its low two bits),
+	// the IPv6 flow label, and the length of IPv4 options in bytes.
+	IPDontFragment bool
+	IPReservedBit  bool
+	IPTOS          uint8
+	IPOptLen       uint8
+	IPFlowLabel    uint32
 
 	// Transport fields: ports are valid iff IPProto is TCP or UDP and !Fragment.
 	SrcPort   uint16
@@ -66,6 +75,13 @@ type Packet struct {
 	TCPSeq    uint32
 	TCPAck    uint32
 	TCPWindow uint16
+	// TCPOpts is the parsed option area and TCPQuirks the Quirk* bits of
+	// the IP and TCP headers of a handshake segment: both are valid iff
+	// TCPFlags has SYN and the TCP header was read in full (Payload is not
+	// nil), and zero otherwise. Options after a malformed one are not read
+	// (QuirkOptBad).
+	TCPOpts   TCPOptions
+	TCPQuirks uint32
 	// ICMPType/ICMPCode are valid iff IPProto is ICMPv4 or ICMPv6.
 	ICMPType uint8
 	ICMPCode uint8

@@ -37,6 +37,11 @@ func decodeTCP(b []byte, p *Packet) error {
 	if len(b) < off {
 		return truncated(p)
 	}
+	// Only handshake segments are fingerprinted; reading every segment's
+	// options would cost the hot path a third more for nothing.
+	if p.TCPFlags&FlagSYN != 0 {
+		p.TCPQuirks = tcpQuirks(b, p) | readTCPOptions(b[20:off], &p.TCPOpts, p.TCPFlags&FlagACK != 0)
+	}
 	p.Payload = b[off:]
 	return nil
 }

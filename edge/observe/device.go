@@ -40,6 +40,16 @@ type device struct {
 	hostname    string
 	vendorClass string
 	params      []byte // capacity is kept across minutes
+
+	// Fingerprints for OS and role estimation; buffers are kept across
+	// minutes, so a device seen again allocates nothing.
+	fps       [maxFingerprints]fingerprint
+	nfps      int
+	fpDropped uint32
+	browser   browserInfo
+	link      linkInfo
+	l2        uint32 // wirepb.L2Protocol bits
+	maxTTL    uint8  // of unicast IP packets sent: multicast and broadcast use their own TTLs
 }
 
 // macKey packs a MAC address into the device map's key. Maps hash a
@@ -148,10 +158,19 @@ func (d *device) setParams(b []byte) {
 	}
 }
 
-// reset clears d for reuse in a later minute, keeping its params buffer.
+// reset clears d for reuse in a later minute, keeping its buffers.
 func (d *device) reset() {
-	params := d.params[:0]
-	*d = device{params: params}
+	var texts [maxFingerprints][]byte
+	for i := range d.fps {
+		texts[i] = d.fps[i].text[:0]
+	}
+	browser, link := d.browser, d.link
+	browser.reset()
+	link.reset()
+	*d = device{params: d.params[:0], browser: browser, link: link}
+	for i := range d.fps {
+		d.fps[i].text = texts[i]
+	}
 }
 
 // wire converts d into its wire form; the result shares nothing with d.
@@ -172,6 +191,14 @@ func (d *device) wire() *wirepb.Device {
 	if len(d.params) > 0 {
 		w.DhcpParams = append([]byte(nil), d.params...)
 	}
+	for i := 0; i < d.nfps; i++ {
+		w.Fingerprints = append(w.Fingerprints, d.fps[i].wire())
+	}
+	w.FingerprintsDropped = d.fpDropped
+	w.Browser = d.browser.wire()
+	w.Link = d.link.wire()
+	w.L2Protocols = d.l2
+	w.MaxTtl = uint32(d.maxTTL)
 	if d.nips > 0 {
 		ips := make([]netip.Addr, d.nips)
 		copy(ips, d.ips[:d.nips])

@@ -233,7 +233,7 @@ func nbnsParse(msg []byte) func(*Table) error {
 }
 
 func nbdgmParse(msg []byte) func(*Table) error {
-	return func(t *Table) error { return t.observeNBDGM(udpPacket(138, 138, msg), msg) }
+	return func(t *Table) error { return t.observeNBDGM(udpPacket(138, 138, msg), msg, new(device)) }
 }
 
 func dhcpParse(msg []byte) func(*Table) error {

@@ -138,7 +138,10 @@ const nbdgmHeaderLen = 14
 // announce themselves to the browser service this way every few minutes,
 // often the only sign of their name on a quiet segment. The name is a
 // NetBIOS name, so it is filed with the name-service answers.
-func (t *Table) observeNBDGM(p *decode.Packet, msg []byte) error {
+//
+// The datagram's user data may be a computer-browser announcement, which
+// is kept on src (the sending device) for OS estimation.
+func (t *Table) observeNBDGM(p *decode.Packet, msg []byte, src *device) error {
 	if len(msg) < nbdgmHeaderLen {
 		return errTruncated
 	}
@@ -151,12 +154,25 @@ func (t *Table) observeNBDGM(p *decode.Packet, msg []byte) error {
 	if err != nil {
 		return err
 	}
-	if !hostSuffix(suffix) {
+	if hostSuffix(suffix) {
+		// The header's source IP is the originator's even when a datagram
+		// distribution server relayed the packet.
+		ip := netip.AddrFrom4([4]byte(msg[4:8]))
+		t.addName(ip, name, wirepb.NameSource_NAME_SOURCE_NBNS, p.TimestampNs)
+	}
+	if src == nil {
 		return nil
 	}
-	// The header's source IP is the originator's even when a datagram
-	// distribution server relayed the packet.
-	ip := netip.AddrFrom4([4]byte(msg[4:8]))
-	t.addName(ip, name, wirepb.NameSource_NAME_SOURCE_NBNS, p.TimestampNs)
-	return nil
+	off, err := skipName(msg, nbdgmHeaderLen)
+	if err == nil {
+		off, err = skipName(msg, off) // the destination name
+	}
+	if err != nil {
+		return err
+	}
+	a, ok, err := parseAnnouncement(msg[off:])
+	if ok {
+		src.browser.set(&a)
+	}
+	return err
 }

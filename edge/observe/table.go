@@ -118,12 +118,20 @@ func (t *Table) Observe(p *decode.Packet) {
 		return
 	}
 	if p.IPVersion != 4 && p.IPVersion != 6 {
+		if src != nil && t.observeL2(p, src) != nil {
+			t.drops.Malformed++
+		}
 		return
 	}
 	// Whoever sends from a unicast address owns it, unless the frame was
 	// routed: then src is the router, which is why devices cap their IPs.
 	if src != nil && bindable(p.SrcIP) {
 		t.bind(src, p.SrcIP, evidenceIP)
+		// The TTL a host starts unicast packets with is an OS trait; mDNS,
+		// SSDP and other group traffic set their own.
+		if p.HasDstMAC && unicastMAC(p.DstMAC) && p.TTL > src.maxTTL {
+			src.maxTTL = p.TTL
+		}
 	}
 	if p.Fragment {
 		return // no transport header, so no ports to dispatch on
@@ -132,12 +140,18 @@ func (t *Table) Observe(p *decode.Packet) {
 	var err error
 	switch p.IPProto {
 	case layers.IPProtocolUDP:
-		err = t.observeUDP(p)
+		err = t.observeUDP(p, src)
 	case layers.IPProtocolTCP:
 		// DNS over TCP is only read when one segment holds the whole
 		// message; the sensor does not reassemble streams.
 		if p.SrcPort == portDNS {
 			err = t.observeTCPDNS(p)
+		}
+		if src != nil && p.Payload != nil {
+			if p.TCPFlags&decode.FlagSYN != 0 {
+				src.observeHandshake(p)
+			}
+			src.observeHTTP(p)
 		}
 	case layers.IPProtocolICMPv6:
 		if p.IPVersion == 6 {
@@ -156,11 +170,14 @@ const (
 	portDHCPClient = 68
 	portNBNS       = 137
 	portNBDGM      = 138
+	portSSDP       = 1900
 	portMDNS       = 5353
 	portLLMNR      = 5355
 )
 
-func (t *Table) observeUDP(p *decode.Packet) error {
+// observeUDP dispatches on the ports; src is the sender's device, nil when
+// the frame had no usable source MAC.
+func (t *Table) observeUDP(p *decode.Packet, src *device) error {
 	sp, dp := p.SrcPort, p.DstPort
 	switch {
 	case sp == portMDNS || dp == portMDNS:
@@ -175,7 +192,9 @@ func (t *Table) observeUDP(p *decode.Packet) error {
 		// Registrations are requests, so the destination port counts too.
 		return t.observeNBNS(p, p.Payload)
 	case sp == portNBDGM && dp == portNBDGM:
-		return t.observeNBDGM(p, p.Payload)
+		return t.observeNBDGM(p, p.Payload, src)
+	case (sp == portSSDP || dp == portSSDP) && src != nil:
+		src.observeSSDP(p)
 	case (sp == portDHCPServer || sp == portDHCPClient) && (dp == portDHCPServer || dp == portDHCPClient):
 		return t.observeDHCP(p, p.Payload)
 	}

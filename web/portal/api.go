@@ -38,6 +38,7 @@ type apiDevice struct {
 	RecvPackets uint64   `json:"recv_packets"`
 	RecvBytes   uint64   `json:"recv_bytes"`
 	Sensors     []string `json:"sensors"`
+	apiInference
 }
 
 type apiFlow struct {
@@ -145,21 +146,28 @@ func (s *Server) apiDevices(w http.ResponseWriter, r *http.Request, sess *sessio
 	if more {
 		devs = devs[:limit]
 	}
+	inv, err := s.inventory.Inventory(r.Context(), sess.Tenant)
+	if err != nil {
+		s.apiError(w, "devices", err)
+		return
+	}
 	out := make([]apiDevice, len(devs))
 	for i, d := range devs {
+		x, _ := inv.Device(d.MAC)
 		out[i] = apiDevice{
-			MAC:         d.MAC,
-			IPs:         addrStrings(d.IPs),
-			Hostname:    d.Hostname,
-			DHCPVendor:  d.DHCPVendor,
-			VLAN:        d.VLAN,
-			FirstSeen:   apiTime(d.FirstSeen),
-			LastSeen:    apiTime(d.LastSeen),
-			SentPackets: d.SentPackets,
-			SentBytes:   d.SentBytes,
-			RecvPackets: d.RecvPackets,
-			RecvBytes:   d.RecvBytes,
-			Sensors:     nonNil(d.Sensors),
+			apiInference: inference(x),
+			MAC:          d.MAC,
+			IPs:          addrStrings(d.IPs),
+			Hostname:     d.Hostname,
+			DHCPVendor:   d.DHCPVendor,
+			VLAN:         d.VLAN,
+			FirstSeen:    apiTime(d.FirstSeen),
+			LastSeen:     apiTime(d.LastSeen),
+			SentPackets:  d.SentPackets,
+			SentBytes:    d.SentBytes,
+			RecvPackets:  d.RecvPackets,
+			RecvBytes:    d.RecvBytes,
+			Sensors:      nonNil(d.Sensors),
 		}
 	}
 	writeJSON(w, http.StatusOK, struct {

@@ -65,7 +65,9 @@ func TestAPIDevices(t *testing.T) {
 	if len(devs) != 4 {
 		t.Fatalf("%d devices, want 4", len(devs))
 	}
-	wantKeys := []string{"dhcp_vendor", "first_seen", "hostname", "ips", "last_seen", "mac", "recv_bytes", "recv_packets", "sensors", "sent_bytes", "sent_packets", "vlan"}
+	wantKeys := []string{"dhcp_vendor", "eol", "eol_state", "first_seen", "hostname", "importance", "ips", "last_seen", "mac",
+		"mac_kind", "os", "os_confidence", "os_family", "recv_bytes", "recv_packets", "role", "sensors", "sent_bytes",
+		"sent_packets", "vendor", "vlan"}
 	var plc map[string]any
 	for _, d := range devs {
 		if got := keys(d); !slices.Equal(got, wantKeys) {
@@ -86,6 +88,12 @@ func TestAPIDevices(t *testing.T) {
 	}
 	if s := plc["sensors"].([]any); len(s) != 1 || s[0] != sensorA {
 		t.Errorf("sensors = %v", s)
+	}
+	// Inferred fields: the PLC's S7 identity names an S7-300 CPU, whose
+	// sale has ended.
+	if plc["vendor"] != "Siemens" || plc["os_family"] != "Embedded" || plc["os_confidence"].(float64) != 5 ||
+		plc["role"] != "plc" || plc["eol"] != true || plc["eol_state"] != "eol" || plc["mac_kind"] != "global" {
+		t.Errorf("PLC inference = %v", plc)
 	}
 	for _, k := range []string{"first_seen", "last_seen"} {
 		ts, err := time.Parse(time.RFC3339, strField(plc, k))

@@ -55,6 +55,7 @@ func screenshotDir(t *testing.T) string {
 func TestBrowserLogin(t *testing.T) {
 	bin := chromiumPath(t)
 	f := newFixture(t)
+	f.seedPlant()
 
 	profile := t.TempDir()
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
@@ -167,8 +168,8 @@ func TestBrowserLogin(t *testing.T) {
 	}
 	byMAC := map[string][]string{}
 	for _, r := range rows {
-		if len(r) != 9 {
-			t.Fatalf("row has %d cells, want 9: %v", len(r), r)
+		if len(r) != 10 {
+			t.Fatalf("row has %d cells, want 10: %v", len(r), r)
 		}
 		byMAC[r[1]] = r
 	}
@@ -178,8 +179,13 @@ func TestBrowserLogin(t *testing.T) {
 			t.Errorf("row for %s = %v, want IP %s and host %q", want[0], r, want[1], want[2])
 		}
 	}
-	if r := byMAC[macPLC]; r != nil && (r[5] != "1.18 MB" || r[6] != "1,200") {
-		t.Errorf("PLC traffic cells = %q %q, want 1.18 MB and 1,200", r[5], r[6])
+	if r := byMAC[macPLC]; r != nil && r[8] != "1.18 MB\n1,200 パケット" {
+		t.Errorf("PLC sent cell = %q, want 1.18 MB and 1,200 packets", r[8])
+	}
+	// Vendor, OS with its confidence, role.
+	if r := byMAC[macEWS]; r != nil && (r[3] != "HP" || !strings.HasPrefix(r[4], "Windows 7") ||
+		!strings.Contains(r[4], "サポート終了") || r[5] != "エンジニアリング端末") {
+		t.Errorf("EWS inference cells = %q", r[3:6])
 	}
 	// The hostile host name is text, not markup.
 	bold, err := chromedp.Run(sctx, chromedp.Evaluate[int](`document.querySelectorAll('#devices b').length`))
@@ -222,6 +228,20 @@ func TestBrowserLogin(t *testing.T) {
 		t.Errorf("TCP filter shows protocols %v (%v)", protos, err)
 	}
 
+	// 端末 > 詳細: reached from the list, with the OS evidence table.
+	if err := navigate(sctx, f.ts.URL+"/devices"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(sctx, chromedp.WaitEvent(page.LoadEventFired, nil,
+		chromedp.Click(`#devices a[href="/devices/`+macEWS+`"]`))); err != nil {
+		t.Fatalf("open device detail: %v", err)
+	}
+	evidence, err := chromedp.Run(sctx, chromedp.Evaluate[int](`document.querySelectorAll('#evidence tbody tr').length`))
+	if err != nil || evidence < 2 {
+		t.Errorf("device detail shows %d evidence rows (%v), want the browser announcement and the SYN", evidence, err)
+	}
+	shot(sctx, "device-detail")
+
 	// Log out through the header button: a real same-origin form post.
 	if err := navigate(sctx, f.ts.URL+"/devices"); err != nil {
 		t.Fatal(err)
@@ -238,6 +258,59 @@ func TestBrowserLogin(t *testing.T) {
 	}
 	if loc, _ := chromedp.Run(sctx, chromedp.Location()); !strings.Contains(loc, "/login") {
 		t.Errorf("after logout /sensors shows %q, want the login page", loc)
+	}
+
+	// The inventory screens of a whole (generated) plant.
+	if err := navigate(sctx, f.ts.URL+"/login"); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(sctx,
+		chromedp.SendKeys(chromedp.ID("email"), emailD),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+	); err != nil {
+		t.Fatalf("fill login form: %v", err)
+	}
+	if err := submit(sctx, `button[type=submit]`); err != nil {
+		t.Fatalf("log in as the plant tenant: %v", err)
+	}
+	shot(sctx, "devices-plant")
+	for _, p := range []struct{ path, name, heading string }{
+		{"/matrix/vendor", "matrix-vendor", "ベンダーマトリクス"},
+		{"/matrix/os", "matrix-os", "OSマトリクス"},
+		{"/matrix/role", "matrix-role", "役割マトリクス"},
+		{"/rankings/traffic", "ranking-traffic", "端末トラフィック量"},
+		{"/rankings/peers", "ranking-peers", "端末接続端末数"},
+		{"/rankings/importance", "ranking-importance", "端末重要度"},
+		{"/rankings/service-traffic", "ranking-service-traffic", "サービストラフィック量"},
+		{"/rankings/service-devices", "ranking-service-devices", "サービス別端末数"},
+		{"/rankings/vendors", "ranking-vendors", "ベンダー別端末数"},
+		{"/settings/services", "services", "サービス名管理"},
+	} {
+		if err := navigate(sctx, f.ts.URL+p.path); err != nil {
+			t.Fatalf("open %s: %v", p.path, err)
+		}
+		h, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS("h1")))
+		if err != nil || h != p.heading {
+			t.Errorf("%s heading = %q (%v), want %q", p.path, h, err, p.heading)
+		}
+		if strings.HasPrefix(p.path, "/matrix/") {
+			// Every square is coloured by a legend entry, and the legend
+			// accounts for every device.
+			counts, err := chromedp.Run(sctx, chromedp.Evaluate[[]int](`[
+				document.querySelectorAll('#matrix a.cell').length,
+				Array.from(document.querySelectorAll('#legend .legend-count')).reduce((s, e) => s + parseInt(e.innerText.replace(/,/g, ''), 10), 0),
+				Array.from(document.querySelectorAll('#matrix a.cell')).filter(a => getComputedStyle(a).backgroundColor === 'rgba(0, 0, 0, 0)').length]`))
+			if err != nil || len(counts) != 3 || counts[0] < 40 || counts[0] != counts[1] || counts[2] != 0 {
+				t.Errorf("%s: squares, legend total, uncoloured = %v (%v)", p.path, counts, err)
+			}
+		}
+		if strings.HasPrefix(p.path, "/rankings/") {
+			n, err := chromedp.Run(sctx, chromedp.Evaluate[int](`document.querySelectorAll('#ranking tbody tr').length`))
+			if err != nil || n == 0 {
+				t.Errorf("%s: %d rows (%v)", p.path, n, err)
+			}
+		}
+		shot(sctx, p.name)
 	}
 
 	stopConsole()

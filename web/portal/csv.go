@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"mimamori/cloud/store"
+	"mimamori/edge/intel"
 )
 
 // csvMaxRows bounds one export. C2 stops a tenant at 1,500 devices per
@@ -25,6 +26,7 @@ var csvHeader = []string{
 	"初回検知", "最終検知",
 	"送信パケット数", "送信バイト数", "受信パケット数", "受信バイト数",
 	"センサー",
+	"ベンダー", "OS", "OS信頼度", "役割", "重要度", "サポート状況",
 }
 
 // devicesCSV exports the device list (V1-1), filtered by the same search
@@ -59,8 +61,20 @@ func (s *Server) devicesCSV(w http.ResponseWriter, r *http.Request, sess *sessio
 	cw := csv.NewWriter(&buf)
 	cw.UseCRLF = true // what Excel writes and expects
 	cw.Write(csvHeader)
+	inv, err := s.inventory.Inventory(r.Context(), sess.Tenant)
+	if err != nil {
+		s.log.Error("devices csv inventory", "tenant", sess.Tenant, "err", err)
+		s.serverError(w, r, pageRoute)
+		return
+	}
 	ts := s.formatTime(displayTime)
 	for _, d := range all {
+		// What inference made of the device; empty until it knows it.
+		inferred := make([]string, 6)
+		if x, ok := inv.Device(d.MAC); ok {
+			inferred = []string{csvText(x.Vendor), csvText(x.OS.Name), strconv.Itoa(x.OS.Confidence),
+				x.Role.Japanese(), strconv.FormatFloat(x.Importance, 'f', 1, 64), intel.EOLJapanese(x.EOL.State)}
+		}
 		ips := make([]string, len(d.IPs))
 		for i, ip := range d.IPs {
 			ips[i] = ip.String()
@@ -78,6 +92,7 @@ func (s *Server) devicesCSV(w http.ResponseWriter, r *http.Request, sess *sessio
 			strconv.FormatUint(d.RecvPackets, 10),
 			strconv.FormatUint(d.RecvBytes, 10),
 			csvText(strings.Join(d.Sensors, " ")),
+			inferred[0], inferred[1], inferred[2], inferred[3], inferred[4], inferred[5],
 		})
 	}
 	cw.Flush()

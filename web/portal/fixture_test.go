@@ -15,8 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"mimamori/cloud/inventory"
 	"mimamori/cloud/store"
 	"mimamori/cloud/store/sqlite"
+	"mimamori/edge/intel"
 	"mimamori/edge/wire/wirepb"
 	"mimamori/web/auth"
 )
@@ -74,7 +76,17 @@ func newFixture(t *testing.T, opts ...fixtureOption) *fixture {
 	f := &fixture{t: t, store: st, now: now, minute: now.Truncate(time.Minute).Add(-2 * time.Minute)}
 	f.seed(ctx)
 
-	o := Options{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	// Inference with Mimamori's own signatures only, so the pages do not
+	// depend on whether p0f is installed.
+	engine, err := intel.New(intel.Options{P0fPath: "testdata/no-such.fp", OUIOverridePath: "testdata/no-such.txt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := inventory.New(st, inventory.Options{Engine: engine})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Options{Store: st, Inventory: inv, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if testing.Verbose() {
 		o.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
@@ -122,24 +134,42 @@ func (f *fixture) seed(ctx context.Context) {
 	}
 
 	earlier := f.minute.Add(-90 * time.Minute)
+	plc := device(macPLC, ipPLC, "plc-line1", earlier, 1200, 1_234_567, 1100, 98_765)
+	// What inference reads: the PLC's TTL-30 Siemens stack and its S7
+	// identity, the engineering station's Windows 7 handshake and browser
+	// announcement.
+	plc.Fingerprints = []*wirepb.Fingerprint{{Kind: wirepb.FingerprintKind_FINGERPRINT_KIND_TCP_SYN_ACK,
+		Ip: ip4(ipPLC), Ttl: 30, Count: 3, Tcp: &wirepb.TCPSignature{IpVersion: 4, Mss: 1460, Window: 4096, WindowScale: -1, Options: []byte{2}}}}
+	plc.MaxTtl = 30
 	f.ingest(ctx, tenantA, &wirepb.Batch{
 		Tenant: tenantA, Sensor: sensorA, Seq: 1, Minute: earlier.Unix(),
 		Devices: []*wirepb.Device{
-			device(macPLC, ipPLC, "plc-line1", earlier, 1200, 1_234_567, 1100, 98_765),
+			plc,
 			device(macHMI, ipHMI, "hmi-01", earlier, 900, 456_789, 950, 1_111_111),
 		},
+		Identities: []*wirepb.Identity{{Protocol: "s7comm", Ip: ip4(ipPLC), Mac: mac(macPLC), Vendor: "Siemens",
+			Product: "CPU 315-2 PN/DP", Model: "6ES7 315-2EH14-0AB0", Firmware: "V3.2.6", SeenUnixNs: earlier.UnixNano()}},
 		Flows: []*wirepb.Flow{
 			flow(6, ipHMI, 49152, ipPLC, 502, earlier, 40, 4_000, 38, 3_800),
 		},
 		Health:   health(10),
 		Captures: []*wirepb.CaptureStats{{Source: "eth1", Packets: 1000, KernelDrops: 0}},
 	}, 40_000)
+	ews := device(macEWS, ipEWS, "eng-ws", f.minute, 300, 2_500_000_000, 200, 12_345)
+	ews.Fingerprints = []*wirepb.Fingerprint{{Kind: wirepb.FingerprintKind_FINGERPRINT_KIND_TCP_SYN,
+		Ip: ip4(ipEWS), Ttl: 128, Count: 2, Tcp: &wirepb.TCPSignature{IpVersion: 4, Mss: 1460, Window: 8192,
+			WindowScale: 2, Options: []byte{2, 1, 3, 1, 1, 4}, Quirks: 3}}}
+	ews.Browser = &wirepb.BrowserAnnouncement{Name: "ENG-WS", OsMajor: 6, OsMinor: 1, ServerType: 0x00051003, Command: 1}
+	ews.MaxTtl = 128
 	f.ingest(ctx, tenantA, &wirepb.Batch{
 		Tenant: tenantA, Sensor: sensorA, Seq: 2, Minute: f.minute.Unix(), SoftwareVersion: "1.4.2",
 		Devices: []*wirepb.Device{
-			device(macEWS, ipEWS, "eng-ws", f.minute, 300, 2_500_000_000, 200, 12_345),
+			ews,
 			device(macRogue, ipRogue, hostRogue, f.minute, 5, 640, 0, 0),
 		},
+		OtEvents: []*wirepb.OTEvent{{Protocol: "s7comm", Code: 0x1b, Function: "Download block",
+			SrcIp: ip4(ipEWS), DstIp: ip4(ipPLC), SrcPort: 49200, DstPort: 102, Count: 8, Requests: 4, Responses: 4,
+			FirstUnixNs: f.minute.UnixNano(), LastUnixNs: f.minute.UnixNano()}},
 		Flows: []*wirepb.Flow{
 			flow(6, ipHMI, 49153, ipPLC, 502, f.minute, 12, 1_500, 12, 1_400),
 			flow(17, ipEWS, 5353, "224.0.0.251", 5353, f.minute, 3, 420, 0, 0),

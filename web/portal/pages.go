@@ -40,9 +40,16 @@ func paramMessage(err error) string {
 
 type devicesView struct {
 	Query   string
-	Devices []store.Device
+	Devices []deviceListRow
 	Pager   pager
 	Error   string
+}
+
+// deviceListRow is a stored device with what inference made of it; Intel
+// is nil for a device the inventory does not know yet.
+type deviceListRow struct {
+	store.Device
+	Intel *deviceRow
 }
 
 func (s *Server) devicesPage(w http.ResponseWriter, r *http.Request, sess *session) {
@@ -74,7 +81,20 @@ func (s *Server) devicesPage(w http.ResponseWriter, r *http.Request, sess *sessi
 	if more {
 		devs = devs[:devicesPageSize]
 	}
-	v.Devices = devs
+	inv, err := s.inventory.Inventory(r.Context(), sess.Tenant)
+	if err != nil {
+		s.log.Error("devices inventory", "tenant", sess.Tenant, "err", err)
+		s.serverError(w, r, pageRoute)
+		return
+	}
+	for _, d := range devs {
+		row := deviceListRow{Device: d}
+		if x, ok := inv.Device(d.MAC); ok {
+			dr := newDeviceRow(x)
+			row.Intel = &dr
+		}
+		v.Devices = append(v.Devices, row)
+	}
 	v.Pager = newPager(r, page, devicesPageSize, len(devs), more)
 	s.render(w, r, http.StatusOK, "devices", s.data(sess, "端末 一覧", "devices", v))
 }

@@ -188,6 +188,9 @@ func TestDevicesCSV(t *testing.T) {
 	if plc == nil || plc[0] != ipPLC || plc[2] != "plc-line1" || plc[8] != "1234567" || plc[11] != sensorA {
 		t.Errorf("PLC row = %v", plc)
 	}
+	if len(plc) < 18 || plc[12] != "Siemens" || plc[15] != "PLC/コントローラ" || plc[17] != "サポート終了" {
+		t.Errorf("PLC inference columns = %v", plc[12:])
+	}
 	if got := byMAC[macRogue][2]; got != "'"+hostRogue {
 		t.Errorf("formula-like host name exported as %q, want it prefixed with '", got)
 	}

@@ -7,7 +7,10 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
+
+	"mimamori/edge/intel/services"
 )
 
 // pageData is what every template receives.
@@ -23,11 +26,15 @@ type pageData struct {
 // "app" has the header and navigation, "bare" is a centred card for the
 // login and error pages.
 var pageRoots = map[string]string{
-	"login":   "bare",
-	"error":   "bare",
-	"devices": "app",
-	"flows":   "app",
-	"sensors": "app",
+	"login":    "bare",
+	"error":    "bare",
+	"devices":  "app",
+	"device":   "app",
+	"matrix":   "app",
+	"ranking":  "app",
+	"services": "app",
+	"flows":    "app",
+	"sensors":  "app",
 }
 
 func (s *Server) parseTemplates() (map[string]*template.Template, error) {
@@ -42,9 +49,15 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 		"icmpCode": func(port uint16) uint8 { _, c := icmpTypeCode(port); return c },
 		"jst":      s.formatTime(displayTime),
 		"jstMin":   s.formatTime(displayMinute),
+		"jstDate":  s.formatTime("2006/01/02"),
+		"jstClock": s.formatTime("15:04:05"),
 		"ago":      s.ago,
 		"pct":      func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
 		"asset":    func(name string) string { return "/static/" + name + "?v=" + s.assetVer },
+		"dots":     confidenceDots,
+		"devlink":  deviceLink,
+		"proto8":   func(p uint8) string { return strings.ToUpper(services.ProtoName(p)) },
+		"inc":      func(i int) int { return i + 1 },
 	}
 	pages := make(map[string]*template.Template, len(pageRoots))
 	for name := range pageRoots {

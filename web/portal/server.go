@@ -17,6 +17,7 @@ import (
 	"time"
 	_ "time/tzdata" // JST must render correctly on hosts without a zoneinfo database.
 
+	"mimamori/cloud/inventory"
 	"mimamori/cloud/store"
 	"mimamori/web/auth"
 )
@@ -48,6 +49,10 @@ type Options struct {
 	// served as JSON at GET /ops/actors for the operator. Nil makes the
 	// route answer 404.
 	OpsTree func() any
+	// Inventory builds the tenants' device inventories for the device,
+	// matrix and ranking screens. Nil makes New build one over Store with
+	// the default reference data.
+	Inventory *inventory.Service
 	// OpsToken guards /ops/actors. When empty, only requests from a
 	// loopback address are answered (the operator reaches the port over an
 	// SSH tunnel); when set, a request must also carry
@@ -60,6 +65,7 @@ type Options struct {
 // the login flow.
 type Server struct {
 	store         store.Store
+	inventory     *inventory.Service
 	log           *slog.Logger
 	now           func() time.Time
 	secureCookies bool
@@ -84,6 +90,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{
 		store:         opts.Store,
+		inventory:     opts.Inventory,
 		log:           opts.Logger,
 		now:           opts.Now,
 		secureCookies: opts.SecureCookies,
@@ -100,6 +107,13 @@ func New(opts Options) (*Server, error) {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.inventory == nil {
+		inv, err := inventory.New(opts.Store, inventory.Options{Now: s.now})
+		if err != nil {
+			return nil, fmt.Errorf("portal: %w", err)
+		}
+		s.inventory = inv
 	}
 	static, err := fs.Sub(staticFS, "static")
 	if err != nil {
@@ -145,6 +159,11 @@ func (s *Server) routes() http.Handler {
 	})
 	mux.Handle("GET /devices", s.page(s.devicesPage))
 	mux.Handle("GET /devices.csv", s.page(s.devicesCSV))
+	mux.Handle("GET /devices/{mac}", s.page(s.devicePage))
+	mux.Handle("GET /matrix/{kind}", s.page(s.matrixPage))
+	mux.Handle("GET /rankings/{kind}", s.page(s.rankingPage))
+	mux.Handle("GET /settings/services", s.page(s.servicesPage))
+	mux.Handle("POST /settings/services", s.page(s.servicesSubmit))
 	mux.Handle("GET /flows", s.page(s.flowsPage))
 	mux.Handle("GET /sensors", s.page(s.sensorsPage))
 
@@ -152,6 +171,10 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /api/v1/flows", s.api(s.apiFlows))
 	mux.Handle("GET /api/v1/sensors", s.api(s.apiSensors))
 	mux.Handle("GET /api/v1/names", s.api(s.apiNames))
+	mux.Handle("GET /api/v1/devices/{mac}", s.api(s.apiDevice))
+	mux.Handle("GET /api/v1/matrix/{kind}", s.api(s.apiMatrix))
+	mux.Handle("GET /api/v1/rankings/{kind}", s.api(s.apiRanking))
+	mux.Handle("GET /api/v1/services", s.api(s.apiServices))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusNotFound, "no such endpoint")
 	})

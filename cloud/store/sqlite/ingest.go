@@ -54,9 +54,18 @@ func (st *ingestStmts) prepare(ctx context.Context, db *sql.DB) error {
 		// stored last_seen with the incoming one.
 		{&st.device, `
 			INSERT INTO devices (tenant_id, mac, hostname, dhcp_vendor, dhcp_params, evidence, vlan,
-				first_seen_us, last_seen_us, sent_packets, sent_bytes, recv_packets, recv_bytes)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				first_seen_us, last_seen_us, sent_packets, sent_bytes, recv_packets, recv_bytes,
+				browser, link, l2_protocols, max_ttl)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (tenant_id, mac) DO UPDATE SET
+				browser = CASE WHEN excluded.browser IS NOT NULL
+					AND (browser IS NULL OR excluded.last_seen_us >= last_seen_us)
+					THEN excluded.browser ELSE browser END,
+				link = CASE WHEN excluded.link IS NOT NULL
+					AND (link IS NULL OR excluded.last_seen_us >= last_seen_us)
+					THEN excluded.link ELSE link END,
+				l2_protocols = l2_protocols | excluded.l2_protocols,
+				max_ttl = max(max_ttl, excluded.max_ttl),
 				hostname = CASE WHEN excluded.hostname <> ''
 					AND (hostname = '' OR excluded.last_seen_us >= last_seen_us)
 					THEN excluded.hostname ELSE hostname END,
@@ -217,7 +226,10 @@ func (s *Store) ingest(ctx context.Context, tx *sql.Tx, tenant string, b *wirepb
 	if deviceCap <= 0 {
 		deviceCap = s.deviceCap
 	}
-	if res.Devices, res.DevicesRefused, err = mergeDevices(ctx, tx, st, tid, sid, b, minuteUS, deviceCap); err != nil {
+	if res.Devices, res.DevicesRefused, err = s.mergeDevices(ctx, tx, st, tid, sid, b, minuteUS, deviceCap); err != nil {
+		return res, err
+	}
+	if err := s.ingestInventory(ctx, tx, tid, b); err != nil {
 		return res, err
 	}
 	if res.DevicesRefused > 0 {
@@ -288,7 +300,7 @@ func insertFlows(ctx context.Context, stmt *sql.Stmt, tid, sid int64, b *wirepb.
 // mergeDevices merges the batch's device observations into the tenant's
 // devices, their addresses and the sensors that saw them, refusing new
 // devices beyond deviceCap (C2).
-func mergeDevices(ctx context.Context, tx *sql.Tx, st *ingestStmts, tid, sid int64, b *wirepb.Batch, minuteUS int64, deviceCap int) (merged, refused int, err error) {
+func (s *Store) mergeDevices(ctx context.Context, tx *sql.Tx, st *ingestStmts, tid, sid int64, b *wirepb.Batch, minuteUS int64, deviceCap int) (merged, refused int, err error) {
 	if len(b.Devices) == 0 {
 		return 0, 0, nil
 	}
@@ -335,9 +347,17 @@ func mergeDevices(ctx context.Context, tx *sql.Tx, st *ingestStmts, tid, sid int
 		if len(d.DhcpParams) > 0 {
 			params = d.DhcpParams
 		}
+		browser, link, err := announcements(d)
+		if err != nil {
+			return 0, 0, fmt.Errorf("device %s: %w", mac, err)
+		}
 		if _, err := device.ExecContext(ctx, tid, mac, d.DhcpHostname, d.DhcpVendorClass, params,
 			d.Evidence, d.Vlan, first, last,
-			i64(d.SentPackets), i64(d.SentBytes), i64(d.RecvPackets), i64(d.RecvBytes)); err != nil {
+			i64(d.SentPackets), i64(d.SentBytes), i64(d.RecvPackets), i64(d.RecvBytes),
+			browser, link, d.L2Protocols, min(d.MaxTtl, 255)); err != nil {
+			return 0, 0, fmt.Errorf("device %s: %w", mac, err)
+		}
+		if err := insertFingerprints(ctx, tx.StmtContext(ctx, s.inv.fingerprint), tid, mac, d, first, last); err != nil {
 			return 0, 0, fmt.Errorf("device %s: %w", mac, err)
 		}
 		for _, raw := range d.Ips {

@@ -13,11 +13,13 @@ import (
 const pruneChunk = 20000
 
 // Prune deletes flow rows and sensor-minute statistics whose minute is
-// before cutoff, for every tenant (retention, C6), and returns how many rows
-// it deleted. It works in small transactions and can be interrupted through
+// before cutoff, and the daily conversation and OT-activity rollups of the
+// days before cutoff's day, for every tenant (retention, C6), and returns
+// how many rows it deleted. It works in small transactions and can be interrupted through
 // ctx; a later call continues where it stopped. Devices, names and the
 // batch keys are kept: they are merged state, small, and the batch keys
-// still reject a replay of a pruned minute.
+// still reject a replay of a pruned minute. Fingerprints and identities
+// are merged device state and are kept with their devices.
 func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 	minute := cutoff.Unix()
 	var tids []int64
@@ -68,6 +70,19 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 			return total, fmt.Errorf("sqlite: prune sensor minutes: %w", err)
 		}
 		total += n
+		// Daily rollups go when their whole day is past the cutoff.
+		for _, table := range []string{"conversations", "ot_activity"} {
+			res, err := s.w.ExecContext(ctx,
+				`DELETE FROM `+table+` WHERE tenant_id = ? AND day < ?`, tid, dayOf(minute))
+			if err != nil {
+				return total, fmt.Errorf("sqlite: prune %s: %w", table, err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return total, fmt.Errorf("sqlite: prune %s: %w", table, err)
+			}
+			total += n
+		}
 	}
 	return total, nil
 }

@@ -32,6 +32,7 @@ type Store struct {
 	now       func() time.Time
 	deviceCap int
 	stmts     ingestStmts
+	inv       inventoryStmts
 }
 
 // Option configures Open.
@@ -119,6 +120,10 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	if err := s.inv.prepare(ctx, w); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
 	if err := s.stmts.prepare(ctx, w); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -150,6 +155,9 @@ func dsn(path string, readOnly bool) string {
 // Close closes both pools.
 func (s *Store) Close() error {
 	var errs []error
+	if err := s.inv.close(); err != nil {
+		errs = append(errs, err)
+	}
 	if err := s.stmts.close(); err != nil {
 		errs = append(errs, err)
 	}

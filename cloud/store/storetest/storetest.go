@@ -45,6 +45,8 @@ func Run(t *testing.T, open Opener) {
 		{"Users", testUsers},
 		{"Sessions", testSessions},
 		{"Concurrent", testConcurrent},
+		{"Inventory", testInventory},
+		{"ServiceNames", testServiceNames},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

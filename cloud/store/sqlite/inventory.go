@@ -1,0 +1,270 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+
+	"mimamori/cloud/store"
+	"mimamori/edge/intel"
+	"mimamori/edge/wire/wirepb"
+)
+
+// inventoryStmts are the ingest statements of the inventory tables
+// (migration 0002), prepared once on the write connection.
+type inventoryStmts struct {
+	fingerprint  *sql.Stmt
+	identity     *sql.Stmt
+	conversation *sql.Stmt
+	ot           *sql.Stmt
+}
+
+func (st *inventoryStmts) prepare(ctx context.Context, db *sql.DB) error {
+	for _, p := range []struct {
+		dst *(*sql.Stmt)
+		sql string
+	}{
+		{&st.fingerprint, `
+			INSERT INTO device_fingerprints (tenant_id, mac, kind, value, ip, ttl, count, first_seen_us, last_seen_us)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant_id, mac, kind, value, ip) DO UPDATE SET
+				ttl = CASE WHEN excluded.last_seen_us >= last_seen_us THEN excluded.ttl ELSE ttl END,
+				count = count + excluded.count,
+				first_seen_us = min(first_seen_us, excluded.first_seen_us),
+				last_seen_us = max(last_seen_us, excluded.last_seen_us)`},
+		// An identity keeps its fields until a newer report names them.
+		{&st.identity, `
+			INSERT INTO device_identities (tenant_id, protocol, ip, mac, vendor, product, model, serial,
+				firmware, name, first_seen_us, last_seen_us)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant_id, protocol, ip, mac) DO UPDATE SET
+				vendor = CASE WHEN excluded.vendor <> '' THEN excluded.vendor ELSE vendor END,
+				product = CASE WHEN excluded.product <> '' THEN excluded.product ELSE product END,
+				model = CASE WHEN excluded.model <> '' THEN excluded.model ELSE model END,
+				serial = CASE WHEN excluded.serial <> '' THEN excluded.serial ELSE serial END,
+				firmware = CASE WHEN excluded.firmware <> '' THEN excluded.firmware ELSE firmware END,
+				name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END,
+				first_seen_us = min(first_seen_us, excluded.first_seen_us),
+				last_seen_us = max(last_seen_us, excluded.last_seen_us)`},
+		{&st.conversation, `
+			INSERT INTO conversations (tenant_id, day, client_ip, server_ip, proto, port, client_mac, server_mac,
+				flows, minutes, client_packets, client_bytes, server_packets, server_bytes, server_tcp_flags,
+				same_port, first_seen_us, last_seen_us)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant_id, day, client_ip, server_ip, proto, port) DO UPDATE SET
+				client_mac = coalesce(excluded.client_mac, client_mac),
+				server_mac = coalesce(excluded.server_mac, server_mac),
+				flows = flows + excluded.flows,
+				minutes = minutes + excluded.minutes,
+				client_packets = client_packets + excluded.client_packets,
+				client_bytes = client_bytes + excluded.client_bytes,
+				server_packets = server_packets + excluded.server_packets,
+				server_bytes = server_bytes + excluded.server_bytes,
+				server_tcp_flags = server_tcp_flags | excluded.server_tcp_flags,
+				same_port = max(same_port, excluded.same_port),
+				first_seen_us = min(first_seen_us, excluded.first_seen_us),
+				last_seen_us = max(last_seen_us, excluded.last_seen_us)`},
+		{&st.ot, `
+			INSERT INTO ot_activity (tenant_id, day, protocol, code, function, src_ip, dst_ip, src_mac, dst_mac,
+				count, requests, responses, errors, first_seen_us, last_seen_us)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant_id, day, protocol, code, src_ip, dst_ip, src_mac, dst_mac) DO UPDATE SET
+				function = CASE WHEN excluded.function <> '' THEN excluded.function ELSE function END,
+				count = count + excluded.count,
+				requests = requests + excluded.requests,
+				responses = responses + excluded.responses,
+				errors = errors + excluded.errors,
+				first_seen_us = min(first_seen_us, excluded.first_seen_us),
+				last_seen_us = max(last_seen_us, excluded.last_seen_us)`},
+	} {
+		stmt, err := db.PrepareContext(ctx, p.sql)
+		if err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+		*p.dst = stmt
+	}
+	return nil
+}
+
+func (st *inventoryStmts) close() error {
+	var errs []error
+	for _, stmt := range []*sql.Stmt{st.fingerprint, st.identity, st.conversation, st.ot} {
+		if stmt != nil {
+			errs = append(errs, stmt.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// announcements encodes a device's browser and link announcements for
+// their blob columns; nil when absent.
+func announcements(d *wirepb.Device) (browser, link []byte, err error) {
+	if d.Browser != nil {
+		if browser, err = proto.Marshal(d.Browser); err != nil {
+			return nil, nil, err
+		}
+	}
+	if d.Link != nil {
+		if link, err = proto.Marshal(d.Link); err != nil {
+			return nil, nil, err
+		}
+	}
+	return browser, link, nil
+}
+
+// insertFingerprints stores a device's fingerprints of this minute; TCP
+// signatures are kept in p0f notation with the TTL they arrived with.
+func insertFingerprints(ctx context.Context, stmt *sql.Stmt, tid int64, mac string, d *wirepb.Device, first, last int64) error {
+	for _, f := range d.Fingerprints {
+		kind := intel.FingerprintKind(f.Kind)
+		if kind == "" {
+			continue
+		}
+		value := f.Text
+		if kind == intel.KindTCPSYN || kind == intel.KindTCPSYNACK {
+			value = intel.SignatureText(f.Tcp, f.Ttl)
+		}
+		if value == "" {
+			continue
+		}
+		ip := ipKey(f.Ip)
+		if ip == nil {
+			ip = []byte{}
+		}
+		if _, err := stmt.ExecContext(ctx, tid, mac, kind, value, ip, min(f.Ttl, 255), max(f.Count, 1), first, last); err != nil {
+			return fmt.Errorf("fingerprint: %w", err)
+		}
+	}
+	return nil
+}
+
+// dayOf is the start of the UTC day holding a minute, in Unix seconds.
+func dayOf(minute int64) int64 { return minute - minute%86400 }
+
+// convKey groups a batch's flows into conversation rows.
+type convKey struct {
+	client, server string
+	proto          uint32
+	port           uint32
+}
+
+type convSum struct {
+	clientMAC, serverMAC []byte
+	flows                int64
+	clientPackets        uint64
+	clientBytes          uint64
+	serverPackets        uint64
+	serverBytes          uint64
+	flags                uint32
+	samePort             bool
+	first, last          int64
+}
+
+// ingestInventory adds a batch's identities, conversations and industrial
+// activity. Flows of one conversation in the minute are summed first: the
+// minute counts once however many flows it had.
+func (s *Store) ingestInventory(ctx context.Context, tx *sql.Tx, tid int64, b *wirepb.Batch) error {
+	minuteUS := b.Minute * 1e6
+	day := dayOf(b.Minute)
+	convs := map[convKey]*convSum{}
+	var order []convKey
+	for _, f := range b.Flows {
+		client, server := ipKey(f.SrcIp), ipKey(f.DstIp)
+		if client == nil || server == nil {
+			continue
+		}
+		k := convKey{client: string(client), server: string(server), proto: f.IpProto}
+		if f.IpProto == 6 || f.IpProto == 17 {
+			k.port = f.DstPort
+		}
+		c := convs[k]
+		if c == nil {
+			c = &convSum{}
+			convs[k] = c
+			order = append(order, k)
+		}
+		if m := macBytes(f.SrcMac); m != nil {
+			c.clientMAC = m
+		}
+		if m := macBytes(f.DstMac); m != nil {
+			c.serverMAC = m
+		}
+		if f.State == wirepb.FlowState_FLOW_STATE_NEW {
+			c.flows++
+		}
+		c.clientPackets += f.SrcPackets
+		c.clientBytes += f.SrcBytes
+		c.serverPackets += f.DstPackets
+		c.serverBytes += f.DstBytes
+		c.flags |= f.DstTcpFlags
+		c.samePort = c.samePort || (k.port != 0 && f.SrcPort == f.DstPort)
+		first := nsToUS(f.FirstUnixNs, minuteUS)
+		last := max(nsToUS(f.LastUnixNs, first), first)
+		if c.first == 0 || first < c.first {
+			c.first = first
+		}
+		c.last = max(c.last, last)
+	}
+	conv := tx.StmtContext(ctx, s.inv.conversation)
+	for _, k := range order {
+		c := convs[k]
+		if _, err := conv.ExecContext(ctx, tid, day, []byte(k.client), []byte(k.server), k.proto, k.port,
+			c.clientMAC, c.serverMAC, c.flows, 1, i64(c.clientPackets), i64(c.clientBytes),
+			i64(c.serverPackets), i64(c.serverBytes), c.flags&0xff, boolInt(c.samePort), c.first, c.last); err != nil {
+			return fmt.Errorf("conversation: %w", err)
+		}
+	}
+
+	ot := tx.StmtContext(ctx, s.inv.ot)
+	for _, e := range b.OtEvents {
+		if e.Protocol == "" {
+			continue
+		}
+		first := nsToUS(e.FirstUnixNs, minuteUS)
+		last := max(nsToUS(e.LastUnixNs, first), first)
+		if _, err := ot.ExecContext(ctx, tid, day, e.Protocol, e.Code, e.Function,
+			blobOrEmpty(ipKey(e.SrcIp)), blobOrEmpty(ipKey(e.DstIp)), blobOrEmpty(macBytes(e.SrcMac)), blobOrEmpty(macBytes(e.DstMac)),
+			i64(e.Count), i64(e.Requests), i64(e.Responses), i64(e.Errors), first, last); err != nil {
+			return fmt.Errorf("ot activity: %w", err)
+		}
+	}
+
+	id := tx.StmtContext(ctx, s.inv.identity)
+	for _, x := range b.Identities {
+		if x.Protocol == "" {
+			continue
+		}
+		seen := nsToUS(x.SeenUnixNs, minuteUS)
+		if _, err := id.ExecContext(ctx, tid, x.Protocol, blobOrEmpty(ipKey(x.Ip)), macString(x.Mac),
+			x.Vendor, x.Product, x.Model, x.Serial, x.Firmware, x.Name, seen, seen); err != nil {
+			return fmt.Errorf("identity: %w", err)
+		}
+	}
+	return nil
+}
+
+func blobOrEmpty(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+// dayRange turns a time range into whole UTC days [from, to).
+func dayRange(r store.TimeRange) (from, to int64) {
+	from, to = 0, 1<<62
+	if !r.From.IsZero() {
+		from = dayOf(r.From.Unix())
+	}
+	if !r.To.IsZero() {
+		t := r.To.Unix()
+		to = dayOf(t)
+		if t%86400 != 0 {
+			to += 86400
+		}
+	}
+	return from, to
+}
