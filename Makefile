@@ -6,7 +6,7 @@ FUZZTIME  ?= 30s
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X mimamori/firmware.Version=$(VERSION)
 
-.PHONY: all build test demo bench fuzz proto clean
+.PHONY: all build test demo bench fuzz proto intel-data clean
 
 all: build
 
@@ -25,8 +25,10 @@ test:
 demo: build
 	./$(BIN) demo --data var/demo
 
+# Performance harness: generated captures, sensor vs tshark/tcpdump, live
+# capture, memory, upload size, cloud ingest (docs/PERFORMANCE.md).
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./edge/...
+	GO=$(GO) scripts/bench.sh
 
 # Every fuzz target in turn for FUZZTIME each (CI runs them briefly).
 fuzz:
@@ -39,6 +41,13 @@ fuzz:
 
 proto:
 	protoc --go_out=. --go_opt=module=mimamori edge/wire/batch.proto
+
+# The MAC vendor registry and the service names edge/intel embeds, from
+# Debian's ieee-data and netbase packages (apt-get install ieee-data netbase).
+IEEE_DATA ?= /usr/share/ieee-data
+SERVICES  ?= /etc/services
+intel-data:
+	$(GO) run ./edge/intel/internal/intelgen -ieee $(IEEE_DATA) -services $(SERVICES) -out edge/intel
 
 clean:
 	rm -rf bin var

@@ -21,6 +21,7 @@ Usage:
   mimamori sensor   [flags]          capture, seal per-minute batches, upload over MQTT
   mimamori cloud    --config FILE    broker, ingest, store and portal
   mimamori analyze  FILE...          offline: pcap/pcapng in, JSON Lines out (docs/ANALYZE.md)
+  mimamori simulate --out FILE       synthetic factory traffic with labelled attacks (docs/SIMULATOR.md)
   mimamori version                   print the version
 
 Run "mimamori COMMAND -h" for a command's flags.
@@ -44,6 +45,8 @@ func main() {
 		err = runCloud(ctx, args)
 	case "analyze":
 		err = runAnalyze(ctx, args, os.Stdout)
+	case "simulate":
+		err = runSimulate(ctx, args)
 	case "version", "--version", "-v":
 		fmt.Println("mimamori", firmware.Version)
 	case "help", "-h", "--help":

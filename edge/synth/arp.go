@@ -48,6 +48,9 @@ func (a *announce) fire(g *Generator, ev event) bool {
 		ip, vlan = s.gw, s.vlan
 	}
 	g.arpFrame(macBroadcast, vlan, arpRequest, h.mac, ip, mac{}, ip)
+	if h.run != nil {
+		h.run.note(g.now, len(g.fr.b))
+	}
 	return true
 }
 
@@ -93,7 +96,7 @@ func (g *Generator) arpEntry(askMAC mac, askIP [4]byte, ansMAC mac, ansIP [4]byt
 // scheduleARP starts every registered pair, in registration order.
 func (g *Generator) scheduleARP() {
 	for _, p := range g.arpOrder {
-		p.rng = g.rng("arp/" + addrOf(p.askIP).String() + ">" + addrOf(p.ansIP).String())
+		p.rng = g.rng("arp/" + g.keyIP(p.askIP) + ">" + g.keyIP(p.ansIP))
 		g.at(p.first-uniform(p.rng, time.Millisecond, 3*time.Millisecond), p, 0, 0)
 	}
 }

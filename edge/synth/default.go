@@ -136,8 +136,13 @@ func DefaultFactory(cells int) *Factory {
 	return f
 }
 
-// cell adds the hosts and conversations of production cell c.
-func (b *factoryBuilder) cell(c int) {
+// cell adds the hosts and conversations of production cell c, polled by
+// scada01 and visited by ews01.
+func (b *factoryBuilder) cell(c int) { b.cellFor(c, "scada01", "ews01") }
+
+// cellFor adds production cell c, polled by the SCADA server scada and
+// visited by the engineering workstation ews.
+func (b *factoryBuilder) cellFor(c int, scada, ews string) {
 	f := b.f
 	name := func(s string) string { return fmt.Sprintf("cell%d-%s", c, s) }
 	sn := b.subnet(fmt.Sprintf("cell%d", c), fmt.Sprintf("192.168.%d.0/24", 9+c), uint16(100+c))
@@ -217,12 +222,12 @@ func (b *factoryBuilder) cell(c int) {
 	add(Talk{Client: name("hmi2"), Server: name("mbio2"), Proto: ProtoModbus, Cycle: 500 * time.Millisecond, Start: 3 * time.Second})
 	add(Talk{Client: name("hmi2"), Server: name("logix"), Proto: ProtoListIdentity, Cycle: time.Minute, Start: 2 * time.Second, Broadcast: true})
 	// SCADA polls everything once a second over its own connections.
-	add(Talk{Client: "scada01", Server: name("melsec"), Proto: ProtoSLMP, Port: 5002, Cycle: time.Second, Start: 5 * time.Second})
-	add(Talk{Client: "scada01", Server: name("omron"), Proto: ProtoFINS, Cycle: time.Second, Start: 5 * time.Second})
-	add(Talk{Client: "scada01", Server: name("s7"), Proto: ProtoS7, Cycle: time.Second, Start: 5 * time.Second})
-	add(Talk{Client: "scada01", Server: name("logix"), Proto: ProtoENIP, Cycle: time.Second, Start: 5 * time.Second})
-	add(Talk{Client: "scada01", Server: name("mbio1"), Proto: ProtoModbus, Cycle: time.Second, Start: 5 * time.Second})
-	add(Talk{Client: "scada01", Server: name("mbio2"), Proto: ProtoModbus, Cycle: time.Second, Start: 5 * time.Second})
+	add(Talk{Client: scada, Server: name("melsec"), Proto: ProtoSLMP, Port: 5002, Cycle: time.Second, Start: 5 * time.Second})
+	add(Talk{Client: scada, Server: name("omron"), Proto: ProtoFINS, Cycle: time.Second, Start: 5 * time.Second})
+	add(Talk{Client: scada, Server: name("s7"), Proto: ProtoS7, Cycle: time.Second, Start: 5 * time.Second})
+	add(Talk{Client: scada, Server: name("logix"), Proto: ProtoENIP, Cycle: time.Second, Start: 5 * time.Second})
+	add(Talk{Client: scada, Server: name("mbio1"), Proto: ProtoModbus, Cycle: time.Second, Start: 5 * time.Second})
+	add(Talk{Client: scada, Server: name("mbio2"), Proto: ProtoModbus, Cycle: time.Second, Start: 5 * time.Second})
 	// The engineering workstation visits each PLC in turn, 2.5 minutes apart
 	// across the plant, the first 40 s into the run; then every ~45 minutes.
 	for k, t := range []Talk{
@@ -231,7 +236,7 @@ func (b *factoryBuilder) cell(c int) {
 		{Server: name("s7"), Proto: ProtoS7},
 		{Server: name("logix"), Proto: ProtoENIP},
 	} {
-		t.Client, t.Engineering = "ews01", true
+		t.Client, t.Engineering = ews, true
 		t.Cycle, t.PerConn, t.Pause = 400*time.Millisecond, 8, 45*time.Minute
 		t.Start = 40*time.Second + time.Duration((c-1)*4+k)*150*time.Second
 		add(t)
@@ -268,9 +273,16 @@ func (b *factoryBuilder) host(h Host, s Subnet, octet int, oui [3]byte, boot tim
 	if strings.HasPrefix(s.Name, "cell") {
 		fmt.Sscanf(s.Name, "cell%d", &h.Cell)
 	}
+	h.MAC = macFor(h.Name, oui, b.macs)
+	b.f.Hosts = append(b.f.Hosts, h)
+}
+
+// macFor derives a MAC under oui from name, stable across runs, that is not
+// yet in used, and records it there.
+func macFor(name string, oui [3]byte, used map[string]bool) net.HardwareAddr {
 	for salt := uint64(0); ; salt++ {
 		hash := fnv.New64a()
-		hash.Write([]byte(h.Name))
+		hash.Write([]byte(name))
 		// FNV alone leaves similar names with similar low bytes; a final
 		// mix spreads them like a vendor's serial numbering would not.
 		sum := hash.Sum64() + salt*0x9e3779b97f4a7c15
@@ -278,11 +290,9 @@ func (b *factoryBuilder) host(h Host, s Subnet, octet int, oui [3]byte, boot tim
 		sum *= 0xff51afd7ed558ccd
 		sum ^= sum >> 33
 		mac := net.HardwareAddr{oui[0], oui[1], oui[2], byte(sum >> 16), byte(sum >> 8), byte(sum)}
-		if !b.macs[string(mac)] {
-			b.macs[string(mac)] = true
-			h.MAC = mac
-			break
+		if !used[string(mac)] {
+			used[string(mac)] = true
+			return mac
 		}
 	}
-	b.f.Hosts = append(b.f.Hosts, h)
 }

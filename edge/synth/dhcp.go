@@ -17,6 +17,7 @@ const dhcpLease = 8 * 24 * time.Hour // Windows Server's default lease
 var (
 	prlWindows10 = []byte{1, 3, 6, 15, 31, 33, 43, 44, 46, 47, 119, 121, 249, 252}
 	prlWindows7  = []byte{1, 15, 3, 6, 44, 46, 47, 31, 33, 121, 249, 43}
+	prlWindowsXP = []byte{1, 15, 3, 6, 44, 46, 47, 31, 33, 249, 43, 252}
 	prlLinux     = []byte{1, 28, 2, 3, 15, 6, 119, 12, 44, 47, 26, 121, 42} // ISC dhclient defaults
 )
 
@@ -69,7 +70,7 @@ func (c *dhcpClient) fire(g *Generator, ev event) bool {
 		g.after(uniform(r, 5*ms, 40*ms), c, dhcpOpProbe, 0)
 	case dhcpOpProbe:
 		// Address conflict detection: "who has my new address?" from 0.0.0.0.
-		g.arpFrame(macBroadcast, h.vlan, arpRequest, h.mac, ipZero, mac{}, h.ip)
+		g.arpFrame(macBroadcast, h.vlan, arpRequest, h.mac, g.ipAny, mac{}, h.ip)
 		g.after(uniform(r, 200*ms, 400*ms), c, dhcpOpAnnounce, 0)
 	case dhcpOpAnnounce:
 		g.arpFrame(macBroadcast, h.vlan, arpRequest, h.mac, h.ip, mac{}, h.ip)
@@ -82,6 +83,9 @@ func (c *dhcpClient) fire(g *Generator, ev event) bool {
 		g.beginUDP(srv, h, 67, 68)
 		g.fr.b = c.options(g, c.bootp(g.fr.b, 2, h.ip, h.ip), dhcpAck)
 		g.after(int64(dhcpLease/2), c, dhcpOpRenew, 0)
+	}
+	if h.run != nil {
+		h.run.note(g.now, len(g.fr.b))
 	}
 	return true
 }
@@ -96,7 +100,7 @@ func (c *dhcpClient) clientMsg(g *Generator, typ byte, renew bool) {
 		return
 	}
 	g.fr.ether(macBroadcast, h.mac, h.vlan, etherIPv4)
-	g.fr.ipv4(ipZero, ipBroadcast, protoUDP, h.prof.ttl, h.nextID(), false)
+	g.fr.ipv4(g.ipAny, g.ipBcast, protoUDP, h.prof.ttl, h.nextID(), false)
 	g.fr.udp(68, 67)
 	g.fr.b = c.clientOptions(g, c.bootp(g.fr.b, 1, ipZero, ipZero), typ, renew)
 }
@@ -132,7 +136,7 @@ func (c *dhcpClient) clientOptions(g *Generator, b []byte, typ byte, renew bool)
 	h := c.h
 	b = append(b, 53, 1, typ)
 	switch h.Stack {
-	case StackLinux:
+	case StackLinux, StackRaspbian:
 		if !renew {
 			b = append(b, 50, 4)
 			b = append(b, h.ip[:]...)
@@ -168,8 +172,11 @@ func (c *dhcpClient) clientOptions(g *Generator, b []byte, typ byte, renew bool)
 		b = append(b, 60, 8)
 		b = append(b, "MSFT 5.0"...)
 		prl := prlWindows10
-		if h.Stack == StackWindows7 {
+		switch h.Stack {
+		case StackWindows7:
 			prl = prlWindows7
+		case StackWindowsXP:
+			prl = prlWindowsXP
 		}
 		b = append(b, 55, byte(len(prl)))
 		b = append(b, prl...)

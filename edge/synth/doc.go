@@ -31,6 +31,27 @@
 // Start give byte-identical output, and adding a conversation to a factory
 // does not disturb the others.
 //
-// Use New and Next to pull frames, NewSource for a capture-source adapter
-// (optionally paced in real time), and WritePcap to write a pcap file.
+// Scale: a Plant is a shorter description of a whole site (devices,
+// connections per minute, OT share, bit rate, mean frame size, a weekly
+// shift Schedule) from which Build derives a Factory of up to a few
+// thousand devices: production cells, SCADA servers, an engineering
+// workstation that transfers programs in working hours, office desktops
+// (including one Windows 7 and one Windows XP) behind a web proxy, and
+// CC-Link IE Field networks. Build measures the machine traffic with a
+// short run of the generator and sizes the office web traffic to meet the
+// targets; DefaultFactory, which the demo uses, is unchanged by it.
+//
+// Attacks: Config.Attacks injects labelled attacks (new device, ARP
+// spoofing, host and port scans, PLC STOP/RUN and memory writes over SLMP,
+// FINS, S7 and CIP, program downloads, floods, an off-hours transfer, an
+// end-of-life OS joining, a known IDS signature). Generator.Labels reports
+// each one as it happened, and LabelFile is the JSON document written next
+// to a capture (docs/SIMULATOR.md).
+//
+// Outputs: New and Next pull frames; NewSource adapts a generator to
+// capture.Source (optionally paced in real time) for the demo; WritePcap and
+// WriteCapture write pcap or pcapng; and Transmitter sends frames onto a
+// veth pair inside a private network namespace, only after Isolated has
+// checked that nothing there leads out of the machine and with every
+// address moved into 127.0.0.0/8 (Config.Loopback, CheckLoopback).
 package synth

@@ -27,6 +27,9 @@ const (
 	RoleSwitch      Role = "switch"
 	RoleRouter      Role = "router" // L3 core switch routing between subnets
 	RoleWorkstation Role = "workstation"
+	RoleProxy       Role = "web-proxy"  // forwards office web traffic to the internet
+	RoleFieldNode   Role = "field-node" // CC-Link IE Field station without an IP address
+	RoleUnknown     Role = "unknown"    // a device nobody declared (injected attacks)
 )
 
 // Proto is an application protocol a Talk speaks.
@@ -43,6 +46,7 @@ const (
 	ProtoSMB                           // SMB2 over TCP 445
 	ProtoHistorian                     // historian data feed, TCP 5450, opaque payload
 	ProtoNTP                           // NTP client/server, UDP 123
+	ProtoHTTP                          // HTTP through the office web proxy, TCP 8080
 )
 
 type protoInfo struct {
@@ -63,6 +67,7 @@ var protos = [...]protoInfo{
 	ProtoSMB:          {"smb2", false, 445},
 	ProtoHistorian:    {"historian", false, 5450},
 	ProtoNTP:          {"ntp", true, 123},
+	ProtoHTTP:         {"http", false, 8080},
 }
 
 func (p Proto) valid() bool { return p > 0 && int(p) < len(protos) }
@@ -73,6 +78,16 @@ func (p Proto) String() string {
 		return fmt.Sprintf("proto(%d)", uint8(p))
 	}
 	return protos[p].name
+}
+
+// OT reports whether the protocol is an industrial one: what the plant's
+// OT share counts.
+func (p Proto) OT() bool {
+	switch p {
+	case ProtoSLMP, ProtoFINS, ProtoModbus, ProtoS7, ProtoENIP, ProtoListIdentity:
+		return true
+	}
+	return false
 }
 
 // UDP reports whether the protocol runs over UDP (otherwise TCP).
@@ -105,6 +120,13 @@ type Host struct {
 	// Boot is when the host powers up, relative to Config.Start. Everything it
 	// sends happens after Boot.
 	Boot time.Duration
+	// NoIP marks a station that only speaks layer 2 (a CC-Link IE Field
+	// node): it has no IP address, sends no ARP and takes part in no Talk.
+	NoIP bool
+	// Injected marks a host that is not part of the plant's declared
+	// inventory: an attack brought it in (a rogue device, an attacker's
+	// laptop). Scoring treats it as something a sensor should flag.
+	Injected bool
 }
 
 // Subnet is one IP subnet / VLAN of the plant. All subnets are routed by a
@@ -142,7 +164,32 @@ type Talk struct {
 	// Lookup resolves the server's name through Factory.DNSServer before each
 	// connection.
 	Lookup bool
+	// Scheduled makes the talk's connection rate follow Factory.Schedule:
+	// the pause between connections is stretched when the plant is quiet,
+	// and deferred to the next active hour when activity is zero.
+	Scheduled bool
+	// Bytes is the mean size of a bulk response (HTTP bodies); 0 is the
+	// protocol's default. Each response is drawn around this mean.
+	Bytes int
+	// Segment caps the payload of each TCP segment (0 = the MSS), as an
+	// application that writes in small chunks with Nagle off does. It sets
+	// the frame-size mix of bulk transfers.
+	Segment int
+	// Program makes an engineering session transfer a program after its
+	// identity reads: upload (read the PLC's program) or download (write a
+	// new one). S7, FINS and SLMP only.
+	Program Program
 }
+
+// Program is a program transfer an engineering session performs.
+type Program uint8
+
+// Program transfers.
+const (
+	ProgramNone     Program = iota
+	ProgramUpload           // the workstation reads the PLC's program
+	ProgramDownload         // the workstation writes a new program into the PLC
+)
 
 // CCIEFGroup is one CC-Link IE Field Basic group: the master broadcasts a
 // cyclic request to the subnet every Cycle and each slave answers by unicast.
@@ -166,6 +213,22 @@ type Factory struct {
 	Hosts      []Host
 	Talks      []Talk
 	CCIEF      []CCIEFGroup
+	// Field lists CC-Link IE Field networks whose layer-2 frames the
+	// mirror port sees.
+	Field []FieldNetwork
+	// Schedule is the plant's activity by weekday and hour, which Talks
+	// marked Scheduled follow. The zero value is constant full activity.
+	Schedule Schedule
+}
+
+// FieldNetwork is one CC-Link IE Field network (EtherType 0x890F): every
+// Cycle the master sends its link devices (RWw, RY) and each station
+// answers with its own (RWr, RX); all stations report their status every
+// second. Master and stations are NoIP hosts of one subnet.
+type FieldNetwork struct {
+	Master   string
+	Stations []string
+	Cycle    time.Duration
 }
 
 // Clone returns a deep copy, so a caller can derive variants of a factory
@@ -183,6 +246,11 @@ func (f *Factory) Clone() *Factory {
 	for i, g := range f.CCIEF {
 		g.Slaves = append([]string(nil), g.Slaves...)
 		c.CCIEF[i] = g
+	}
+	c.Field = make([]FieldNetwork, len(f.Field))
+	for i, n := range f.Field {
+		n.Stations = append([]string(nil), n.Stations...)
+		c.Field[i] = n
 	}
 	return &c
 }
@@ -218,8 +286,12 @@ func (f *Factory) Validate() error {
 		if s == nil {
 			return fmt.Errorf("synth: host %s: unknown subnet %q", h.Name, h.Subnet)
 		}
-		// Only the router may own its subnet's gateway address.
-		if !s.Prefix.Contains(h.IP) || (h.IP == s.Gateway) != (h.Name == f.Router) {
+		if h.NoIP {
+			if h.IP.IsValid() || h.DHCP || h.Name == f.Router {
+				return fmt.Errorf("synth: host %s: a NoIP host has no IP, no DHCP and cannot route", h.Name)
+			}
+		} else if !s.Prefix.Contains(h.IP) || (h.IP == s.Gateway) != (h.Name == f.Router) {
+			// Only the router may own its subnet's gateway address.
 			return fmt.Errorf("synth: host %s: IP %v not a valid address in %v (gateway %v)", h.Name, h.IP, s.Prefix, s.Gateway)
 		}
 		if len(h.MAC) != 6 || h.MAC[0]&1 != 0 {
@@ -229,10 +301,12 @@ func (f *Factory) Validate() error {
 			return fmt.Errorf("synth: hosts %s and %s share MAC %v", other, h.Name, h.MAC)
 		}
 		macs[string(h.MAC)] = h.Name
-		if other, dup := ips[h.IP]; dup {
+		if other, dup := ips[h.IP]; dup && !h.NoIP {
 			return fmt.Errorf("synth: hosts %s and %s share IP %v", other, h.Name, h.IP)
 		}
-		ips[h.IP] = h.Name
+		if !h.NoIP {
+			ips[h.IP] = h.Name
+		}
 		if !h.Stack.valid() {
 			return fmt.Errorf("synth: host %s: unknown stack %d", h.Name, h.Stack)
 		}
@@ -258,7 +332,9 @@ func (f *Factory) Validate() error {
 	if err != nil {
 		return err
 	}
-	_ = dns
+	if dns.NoIP || router.NoIP {
+		return fmt.Errorf("synth: router and DNS server need IP addresses")
+	}
 	var dhcp *Host
 	for i := range f.Hosts {
 		h := &f.Hosts[i]
@@ -288,6 +364,9 @@ func (f *Factory) Validate() error {
 		if c == s {
 			return fmt.Errorf("synth: %s: client and server are the same host", what)
 		}
+		if c.NoIP || s.NoIP {
+			return fmt.Errorf("synth: %s: a NoIP host cannot talk over IP", what)
+		}
 		if !t.Proto.valid() {
 			return fmt.Errorf("synth: %s: unknown protocol", what)
 		}
@@ -305,11 +384,22 @@ func (f *Factory) Validate() error {
 		if (t.Client == f.Router || t.Server == f.Router) && c.Subnet != s.Subnet {
 			return fmt.Errorf("synth: %s: the router only talks inside its own subnet", what)
 		}
+		if t.Bytes < 0 || t.Segment < 0 || (t.Segment > 0 && t.Segment < 16) {
+			return fmt.Errorf("synth: %s: negative Bytes or Segment below 16", what)
+		}
+		if t.Program != ProgramNone {
+			if !t.Engineering || t.PerConn == 0 || (t.Proto != ProtoS7 && t.Proto != ProtoFINS && t.Proto != ProtoSLMP) {
+				return fmt.Errorf("synth: %s: program transfers need an engineering S7, FINS or SLMP session with PerConn", what)
+			}
+		}
 	}
 	for i, g := range f.CCIEF {
 		m, err := need(fmt.Sprintf("cciefb group %d master", i), g.Master)
 		if err != nil {
 			return err
+		}
+		if m.NoIP {
+			return fmt.Errorf("synth: cciefb group %d: master %s has no IP", i, m.Name)
 		}
 		if len(g.Slaves) == 0 || len(g.Slaves) > 16 {
 			return fmt.Errorf("synth: cciefb group %d: %d slaves, want 1..16", i, len(g.Slaves))
@@ -322,10 +412,29 @@ func (f *Factory) Validate() error {
 			if err != nil {
 				return err
 			}
-			if sl.Subnet != m.Subnet {
-				return fmt.Errorf("synth: cciefb group %d: slave %s not in master's subnet", i, name)
+			if sl.Subnet != m.Subnet || sl.NoIP {
+				return fmt.Errorf("synth: cciefb group %d: slave %s not an IP host in master's subnet", i, name)
 			}
 		}
 	}
-	return nil
+	for i, n := range f.Field {
+		what := fmt.Sprintf("field network %d", i)
+		m, err := need(what+" master", n.Master)
+		if err != nil {
+			return err
+		}
+		if len(n.Stations) == 0 || len(n.Stations) > 120 || n.Cycle < time.Millisecond {
+			return fmt.Errorf("synth: %s: %d stations (want 1..120), cycle %v (want >= 1ms)", what, len(n.Stations), n.Cycle)
+		}
+		for _, name := range append([]string{n.Master}, n.Stations...) {
+			st, err := need(what+" station", name)
+			if err != nil {
+				return err
+			}
+			if !st.NoIP || st.Subnet != m.Subnet {
+				return fmt.Errorf("synth: %s: station %s must be a NoIP host in the master's subnet", what, name)
+			}
+		}
+	}
+	return f.Schedule.validate()
 }

@@ -27,6 +27,11 @@ type Config struct {
 	Start time.Time
 	// Duration ends the stream; 0 means it never ends.
 	Duration time.Duration
+	// Skip withholds the frames of the first Skip of the stream: the plant
+	// boots and settles (DHCP, ARP, connections opening) but the stream
+	// starts with it already running. Attacks without a time are spread
+	// over what remains.
+	Skip time.Duration
 	// Cells is the number of production cells of DefaultFactory (default 3).
 	// Ignored when Factory is set.
 	Cells int
@@ -35,6 +40,13 @@ type Config struct {
 	// Untagged strips 802.1Q tags, as a mirror port configured without
 	// VLAN encapsulation would.
 	Untagged bool
+	// Attacks are injected into the traffic, each with a Label.
+	Attacks []Attack
+	// Loopback moves every IPv4 address into 127.0.0.0/8 (see
+	// LoopbackFactory), including broadcast, multicast and unspecified
+	// addresses, so that frames sent onto a test interface can address
+	// nothing outside the machine.
+	Loopback bool
 }
 
 // Generator produces the frames of a plant in timestamp order. It is not
@@ -61,11 +73,31 @@ type Generator struct {
 	now   int64
 	fr    frame
 	noise []byte // deterministic filler for bulk payloads
+
+	plans []*plan // injected attacks
+
+	// origIP maps loopback addresses back to the plant's own, so random
+	// sources keyed by address are the same in loopback mode.
+	origIP map[[4]byte]netip.Addr
+
+	// Addresses that are not any host's: limited broadcast, unspecified,
+	// and the mDNS and LLMNR groups (moved into 127/8 by Config.Loopback).
+	ipBcast, ipAny, ipMDNS, ipLLMNR [4]byte
 }
 
-// New builds a generator for cfg. It panics if cfg.Factory fails Validate;
-// DefaultFactory always passes.
+// New builds a generator for cfg. It panics if cfg.Factory fails Validate
+// or an attack cannot be placed (NewChecked returns the error instead);
+// DefaultFactory without attacks always passes.
 func New(cfg Config) *Generator {
+	g, err := NewChecked(cfg)
+	if err != nil {
+		panic(err)
+	}
+	return g
+}
+
+// NewChecked is New returning an invalid factory or attack as an error.
+func NewChecked(cfg Config) (*Generator, error) {
 	if cfg.Cells <= 0 {
 		cfg.Cells = 3
 	}
@@ -76,12 +108,37 @@ func New(cfg Config) *Generator {
 		fac = fac.Clone()
 	}
 	if err := fac.Validate(); err != nil {
-		panic(err)
+		return nil, err
 	}
-	cfg.Factory = nil
-	g := &Generator{cfg: cfg, fac: fac, fr: newFrame()}
+	g := &Generator{cfg: cfg, fac: fac, fr: newFrame(),
+		ipBcast: ipBroadcast, ipAny: ipZero, ipMDNS: ipMDNS, ipLLMNR: ipLLMNR}
+	plans, err := planAttacks(cfg, fac, g.Start())
+	if err != nil {
+		return nil, err
+	}
+	g.plans = plans
+	if cfg.Loopback {
+		if g.fac, err = LoopbackFactory(fac); err != nil {
+			return nil, err
+		}
+		g.origIP = map[[4]byte]netip.Addr{}
+		for i, h := range fac.Hosts {
+			if !h.NoIP {
+				g.origIP[g.fac.Hosts[i].IP.As4()] = h.IP
+			}
+		}
+		for i, s := range fac.Subnets {
+			g.origIP[g.fac.Subnets[i].Gateway.As4()] = s.Gateway
+		}
+		g.ipBcast, g.ipAny = loopback4(ipBroadcast), loopback4(ipZero)
+		g.ipMDNS, g.ipLLMNR = loopback4(ipMDNS), loopback4(ipLLMNR)
+	}
+	if err := g.fac.Validate(); err != nil {
+		return nil, err
+	}
+	g.cfg.Factory = nil
 	g.resolve()
-	return g
+	return g, nil
 }
 
 // Hosts returns the ground truth of every host, in factory order. VLAN is
@@ -123,6 +180,7 @@ func (g *Generator) setStart(t time.Time) {
 func (g *Generator) Next() (frame []byte, tsNs int64, ok bool) {
 	if !g.started {
 		g.start()
+		g.skip()
 	}
 	for g.queue.len() > 0 {
 		ev := g.queue.pop()
@@ -136,6 +194,24 @@ func (g *Generator) Next() (frame []byte, tsNs int64, ok bool) {
 		}
 	}
 	return nil, 0, false
+}
+
+// skip runs the events before Start+Skip, discarding their frames, and
+// forgets what the attacks counted in that time.
+func (g *Generator) skip() {
+	until := g.startNs + int64(g.cfg.Skip)
+	for g.queue.len() > 0 && g.queue.ev[0].at < until {
+		ev := g.queue.pop()
+		if g.endNs != 0 && ev.at >= g.endNs {
+			g.queue.clear()
+			break
+		}
+		g.now = ev.at
+		ev.p.fire(g, ev)
+	}
+	for _, p := range g.plans {
+		*p.run = attackRun{plan: p}
+	}
 }
 
 // process is anything that emits frames over time. fire handles one of the
@@ -194,6 +270,10 @@ func (g *Generator) start() {
 	for i := range g.fac.CCIEF {
 		g.startCCIEF(&g.fac.CCIEF[i])
 	}
+	for i := range g.fac.Field {
+		g.startField(&g.fac.Field[i])
+	}
+	g.startAttacks()
 	g.scheduleARP()
 }
 
@@ -209,6 +289,8 @@ type host struct {
 	port   uint16 // next ephemeral port for sequential allocators
 	rng    *rand.Rand
 	bootNs int64 // absolute boot time, set at start
+	// run counts the frames of a host an attack brought in, for its label.
+	run *attackRun
 }
 
 type subnet struct {
@@ -239,13 +321,16 @@ func (g *Generator) resolve() {
 		g.subnets = append(g.subnets, sn)
 	}
 	for _, h := range g.fac.Hosts {
-		x := &host{Host: h, ip: h.IP.As4(), sub: subs[h.Subnet], prof: h.Stack.profile()}
+		x := &host{Host: h, sub: subs[h.Subnet], prof: h.Stack.profile()}
 		copy(x.mac[:], h.MAC)
 		x.vlan = x.sub.vlan
 		x.Host.VLAN = x.vlan
 		g.hosts = append(g.hosts, x)
 		g.byName[h.Name] = x
-		g.byIP[x.ip] = x
+		if !h.NoIP {
+			x.ip = h.IP.As4()
+			g.byIP[x.ip] = x
+		}
 	}
 	g.router = g.byName[g.fac.Router]
 	g.dns = g.byName[g.fac.DNSServer]
@@ -259,6 +344,9 @@ func (g *Generator) startHost(h *host) {
 	h.ipID = uint16(h.rng.Uint32())
 	lo, hi := h.prof.ephemeral[0], h.prof.ephemeral[1]
 	h.port = lo + uint16(h.rng.IntN(int(hi-lo)+1))
+	if h.NoIP {
+		return // a field station's frames come from its network's process
+	}
 
 	if h.DHCP {
 		g.startDHCP(h)
@@ -352,11 +440,20 @@ func (g *Generator) timeSource() [4]byte {
 			return h.ip
 		}
 	}
-	return [4]byte{127, 127, 1, 0}
+	return [4]byte{127, 127, 1, 0} // LOCAL clock driver: already loopback
 }
 
 // fqdn is h's DNS name.
 func (g *Generator) fqdn(h *host) string { return h.Name + "." + g.fac.Domain }
+
+// keyIP is the address as random-source keys spell it: the plant's own
+// address even in loopback mode.
+func (g *Generator) keyIP(a [4]byte) string {
+	if o, ok := g.origIP[a]; ok {
+		return o.String()
+	}
+	return addrOf(a).String()
+}
 
 // addrOf converts a generator address back to netip.
 func addrOf(a [4]byte) netip.Addr { return netip.AddrFrom4(a) }

@@ -2,6 +2,7 @@ package synth
 
 import (
 	"encoding/binary"
+	"net/netip"
 	"testing"
 	"time"
 )
@@ -21,6 +22,7 @@ type pkt struct {
 	sport    uint16
 	dport    uint16
 	flags    uint8
+	icmpType uint8
 	seq, ack uint32
 	payload  []byte
 }
@@ -64,6 +66,7 @@ func parse(t testing.TB, b []byte, ts int64) pkt {
 		p.flags = l4[13]
 		p.payload = l4[int(l4[12]>>4)*4:]
 	case protoICMP:
+		p.icmpType = l4[0]
 		p.payload = l4[4:]
 	}
 	return p
@@ -102,3 +105,6 @@ func rfc1071(parts ...[]byte) uint16 {
 }
 
 func secs(n int) time.Duration { return time.Duration(n) * time.Second }
+
+func mustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
+func mustIP(s string) netip.Addr       { return netip.MustParseAddr(s) }

@@ -95,7 +95,7 @@ func (p *names) fire(g *Generator, ev event) bool {
 		b = be16(b, nbFlags)
 		g.fr.b = append(b, h.ip[:]...)
 	case namesOpAnnounce:
-		g.beginUDPTo(h, macMDNS, ipMDNS, 255, 5353, 5353)
+		g.beginUDPTo(h, macMDNS, g.ipMDNS, 255, 5353, 5353)
 		b := dnsHeader(g.fr.b, 0, 0x8400, 0, 1, 0, 0)
 		b = appendName(b, mdnsName(h.Name))
 		b = be16(b, dnsTypeA)
@@ -125,7 +125,7 @@ func (p *names) fire(g *Generator, ev event) bool {
 		g.beginUDP(g.dns, h, 53, p.dnsSrc)
 		g.fr.b = dnsAnswer(g.fr.b, p.dnsID, "wpad."+g.fac.Domain, g.fac.Domain, false, ipZero)
 	case namesOpLLMNR:
-		g.beginUDPTo(h, macLLMNR, ipLLMNR, 1, p.llmnr, 5355)
+		g.beginUDPTo(h, macLLMNR, g.ipLLMNR, 1, p.llmnr, 5355)
 		b := dnsHeader(g.fr.b, uint16(r.Uint32()), 0, 1, 0, 0, 0)
 		b = appendName(b, "wpad")
 		b = be16(b, dnsTypeA)
@@ -143,12 +143,15 @@ func (p *names) fire(g *Generator, ev event) bool {
 		if !h.prof.windows {
 			svc = "_ipp._tcp.local"
 		}
-		g.beginUDPTo(h, macMDNS, ipMDNS, 255, 5353, 5353)
+		g.beginUDPTo(h, macMDNS, g.ipMDNS, 255, 5353, 5353)
 		b := dnsHeader(g.fr.b, 0, 0, 1, 0, 0, 0)
 		b = appendName(b, svc)
 		b = be16(b, dnsTypePTR)
 		g.fr.b = be16(b, 1)
 		g.after(uniform(r, 2*time.Minute, 5*time.Minute), p, namesOpBrowse, 0)
+	}
+	if h.run != nil {
+		h.run.note(g.now, len(g.fr.b))
 	}
 	return true
 }

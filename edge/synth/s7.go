@@ -12,8 +12,9 @@ const (
 	s7AckData  = 0x03
 	s7UserData = 0x07
 
-	s7FuncReadVar = 0x04
-	s7FuncSetup   = 0xf0
+	s7FuncReadVar  = 0x04
+	s7FuncWriteVar = 0x05
+	s7FuncSetup    = 0xf0
 
 	s7AreaM  = 0x83
 	s7AreaDB = 0x84

@@ -57,11 +57,12 @@ type Source struct {
 var _ capture.Source = (*Source)(nil)
 
 // NewSource wraps gen. With pacing and no Config.Start, the stream starts
-// now, so packet timestamps track the wall clock. gen must not have
-// produced frames yet for that to apply.
+// now (its first frame after Config.Skip is due now), so packet timestamps
+// track the wall clock. gen must not have produced frames yet for that to
+// apply.
 func NewSource(gen *Generator, pace Pacing) *Source {
 	if pace.Speed > 0 && gen.cfg.Start.IsZero() {
-		gen.setStart(time.Now().Truncate(time.Microsecond))
+		gen.setStart(time.Now().Add(-gen.cfg.Skip).Truncate(time.Microsecond))
 	}
 	return &Source{gen: gen, pace: pace, now: time.Now, closed: make(chan struct{})}
 }
@@ -100,7 +101,7 @@ func (s *Source) ReadPacket() (data []byte, ci gopacket.CaptureInfo, link layers
 // wait sleeps until the wall time of stream time ts, or for one poll
 // interval if that is sooner (then it returns capture.ErrTimeout).
 func (s *Source) wait(ts int64) error {
-	start := s.gen.startNs
+	start := s.gen.startNs + int64(s.gen.cfg.Skip)
 	due := time.Unix(0, start).Add(time.Duration(float64(ts-start) / s.pace.Speed))
 	d := due.Sub(s.now())
 	if d <= 0 {

@@ -20,6 +20,8 @@ const (
 	StackSiemens                        // Siemens S7 CPUs
 	StackRockwell                       // Rockwell Logix controllers
 	StackEmbedded                       // small RTOS stacks: I/O couplers, HMI panels
+	StackWindowsXP                      // Windows XP / Server 2003: no window scaling, SMB1 only
+	StackRaspbian                       // Raspberry Pi OS and other small Linux boards
 )
 
 type stackProfile struct {
@@ -115,6 +117,18 @@ var stacks = [...]stackProfile{
 		win: 5840, delack: 100 * time.Millisecond,
 		latency:   [2]time.Duration{500 * time.Microsecond, 2 * time.Millisecond},
 		ephemeral: [2]uint16{49152, 65535}, seqPorts: true,
+	},
+	StackWindowsXP: {
+		name: "windows-xp", ttl: 128, df: true, synWin: 64240, mss: 1460, wscale: -1, sack: true,
+		win: 64240, delack: 200 * time.Millisecond,
+		latency:   [2]time.Duration{150 * time.Microsecond, 900 * time.Microsecond},
+		ephemeral: [2]uint16{1025, 5000}, seqPorts: true, windows: true,
+	},
+	StackRaspbian: {
+		name: "linux-arm", ttl: 64, df: true, synWin: 64240, mss: 1460, wscale: 7, sack: true, tstamp: true,
+		win: 64256, delack: 40 * time.Millisecond,
+		latency:   [2]time.Duration{100 * time.Microsecond, 500 * time.Microsecond},
+		ephemeral: [2]uint16{32768, 60999},
 	},
 }
 

@@ -22,6 +22,14 @@ type app interface {
 	response(b []byte, x *exchange) []byte
 }
 
+// bulker is implemented by apps whose responses carry a body too large to
+// build in memory (HTTP downloads): response returns the headers, and
+// bulk the number of body bytes that follow, which the talk fills from
+// the generator's noise as it emits the segments.
+type bulker interface {
+	bulk(x *exchange) int
+}
+
 // fixedPorter is implemented by apps whose clients bind a well-known source
 // port (FINS 9600, Windows NTP 123) instead of an ephemeral one.
 type fixedPorter interface {
@@ -33,6 +41,13 @@ type fixedPorter interface {
 // request as soon as each setup reply arrives instead of waiting a cycle.
 type setupper interface {
 	setupExchanges() int
+}
+
+// scripted is implemented by apps that run a fixed sequence of exchanges
+// per connection (a program transfer, an attack tool's session); the
+// sequence's length replaces Talk.PerConn.
+type scripted interface {
+	exchanges() int
 }
 
 // exchange is what an app knows about the request it is building.
@@ -85,6 +100,12 @@ type talk struct {
 	rng    *rand.Rand
 	udp    bool
 	period int64
+	seg    int // largest segment payload; 0 = MSS
+	// perConn is the exchanges per connection: Talk.PerConn, or the length
+	// of a scripted app's sequence.
+	perConn int
+	once    bool       // one connection, then the talk ends (attacks)
+	label   *attackRun // counts the frames of an attack; nil otherwise
 
 	sport, dport uint16
 
@@ -108,6 +129,7 @@ type talk struct {
 	pos    int
 	req    []byte
 	resp   []byte
+	respN  int // response length: resp plus any bulk body
 	x      exchange
 	dnsID  uint16
 	dnsSrc uint16
@@ -116,26 +138,46 @@ type talk struct {
 }
 
 func (g *Generator) startTalk(t *Talk) {
+	g.launchTalk(t, "talk", nil, 0, nil)
+}
+
+// launchTalk starts t under the random-source key prefix key. A nil app is
+// the protocol's own; at > 0 opens the first connection at that absolute
+// time (Unix ns) and makes the talk a single connection, as an attack's
+// session is; run, when set, counts the talk's frames for the labels.
+func (g *Generator) launchTalk(t *Talk, key string, a app, at int64, run *attackRun) {
 	c, s := g.host(t.Client), g.host(t.Server)
 	port := t.Port
 	if port == 0 {
 		port = t.Proto.Port()
 	}
 	p := &talk{
-		t: t, c: c, s: s, udp: t.Proto.UDP(), dport: port, period: int64(t.Cycle),
-		rng:  g.rng(fmt.Sprintf("talk/%s>%s/%s/%d", t.Client, t.Server, t.Proto, port)),
-		req:  make([]byte, 0, 1500),
-		resp: make([]byte, 0, 1500),
+		t: t, c: c, s: s, udp: t.Proto.UDP(), dport: port, period: int64(t.Cycle), seg: t.Segment,
+		rng:   g.rng(fmt.Sprintf("%s/%s>%s/%s/%d", key, t.Client, t.Server, t.Proto, port)),
+		req:   make([]byte, 0, 1500),
+		resp:  make([]byte, 0, 1500),
+		once:  at > 0,
+		label: run,
 	}
-	p.app = g.newApp(t, c, s)
+	p.app = a
+	if a == nil {
+		p.app = g.newApp(t, c, s)
+	}
 	if su, ok := p.app.(setupper); ok {
 		p.setup = su.setupExchanges()
+	}
+	p.perConn = t.PerConn
+	if sc, ok := p.app.(scripted); ok {
+		p.perConn = sc.exchanges()
 	}
 	p.pingID = 1
 	p.pingSq = uint16(p.rng.IntN(4000))
 	first := max(c.ready(), s.ready()) + int64(t.Start)
 	if t.PerConn == 0 {
 		first += uniform(p.rng, 0, t.Cycle) // where in its cycle a poller happens to start
+	}
+	if at > 0 {
+		first = max(at, c.ready(), s.ready())
 	}
 	g.at(first, p, talkOpConnect, 0)
 
@@ -156,6 +198,12 @@ func (g *Generator) startTalk(t *Talk) {
 }
 
 func (g *Generator) newApp(t *Talk, c, s *host) app {
+	if t.Program != ProgramNone {
+		return newProgramApp(t, c, s)
+	}
+	if t.Proto == ProtoSMB && c.Stack == StackWindowsXP {
+		return newSMB1(g, c, s)
+	}
 	switch t.Proto {
 	case ProtoSLMP:
 		return newSLMP(t, c)
@@ -175,6 +223,8 @@ func (g *Generator) newApp(t *Talk, c, s *host) app {
 		return &historianApp{}
 	case ProtoNTP:
 		return &ntpApp{server: s, ref: g.timeSource()}
+	case ProtoHTTP:
+		return newHTTP(g, t)
 	}
 	panic("synth: no app for " + t.Proto.String()) // Validate rules this out
 }
@@ -210,6 +260,9 @@ func (p *talk) step(g *Generator) bool {
 	st := &p.plan[p.pos]
 	p.pos++
 	p.emit(g, st)
+	if p.label != nil {
+		p.label.note(g.now, len(g.fr.b))
+	}
 	if p.pos < len(p.plan) {
 		g.at(p.t0+p.plan[p.pos].at, p, talkOpStep, 0)
 	} else {
@@ -225,24 +278,32 @@ func (p *talk) done(g *Generator) {
 		g.after(p.gap, p, talkOpExchange, 0)
 	case phaseExchange:
 		switch {
-		case p.t.PerConn == 0 || p.n < p.t.PerConn:
+		case p.perConn == 0 || p.n < p.perConn:
 			if p.n <= p.setup {
 				g.after(uniform(p.rng, 100*time.Microsecond, time.Millisecond), p, talkOpExchange, 0)
 				break
 			}
 			g.at(max(p.next, g.now+1), p, talkOpExchange, 0)
 		case p.udp:
-			g.after(p.pause(), p, talkOpConnect, 0)
+			if !p.once {
+				g.after(p.pause(g), p, talkOpConnect, 0)
+			}
 		default:
 			g.after(uniform(p.rng, time.Millisecond, 20*time.Millisecond), p, talkOpClose, 0)
 		}
 	case phaseClose:
-		g.after(p.pause(), p, talkOpConnect, 0)
+		if !p.once {
+			g.after(p.pause(g), p, talkOpConnect, 0)
+		}
 	}
 }
 
-func (p *talk) pause() int64 {
-	return uniform(p.rng, p.t.Pause/2, p.t.Pause*3/2)
+func (p *talk) pause(g *Generator) int64 {
+	d := uniform(p.rng, p.t.Pause/2, p.t.Pause*3/2)
+	if p.t.Scheduled {
+		d = g.fac.Schedule.stretch(g.now, d)
+	}
+	return d
 }
 
 func (p *talk) add(at int64, kind stepKind, client bool, flags uint8, off, n int) {
@@ -320,10 +381,14 @@ func window(sp *stackProfile, scaled bool) uint16 {
 func (p *talk) planExchange(g *Generator) {
 	p.plan = p.plan[:0]
 	r, us := p.rng, time.Microsecond
-	closing := p.t.PerConn > 0 && p.n+1 >= p.t.PerConn
+	closing := p.perConn > 0 && p.n+1 >= p.perConn
 	p.x = exchange{n: p.n, total: p.total, last: closing, now: g.now, rng: r, c: p.c, s: p.s, t: p.t}
 	p.req = p.app.request(p.req[:0], &p.x)
 	p.resp = p.app.response(p.resp[:0], &p.x)
+	p.respN = len(p.resp)
+	if bk, ok := p.app.(bulker); ok && !p.udp {
+		p.respN += bk.bulk(&p.x)
+	}
 	p.n++
 	p.total++
 	p.next = g.now + p.period + uniform(r, 0, time.Duration(p.period/50))
@@ -340,7 +405,7 @@ func (p *talk) planExchange(g *Generator) {
 		return
 	}
 	t, pending := p.addData(true, len(p.req), 0)
-	if len(p.resp) == 0 {
+	if p.respN == 0 {
 		if pending && !closing {
 			p.add(t+int64(p.s.prof.delack), stSeg, false, tcpACK, 0, 0)
 		}
@@ -349,7 +414,7 @@ func (p *talk) planExchange(g *Generator) {
 	if p.s.prof.quickAck {
 		p.add(t+uniform(r, 50*us, 150*us), stSeg, false, tcpACK, 0, 0)
 	}
-	t, pending = p.addData(false, len(p.resp), t+latency)
+	t, pending = p.addData(false, p.respN, t+latency)
 	// The client acknowledges the last of the reply with its next request
 	// if that comes soon enough; otherwise its delayed-ACK timer fires.
 	if pending && !closing && p.next-(g.now+t) > int64(p.c.prof.delack) {
@@ -361,10 +426,14 @@ func (p *talk) planExchange(g *Generator) {
 // offset t, with the receiver acknowledging every second segment. It
 // returns the time of the last segment and whether it is still unacknowledged.
 func (p *talk) addData(client bool, n int, t int64) (int64, bool) {
-	segs := max(1, (n+p.mss-1)/p.mss)
+	mss := p.mss
+	if p.seg > 0 {
+		mss = min(mss, p.seg)
+	}
+	segs := max(1, (n+mss-1)/mss)
 	for i := 0; i < segs; i++ {
-		off := i * p.mss
-		size := min(p.mss, n-off)
+		off := i * mss
+		size := min(mss, n-off)
 		flags := uint8(tcpACK)
 		if i == segs-1 {
 			flags |= tcpPSH
@@ -455,7 +524,7 @@ func (p *talk) segment(g *Generator, st *step) {
 	opts := p.options(g, st.client, st.flags)
 	g.beginIP(src, dst, protoTCP, src.prof.df)
 	g.fr.tcp(sport, dport, seq, ack, st.flags, win, opts)
-	g.fr.b = append(g.fr.b, data[st.off:st.off+st.n]...)
+	g.fr.b = appendBody(g.fr.b, data, g.noise, int(st.off), int(st.n))
 	adv := uint32(st.n)
 	if st.flags&(tcpSYN|tcpFIN) != 0 {
 		adv++
@@ -465,6 +534,23 @@ func (p *talk) segment(g *Generator, st *step) {
 	} else {
 		p.sNxt += adv
 	}
+}
+
+// appendBody appends n bytes of a message starting at off: from head while
+// it lasts, then from noise (cycling), which stands in for a bulk body.
+func appendBody(b, head, noise []byte, off, n int) []byte {
+	if off < len(head) {
+		k := min(n, len(head)-off)
+		b = append(b, head[off:off+k]...)
+		off, n = off+k, n-k
+	}
+	for n > 0 {
+		i := (off - len(head)) % len(noise)
+		k := min(n, len(noise)-i)
+		b = append(b, noise[i:i+k]...)
+		off, n = off+k, n-k
+	}
+	return b
 }
 
 // options returns the TCP options of a segment: the sender's SYN options

@@ -1,0 +1,86 @@
+package perf
+
+import (
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"mimamori/edge/synth"
+)
+
+// smallSpec is a plant small enough for every benchmark body to run in a
+// moment.
+var smallSpec = Spec{"small", synth.Plant{Devices: synth.MinPlantDevices + 10, ConnsPerMin: 100, MeanFrame: 200, Flat: true, Seed: Seed}}
+
+// TestBenchSmoke runs the body of every benchmark once on tiny inputs and
+// checks that it produces sensible numbers: CI cannot time anything, but
+// it can tell when the harness breaks.
+func TestBenchSmoke(t *testing.T) {
+	g, _, err := smallSpec.Generator(2*time.Minute, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames := Generate(g, 0)
+	if frames.Len() < 1000 {
+		t.Fatalf("only %d frames", frames.Len())
+	}
+
+	t.Run("pipeline", func(t *testing.T) {
+		r := newReplayer(t, frames)
+		bytes := r.run(2 * frames.Len())
+		if bytes != 2*frames.Bytes() || r.batches < 3 || r.wire == 0 {
+			t.Fatalf("%d bytes for %d, %d batches, %d wire bytes", bytes, 2*frames.Bytes(), r.batches, r.wire)
+		}
+	})
+	path := filepath.Join(t.TempDir(), "small.pcap")
+	writePcap(t, path, frames, frames.Len())
+	t.Run("file", func(t *testing.T) {
+		if n, _ := runFile(t, path); n != frames.Len() {
+			t.Fatalf("pipeline counted %d of %d packets", n, frames.Len())
+		}
+	})
+	t.Run("reference", func(t *testing.T) {
+		for _, tool := range referenceTools {
+			if _, err := exec.LookPath(tool.name); err != nil {
+				t.Logf("%s not installed", tool.name)
+				continue
+			}
+			if cpu := toolCPU(t, tool.args(path)); cpu <= 0 {
+				t.Errorf("%s used no CPU", tool.name)
+			}
+		}
+	})
+	var batches = minutes(t, smallSpec, 1, 2)
+	t.Run("upload", func(t *testing.T) {
+		s := measureUpload(t, batches)
+		if s.wire <= 0 || s.zeek <= 0 || s.rows <= 0 || s.zeekRaw <= s.zeek || len(batches) != 2 {
+			t.Fatalf("%+v from %d batches", s, len(batches))
+		}
+		if logs := string(ZeekLogs(batches[0])); len(logs) == 0 || logs[:10] != "#separator" {
+			t.Fatalf("Zeek logs start %q", logs[:min(len(logs), 40)])
+		}
+	})
+	t.Run("ingest", func(t *testing.T) {
+		r := measureIngest(t, batches, 2, 3)
+		if r.batches != 6 || r.rows < 6 || r.elapsed <= 0 || r.fileBytes == 0 {
+			t.Fatalf("%+v", r)
+		}
+	})
+	t.Run("rss", func(t *testing.T) {
+		r := measureRSS(t, smallSpec, time.Minute)
+		if r.PeakKB < 1024 || r.Batches == 0 {
+			t.Fatalf("%+v", r)
+		}
+	})
+	t.Run("live", func(t *testing.T) {
+		g, _, err := smallSpec.Generator(time.Minute, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		steps := measureLive(t, Generate(g, 20_000), []float64{5000}, time.Second, 0)
+		if len(steps) == 0 || steps[0].captured == 0 {
+			t.Fatalf("%+v", steps)
+		}
+	})
+}
