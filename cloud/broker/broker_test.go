@@ -209,17 +209,12 @@ func TestUplinkSurvivesOutagesInOrder(t *testing.T) {
 
 	b.Close() // the cloud goes away; batches pile up in the spool
 	put(4, 6)
-	time.Sleep(300 * time.Millisecond)
-	if st := u.Status(); st.Backlog != 3 {
-		t.Fatalf("during the outage backlog = %d, want 3", st.Backlog)
-	}
+	waitFor(t, "three batches waiting during the outage", func() bool { return u.Status().Backlog == 3 })
 	b = startBroker(t, addr, ing)
 	defer b.Close()
 	waitStored(6)
 
-	if st := u.Status(); st.Backlog != 0 || st.LastSeq != 6 {
-		t.Errorf("after recovery: %+v", st)
-	}
+	waitFor(t, "an empty spool after recovery", func() bool { st := u.Status(); return st.Backlog == 0 && st.LastSeq == 6 })
 	flows, err := st.Flows(context.Background(), "acme", store.FlowQuery{})
 	if err != nil {
 		t.Fatal(err)
@@ -252,5 +247,18 @@ func TestUplinkSurvivesOutagesInOrder(t *testing.T) {
 		if s.ID == "s1" && (s.Batches != 6 || s.LastSeq != 6) {
 			t.Errorf("sensor s1 = %+v", s)
 		}
+	}
+}
+
+// waitFor polls cond for up to 30 s: the machine may be busy, and only the
+// outcome matters here, not how fast it came.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
