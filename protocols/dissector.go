@@ -33,7 +33,7 @@ func (t Transport) String() string {
 type Info struct {
 	// ID is the protocol's stable lowercase identifier ("modbus"): the
 	// `protocol` of every OT event and identity. Lowercase letters, digits
-	// and underscores only.
+	// and hyphens only ("cclink-ief-basic").
 	ID string
 	// Name is the protocol's name for people ("Modbus/TCP").
 	Name string
@@ -94,7 +94,7 @@ var (
 	// ErrMalformed means a message violates its protocol (Dissect).
 	ErrMalformed = errors.New("protocols: malformed message")
 	// ErrInvalidID means a dissector's ID is empty or not lowercase
-	// letters, digits and underscores.
+	// letters, digits and hyphens.
 	ErrInvalidID = errors.New("protocols: invalid protocol id")
 	// ErrDuplicateID means two dissectors share an ID.
 	ErrDuplicateID = errors.New("protocols: duplicate protocol id")

@@ -59,8 +59,9 @@
 // packet: by server port first (a dissector's TCPPorts or UDPPorts on
 // either side), else by trying each dissector's Probe in registry order
 // (most specific first). A conversation no Probe accepts within
-// Options.MaxProbes payload packets is marked as not industrial and costs
-// one slice lookup per packet from then on.
+// Options.MaxProbes payload packets is marked as not industrial: Packet
+// returns false for it, and the pipeline marks its flow
+// (flow.Table.Ignore) so that its packets bypass the Tracker altogether.
 //
 // The client of a conversation is the side not using the server port
 // that classified it, or else the flow's initiator. An event's src is the

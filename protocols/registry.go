@@ -87,7 +87,7 @@ func validID(id string) bool {
 	}
 	for i := 0; i < len(id); i++ {
 		c := id[i]
-		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
 			return false
 		}
 	}

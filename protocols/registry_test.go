@@ -29,7 +29,7 @@ func TestNewRegistry(t *testing.T) {
 		{"empty", nil, nil},
 		{"empty id", []protocols.Constructor{with(protocols.Info{})}, protocols.ErrInvalidID},
 		{"upper case id", []protocols.Constructor{with(protocols.Info{ID: "Modbus"})}, protocols.ErrInvalidID},
-		{"id with a dash", []protocols.Constructor{with(protocols.Info{ID: "cc-link"})}, protocols.ErrInvalidID},
+		{"id with an underscore", []protocols.Constructor{with(protocols.Info{ID: "cc_link"})}, protocols.ErrInvalidID},
 		{"duplicate id", []protocols.Constructor{with(protocols.Info{ID: "x"}), with(protocols.Info{ID: "x"})}, protocols.ErrDuplicateID},
 		{"tcp port twice", []protocols.Constructor{
 			with(protocols.Info{ID: "a", TCPPorts: []uint16{502}}), with(protocols.Info{ID: "b", TCPPorts: []uint16{502}})}, protocols.ErrPortClaimed},

@@ -109,6 +109,15 @@ func (t *Tracker) tcp(probed bool) {
 	}
 	s := &c.dir[di]
 	data := p.Payload
+	// The common case first: in step, nothing pending, and the segment is
+	// exactly one PDU.
+	if s.known && !s.resync && s.buf == 0 && s.skip == 0 && p.TCPSeq == s.next && p.TCPFlags&(decode.FlagFIN|decode.FlagRST) == 0 {
+		if n, err := t.cur.d.Frame(data); err == nil && n == len(data) {
+			s.next += uint32(n)
+			t.dissect(data, TCP)
+			return
+		}
+	}
 	switch {
 	case !s.known:
 		// The first segment seen may start inside a PDU.

@@ -329,12 +329,11 @@ func (t *Tracker) ipEvent(m *Message) {
 	srcIsSender := kind != KindResponse
 	srcIsInit := srcIsSender == ref.FromInitiator
 	var a *aggregate
-	for i := range c.cache {
-		x := &c.cache[i]
-		if x.gen == t.agg.gen && x.code == e.Code && x.srcIsInit == srcIsInit {
-			a = &t.agg.aggs[x.idx]
-			break
-		}
+	if x := &c.cache[0]; x.gen == t.agg.gen && x.code == e.Code && x.srcIsInit == srcIsInit {
+		a = &t.agg.aggs[x.idx]
+	} else if x := &c.cache[1]; x.gen == t.agg.gen && x.code == e.Code && x.srcIsInit == srcIsInit {
+		a = &t.agg.aggs[x.idx]
+		c.cache[0], c.cache[1] = c.cache[1], c.cache[0] // most recent first
 	}
 	if a == nil {
 		k := aggKey{code: e.Code, proto: c.disp, vlan: c.vlan, v6: p.IPVersion == 6}

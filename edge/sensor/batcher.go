@@ -79,6 +79,8 @@ func (b *batcherActor) add(m *minuteSealed) {
 	}
 	dst, src := p.batch, m.batch
 	dst.Flows = append(dst.Flows, src.Flows...)
+	dst.OtEvents = append(dst.OtEvents, src.OtEvents...)
+	dst.Identities = append(dst.Identities, src.Identities...)
 	dst.Devices = append(dst.Devices, src.Devices...)
 	dst.Names = append(dst.Names, src.Names...)
 	dst.Captures = append(dst.Captures, src.Captures...)

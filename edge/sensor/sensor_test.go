@@ -3,6 +3,7 @@ package sensor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"sync/atomic"
@@ -173,13 +174,29 @@ func TestPanickingCaptureIsStoppedAfterBudgetAndRespawned(t *testing.T) {
 }
 
 func TestSeveralSourcesMergeIntoOneBatchPerMinute(t *testing.T) {
-	path := capturetest.Path(t, "bacnet/iti_bacnet_test.pcap")
+	path := capturetest.Path(t, "modbus/iti_ModbusTCP.pcap")
 	open := func() (capture.Source, error) { return capture.OpenFile(path) }
 	s := startOffline(t, []Source{{Name: "a", Open: open}, {Name: "b", Open: open}})
 	waitDrained(t, s)
 	minutes := map[int64]int{}
+	var events int
 	for _, b := range spooled(t, s) {
 		minutes[b.Minute]++
+		events += len(b.OtEvents)
+		// Both sources replay the same Modbus capture: every flow and OT
+		// event of the minute must arrive once from each.
+		seen := map[string]int{}
+		for _, f := range b.Flows {
+			seen[fmt.Sprintf("flow %x %d %x %d", f.SrcIp, f.SrcPort, f.DstIp, f.DstPort)]++
+		}
+		for _, e := range b.OtEvents {
+			seen[fmt.Sprintf("ot %s %d %x %d %x %d", e.Protocol, e.Code, e.SrcIp, e.SrcPort, e.DstIp, e.DstPort)]++
+		}
+		for k, n := range seen {
+			if n != 2 {
+				t.Errorf("minute %d: %s merged %d times, want 2", b.Minute, k, n)
+			}
+		}
 		if len(b.Captures) != 2 {
 			t.Errorf("minute %d carries %d capture stats, want 2 (one per source)", b.Minute, len(b.Captures))
 		}
@@ -191,5 +208,8 @@ func TestSeveralSourcesMergeIntoOneBatchPerMinute(t *testing.T) {
 	}
 	if len(minutes) == 0 {
 		t.Fatal("no batches")
+	}
+	if events == 0 {
+		t.Error("no OT events in the merged batches")
 	}
 }

@@ -81,11 +81,9 @@ func knownFunction(fc uint8) bool {
 	return false
 }
 
-// MEI types of function 43.
-const (
-	meiCANopen        = 13
-	meiDeviceIdentity = 14
-)
+// meiDeviceIdentity is function 43's MEI type for Read Device
+// Identification.
+const meiDeviceIdentity = 14
 
 // Read Device Identification object ids (§6.21).
 const (
