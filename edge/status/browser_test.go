@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,45 +17,14 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"mimamori/modem"
+	"mimamori/web/browsertest"
 )
-
-// chromium finds the browser; without one the test skips, except in CI.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("no Chromium on PATH (apt-get install chromium); CI=true requires the browser test")
-	}
-	t.Skip("skipping the status page browser test: no Chromium on PATH (apt-get install chromium)")
-	return ""
-}
-
-// shotDir keeps screenshots for a person to look at: $MIMAMORI_SCREENSHOTS
-// or a fresh temporary directory that outlives the test.
-func shotDir(t *testing.T) string {
-	t.Helper()
-	if d := os.Getenv("MIMAMORI_SCREENSHOTS"); d != "" {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
-	d, err := os.MkdirTemp("", "mimamori-status-screens-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
 
 // TestBrowserPhone opens the page in headless Chromium at phone width:
 // no horizontal scrolling, the verdicts read from the DOM, the language
 // switch, the automatic refresh, a clean console, and screenshots.
 func TestBrowserPhone(t *testing.T) {
-	bin := chromium(t)
+	browsertest.Path(t)
 	var calls atomic.Int32
 	var mu sync.Mutex
 	snap := healthy()
@@ -68,23 +36,7 @@ func TestBrowserPhone(t *testing.T) {
 	}, ServerOptions{Refresh: 2 * time.Second}))
 	defer srv.Close()
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("lang", "ja-JP"),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	defer cancelAlloc()
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	defer cancelCtx()
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
+	ctx := browsertest.Start(t, 1440, 900)
 	var problems []string
 	var pmu sync.Mutex
 	consoleCtx, stopConsole := context.WithCancel(ctx)
@@ -116,7 +68,7 @@ func TestBrowserPhone(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	dir := shotDir(t)
+	dir := browsertest.ScreenshotDir(t, "mimamori-status-screens-")
 	shot := func(name string) {
 		t.Helper()
 		buf, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))

@@ -3,7 +3,6 @@ package portal
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,75 +12,19 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"mimamori/web/browsertest"
 )
-
-// chromiumPath finds a Chromium or Chrome binary. The test skips without
-// one, except in CI, where a missing browser is a broken runner.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("no Chromium found on PATH (apt-get install chromium); CI=true requires the browser test")
-	}
-	t.Skip("skipping browser test: no Chromium found on PATH (apt-get install chromium)")
-	return ""
-}
-
-// screenshotDir is where the browser test leaves its PNGs for a person to
-// look at: $MIMAMORI_SCREENSHOTS, or a fresh directory under the system temp
-// dir that outlives the test.
-func screenshotDir(t *testing.T) string {
-	t.Helper()
-	if d := os.Getenv("MIMAMORI_SCREENSHOTS"); d != "" {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
-	d, err := os.MkdirTemp("", "mimamori-portal-screens-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
 
 // TestBrowserLogin drives a real headless Chromium: it signs in through the
 // form, lands on 端末 > 一覧, reads the table from the DOM, visits the other
 // pages, logs out, and saves screenshots along the way.
 func TestBrowserLogin(t *testing.T) {
-	bin := chromiumPath(t)
+	browsertest.Path(t)
 	f := newFixture(t)
 	f.seedPlant()
 
-	profile := t.TempDir()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(bin),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("lang", "ja-JP"),
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1440, 900),
-	)
-	defer cancelAlloc()
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	defer cancelCtx()
-	// The first Run starts the browser, which lives as long as ctx; only
-	// later steps get a deadline.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
+	ctx := browsertest.Start(t, 1440, 900)
 
 	// Collect console errors: a CSP violation shows up there, and the pages
 	// are meant to run clean under the strict policy.
@@ -103,7 +46,7 @@ func TestBrowserLogin(t *testing.T) {
 		}
 	}()
 
-	dir := screenshotDir(t)
+	dir := browsertest.ScreenshotDir(t, "mimamori-portal-screens-")
 	shot := func(ctx context.Context, name string) {
 		t.Helper()
 		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 = PNG
