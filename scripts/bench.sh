@@ -68,13 +68,14 @@ say "captures (mimamori simulate)"
 	--flat --seed 1 --warmup 2m --minutes 60 --packets "$MIXED_PACKETS" 2>&1 | tee "$OUT/simulate-mixed.txt"
 
 export MIMAMORI_BENCH_DIR=$OUT
-bench() { # name, GOMAXPROCS (or ""), benchtime, count, pattern
+bench() { # name, GOMAXPROCS (or ""), benchtime, count, pattern, [go test flags...]
 	local name=$1 procs=$2 time=$3 count=$4 pattern=$5
+	shift 5
 	say "$name"
 	local env=()
 	[ -n "$procs" ] && env=(GOMAXPROCS="$procs")
 	env "${env[@]}" "${PIN[@]}" "$GO" test -run '^$' -bench "$pattern" -benchmem -benchtime "$time" -count "$count" \
-		-timeout 30m ./edge/perf | tee "$OUT/$name.txt"
+		-timeout 30m "$@" ./edge/perf | tee "$OUT/$name.txt"
 }
 # Per-core figures: one CPU, GOMAXPROCS=1, tools pinned to the same core.
 bench throughput 1 3000000x "$COUNT" '^BenchmarkPipeline$'
@@ -84,7 +85,7 @@ bench ingest 1 1x 1 '^BenchmarkIngest$'
 # Whole-machine figures: the sensor as deployed, sender and capture on
 # separate cores.
 PIN=()
-bench live "" 1x 1 '^BenchmarkLiveCapture$'
+bench live "" 1x 1 '^BenchmarkLiveCapture$' -v # -v keeps the whole rate ladder
 bench memory "" 1x 1 '^BenchmarkSensorRSS$'
 bench upload "" 1x 1 '^BenchmarkUpload$'
 
@@ -111,10 +112,13 @@ metric() {
 			printf "  %-6s tshark/pipeline %6.1fx  tshark/file %6.1fx  tcpdump/pipeline %5.2fx  goal 2.0 Mpps: %s\n", c, t/o, t/f, d/o, (1e3/o >= 2 ? "met" : "missed")
 		}'
 	done
-	echo "Live capture (veth in a private namespace): $(metric "$OUT/live.txt" BenchmarkLiveCapture zero-loss-pps) packets/s with zero loss, $(metric "$OUT/live.txt" BenchmarkLiveCapture zero-loss-Mbit/s-wire) Mbit/s"
+	for p in pipeline source; do
+		echo "Live capture over a veth pair, path=$p: $(metric "$OUT/live.txt" "BenchmarkLiveCapture/path=$p" zero-loss-pps) packets/s with zero loss ($(metric "$OUT/live.txt" "BenchmarkLiveCapture/path=$p" zero-loss-Mbit/s-wire) Mbit/s on the wire); lost frames from $(metric "$OUT/live.txt" "BenchmarkLiveCapture/path=$p" first-loss-target-pps) packets/s; the sender reached $(metric "$OUT/live.txt" "BenchmarkLiveCapture/path=$p" sender-max-pps)"
+	done
 	for d in 1000 1500; do
 		echo "Sensor peak RSS, $d devices: $(metric "$OUT/memory.txt" "BenchmarkSensorRSS/devices=$d" MB-peak-RSS) MB (goal 256)"
 	done
 	echo "Upload: $(metric "$OUT/upload.txt" BenchmarkUpload B/min) B/min = $(metric "$OUT/upload.txt" BenchmarkUpload GB/month) GB/month (budget 10, goal 1); Zeek TSV+zstd $(metric "$OUT/upload.txt" BenchmarkUpload zeek-GB/month) GB/month"
 	echo "Ingest: $(metric "$OUT/ingest.txt" BenchmarkIngest rows/s) rows/s; a day of 9 sensors in $(metric "$OUT/ingest.txt" BenchmarkIngest s/day) s = $(metric "$OUT/ingest.txt" BenchmarkIngest x-realtime)x real time (goal 100x)"
+	echo "Load while measuring (other processes share these cores): $(uptime | sed 's/.*load average/load average/')"
 } | tee "$OUT/summary.txt"

@@ -78,7 +78,7 @@ func TestBenchSmoke(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		steps := measureLive(t, Generate(g, 20_000), []float64{5000}, time.Second, 0)
+		steps := measureLive(t, Generate(g, 20_000), []float64{5000}, time.Second, 0, true)
 		if len(steps) == 0 || steps[0].captured == 0 {
 			t.Fatalf("%+v", steps)
 		}
