@@ -73,14 +73,4 @@ func TestBenchSmoke(t *testing.T) {
 			t.Fatalf("%+v", r)
 		}
 	})
-	t.Run("live", func(t *testing.T) {
-		g, _, err := smallSpec.Generator(time.Minute, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		steps := measureLive(t, Generate(g, 20_000), []float64{5000}, time.Second, 0, true)
-		if len(steps) == 0 || steps[0].captured == 0 {
-			t.Fatalf("%+v", steps)
-		}
-	})
 }
