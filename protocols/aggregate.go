@@ -17,7 +17,7 @@ type aggKey struct {
 	sport, dport uint16
 	vlan         uint16
 	code         uint32
-	proto        uint8 // dissector index + 1
+	proto        uint8 // protocol number (Registry.protocol)
 	l2           bool
 	v6           bool
 }

@@ -50,6 +50,13 @@ type Info struct {
 	// Heuristic lists the transports (TCP, UDP or both) on which Probe is
 	// tried for conversations that no port claims.
 	Heuristic Transport
+	// Variants lists further protocol IDs the dissector reports under,
+	// for protocols that share a port or EtherType and are told apart by
+	// their messages (S7comm and S7comm-plus on TCP 102, CC-Link IE Field
+	// and Control on EtherType 0x890F). A message is reported under
+	// Variants[i-1] when Dissect sets Message.Variant to i. The IDs follow
+	// the rules of ID and must be unique across the registry.
+	Variants []string
 }
 
 // Conn describes the conversation a payload belongs to, for Probe.

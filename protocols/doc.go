@@ -39,6 +39,12 @@
 //     itself (device identification, controller data, type name). It
 //     returns ErrMalformed for a message that breaks the protocol.
 //
+// Protocols that share a port or EtherType and are told apart only by
+// their messages (S7comm and S7comm-plus on TCP 102; CC-Link IE Field,
+// Control and TSN on EtherType 0x890F; PROFINET DCP and RT on 0x8892) are
+// one dissector that lists the further IDs in Info.Variants and sets
+// Message.Variant on each message it reports under one of them.
+//
 // Dissectors are shared by every Tracker, so they keep no mutable state.
 // What a dissector must remember about a conversation — typically the
 // command of the last request, for protocols whose responses do not

@@ -42,6 +42,10 @@ type Message struct {
 	// between messages of the same conversation; layer-2 frames always
 	// see zero.
 	State uint64
+	// Variant selects the protocol ID the message is reported under: 0
+	// for Info.ID, i for Info.Variants[i-1]. It is 0 for every new
+	// message; a value beyond Variants counts as 0.
+	Variant uint8
 
 	event      Event
 	emitted    bool
@@ -76,7 +80,7 @@ func (m *Message) Identity() (*Identity, bool) { return &m.identity, m.identifie
 
 // reset prepares m for the next message.
 func (m *Message) reset(payload []byte, t Transport, fromClient bool, state uint64) {
-	m.Payload, m.Transport, m.FromClient, m.State = payload, t, fromClient, state
+	m.Payload, m.Transport, m.FromClient, m.State, m.Variant = payload, t, fromClient, state, 0
 	m.emitted, m.identified = false, false
 }
 

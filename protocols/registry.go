@@ -14,6 +14,11 @@ type Registry struct {
 	// heurTCP and heurUDP list dissector indexes in registry order.
 	heurTCP, heurUDP []uint8
 	ether            []etherRoute
+	// ids lists every protocol ID: each dissector's ID followed by its
+	// variants. Events and identities are keyed by a protocol number,
+	// an index into ids + 1; base[i] is dissector i's first number.
+	ids  []string
+	base []uint8
 }
 
 type etherRoute struct {
@@ -36,10 +41,21 @@ func NewRegistry(cs ...Constructor) (*Registry, error) {
 		if !validID(info.ID) {
 			return nil, fmt.Errorf("%w: %q", ErrInvalidID, info.ID)
 		}
-		if seen[info.ID] {
-			return nil, fmt.Errorf("%w: %q", ErrDuplicateID, info.ID)
+		for _, id := range append([]string{info.ID}, info.Variants...) {
+			if !validID(id) {
+				return nil, fmt.Errorf("%w: %q", ErrInvalidID, id)
+			}
+			if seen[id] {
+				return nil, fmt.Errorf("%w: %q", ErrDuplicateID, id)
+			}
+			seen[id] = true
 		}
-		seen[info.ID] = true
+		if len(r.ids)+1+len(info.Variants) > 255 {
+			return nil, ErrTooMany
+		}
+		r.base = append(r.base, uint8(len(r.ids)+1))
+		r.ids = append(r.ids, info.ID)
+		r.ids = append(r.ids, info.Variants...)
 		idx := uint8(i)
 		for _, p := range info.TCPPorts {
 			if err := claim(r.tcp, p, idx, r.infos, "tcp", info.ID); err != nil {
@@ -93,6 +109,19 @@ func validID(id string) bool {
 	}
 	return true
 }
+
+// protocol returns the protocol number of a message of dissector index + 1
+// that chose variant v.
+func (r *Registry) protocol(disp, v uint8) uint8 {
+	if int(v) > len(r.infos[disp-1].Variants) {
+		v = 0
+	}
+	return r.base[disp-1] + v
+}
+
+// IDs returns every protocol ID the registry reports under: each
+// dissector's ID followed by its variants, in registry order.
+func (r *Registry) IDs() []string { return append([]string(nil), r.ids...) }
 
 // Len returns the number of dissectors.
 func (r *Registry) Len() int { return len(r.ds) }

@@ -39,8 +39,8 @@ func (t *Tracker) Flush(minuteStartNs int64) ([]*wirepb.OTEvent, []*wirepb.Ident
 	return events, ids, st
 }
 
-// protocolID returns the ID of dissector index + 1.
-func (t *Tracker) protocolID(disp uint8) string { return t.reg.infos[disp-1].ID }
+// protocolID returns the ID of a protocol number (Registry.protocol).
+func (t *Tracker) protocolID(proto uint8) string { return t.reg.ids[proto-1] }
 
 func (t *Tracker) renderEvents() []*wirepb.OTEvent {
 	n := len(t.agg.aggs)

@@ -138,6 +138,7 @@ type cacheEntry struct {
 	gen       uint32
 	idx       int32
 	code      uint32
+	proto     uint8
 	srcIsInit bool
 }
 
@@ -328,15 +329,16 @@ func (t *Tracker) ipEvent(m *Message) {
 	kind := resolve(e.Kind, m.FromClient)
 	srcIsSender := kind != KindResponse
 	srcIsInit := srcIsSender == ref.FromInitiator
+	proto := t.reg.protocol(c.disp, m.Variant)
 	var a *aggregate
-	if x := &c.cache[0]; x.gen == t.agg.gen && x.code == e.Code && x.srcIsInit == srcIsInit {
+	if x := &c.cache[0]; x.gen == t.agg.gen && x.code == e.Code && x.proto == proto && x.srcIsInit == srcIsInit {
 		a = &t.agg.aggs[x.idx]
-	} else if x := &c.cache[1]; x.gen == t.agg.gen && x.code == e.Code && x.srcIsInit == srcIsInit {
+	} else if x := &c.cache[1]; x.gen == t.agg.gen && x.code == e.Code && x.proto == proto && x.srcIsInit == srcIsInit {
 		a = &t.agg.aggs[x.idx]
 		c.cache[0], c.cache[1] = c.cache[1], c.cache[0] // most recent first
 	}
 	if a == nil {
-		k := aggKey{code: e.Code, proto: c.disp, vlan: c.vlan, v6: p.IPVersion == 6}
+		k := aggKey{code: e.Code, proto: proto, vlan: c.vlan, v6: p.IPVersion == 6}
 		src, dst := p.SrcIP.As16(), p.DstIP.As16()
 		if srcIsSender {
 			k.src, k.dst, k.sport, k.dport = src, dst, p.SrcPort, p.DstPort
@@ -349,7 +351,7 @@ func (t *Tracker) ipEvent(m *Message) {
 		}
 		a = &t.agg.aggs[idx]
 		c.cache[1] = c.cache[0]
-		c.cache[0] = cacheEntry{gen: t.agg.gen, idx: idx, code: e.Code, srcIsInit: srcIsInit}
+		c.cache[0] = cacheEntry{gen: t.agg.gen, idx: idx, code: e.Code, proto: proto, srcIsInit: srcIsInit}
 	}
 	t.count(a, p, kind, srcIsSender, e)
 }
@@ -391,7 +393,7 @@ func (t *Tracker) frame(p *decode.Packet) {
 		e := &m.event
 		kind := resolve(e.Kind, true)
 		srcIsSender := kind != KindResponse
-		k := aggKey{code: e.Code, proto: owner, vlan: p.VLAN, l2: true}
+		k := aggKey{code: e.Code, proto: t.reg.protocol(owner, m.Variant), vlan: p.VLAN, l2: true}
 		if srcIsSender {
 			copy(k.src[:], p.SrcMAC[:])
 			copy(k.dst[:], p.DstMAC[:])
@@ -410,7 +412,7 @@ func (t *Tracker) frame(p *decode.Packet) {
 
 // identity keeps what a message's sender said about itself.
 func (t *Tracker) identity(disp uint8, p *decode.Packet, m *Message, l2 bool) {
-	k := idKey{proto: disp, vlan: p.VLAN, l2: l2}
+	k := idKey{proto: t.reg.protocol(disp, m.Variant), vlan: p.VLAN, l2: l2}
 	if l2 {
 		copy(k.addr[:], p.SrcMAC[:])
 	} else {

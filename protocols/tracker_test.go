@@ -1,6 +1,7 @@
 package protocols_test
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -276,5 +277,69 @@ func TestWithoutFlow(t *testing.T) {
 	})
 	if st.Buffers != 0 {
 		t.Errorf("%d buffers", st.Buffers)
+	}
+}
+
+// variant is demo with a second protocol ID: codes 0x40 and up are
+// reported as "demo-plus", like S7comm-plus beside S7comm on one port.
+type variant struct{ demo }
+
+func (variant) Info() protocols.Info {
+	info := demo{}.Info()
+	info.Variants = []string{"demo-plus"}
+	return info
+}
+
+func (v variant) Dissect(m *protocols.Message) error {
+	if err := v.demo.Dissect(m); err != nil {
+		return err
+	}
+	if len(m.Payload) > 5 && m.Payload[5] >= 0x40 {
+		m.Variant = 1
+	}
+	if len(m.Payload) > 5 && m.Payload[5] == 0x41 {
+		m.Variant = 9 // out of range: the dissector's own ID
+	}
+	return nil
+}
+
+func TestVariants(t *testing.T) {
+	r, err := protocols.NewRegistry(func() protocols.Dissector { return variant{} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := r.IDs(); !slices.Equal(ids, []string{"demo", "demo-plus"}) {
+		t.Errorf("IDs %v", ids)
+	}
+	h := protocolstest.New(r, protocols.Options{})
+	c := h.TCP("10.0.0.1:40000", "10.0.0.2:7000")
+	// The same code under two IDs in one conversation: the per-conversation
+	// cache must not mix them up.
+	for range 2 {
+		c.Send(true, pdu('Q', 0x01))
+		c.Send(true, pdu('Q', 0x40))
+		c.Send(true, pdu('Q', 0x41))
+	}
+	c.Send(false, pdu('R', 0xee, 'X')) // identity under the variant
+	a, b := [6]byte{2, 0, 0, 0, 0, 0xa}, [6]byte{2, 0, 0, 0, 0, 0xb}
+	h.Packet(protocolstest.Frame(a, b, demoEtherType, pdu('O', 0x40)))
+	events, ids, _ := h.Flush()
+	var got []string
+	for _, e := range events {
+		got = append(got, fmt.Sprintf("%s %#x n=%d", e.Protocol, e.Code, e.Count))
+	}
+	want := []string{"demo 0x1 n=2", "demo 0x41 n=2", "demo-plus 0x40 n=1", "demo-plus 0x40 n=2", "demo-plus 0xee n=1"}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("events %q, want %q", got, want)
+	}
+	if len(ids) != 1 || ids[0].Protocol != "demo-plus" {
+		t.Errorf("identities %v", ids)
+	}
+	if _, err := protocols.NewRegistry(newDemo, with(protocols.Info{ID: "other", Variants: []string{"demo"}})); !errors.Is(err, protocols.ErrDuplicateID) {
+		t.Errorf("variant named like another protocol: %v", err)
+	}
+	if _, err := protocols.NewRegistry(with(protocols.Info{ID: "x", Variants: []string{"Bad"}})); !errors.Is(err, protocols.ErrInvalidID) {
+		t.Errorf("invalid variant id: %v", err)
 	}
 }
