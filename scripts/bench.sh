@@ -86,6 +86,8 @@ bench ingest 1 1x 1 '^BenchmarkIngest$'
 # separate cores.
 PIN=()
 bench live "" 1x 1 '^BenchmarkLiveCapture$' -v # -v keeps the whole rate ladder
+# The reader's own ceiling: a burst queued in the receive ring, then read.
+bench drain 1 3x 1 '^BenchmarkRingDrain$'
 bench memory "" 1x 1 '^BenchmarkSensorRSS$'
 bench upload "" 1x 1 '^BenchmarkUpload$'
 
@@ -114,6 +116,9 @@ metric() {
 	done
 	for p in pipeline source; do
 		echo "Live capture over a veth pair, path=$p: $(metric "$OUT/live.txt" "BenchmarkLiveCapture/path=$p" zero-loss-pps) packets/s with zero loss ($(metric "$OUT/live.txt" "BenchmarkLiveCapture/path=$p" zero-loss-Mbit/s-wire) Mbit/s on the wire); lost frames from $(metric "$OUT/live.txt" "BenchmarkLiveCapture/path=$p" first-loss-target-pps) packets/s; the sender reached $(metric "$OUT/live.txt" "BenchmarkLiveCapture/path=$p" sender-max-pps)"
+	done
+	for p in pipeline source; do
+		echo "Receive ring read back, path=$p: $(metric "$OUT/drain.txt" "BenchmarkRingDrain/path=$p" pps) packets/s, $(metric "$OUT/drain.txt" "BenchmarkRingDrain/path=$p" ns/packet) ns/packet ($(metric "$OUT/drain.txt" "BenchmarkRingDrain/path=$p" Mbit/s-wire) Mbit/s on the wire)"
 	done
 	for d in 1000 1500; do
 		echo "Sensor peak RSS, $d devices: $(metric "$OUT/memory.txt" "BenchmarkSensorRSS/devices=$d" MB-peak-RSS) MB (goal 256)"

@@ -17,9 +17,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// liveSource reads one interface through an AF_PACKET socket, one recvmsg
-// per frame. The socket has a receive timeout so ReadPacket returns
-// ErrTimeout on an idle link instead of blocking forever.
+// liveSource reads one interface through an AF_PACKET socket: through a
+// TPACKET_V3 ring (ring_linux.go) when the kernel offers one, else one
+// recvmsg per frame. Either way a wait is bounded by the poll interval, so
+// ReadPacket returns ErrTimeout on an idle link instead of blocking forever.
 type liveSource struct {
 	name     string
 	fd       int
@@ -35,6 +36,8 @@ type liveSource struct {
 	sa  unix.RawSockaddrLinklayer
 	iov unix.Iovec
 	msg unix.Msghdr
+
+	ring *ring // nil: recvmsg
 
 	mu     sync.Mutex // guards drops, which Drops may read from another goroutine
 	drops  uint64
@@ -109,6 +112,13 @@ func (s *liveSource) setup(ifi *net.Interface, opts LiveOptions) error {
 	if err := unix.SetsockoptInt(s.fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, opts.BufferBytes); err != nil {
 		_ = unix.SetsockoptInt(s.fd, unix.SOL_SOCKET, unix.SO_RCVBUF, opts.BufferBytes)
 	}
+	if !opts.DisableRing {
+		// Without a ring (an old kernel, locked memory limits) recvmsg
+		// still works, only at a lower rate.
+		if r, err := setupRing(s.fd, opts.BufferBytes, opts.SnapLen, opts.PollInterval); err == nil {
+			s.ring = r
+		}
+	}
 	// Reading the statistics resets them, so frames dropped before now are
 	// not blamed on this source.
 	if _, err := unix.GetsockoptTpacketStats(s.fd, unix.SOL_PACKET, unix.PACKET_STATISTICS); err != nil {
@@ -131,6 +141,9 @@ func (s *liveSource) Name() string { return s.name }
 func (s *liveSource) ReadPacket() ([]byte, gopacket.CaptureInfo, layers.LinkType, error) {
 	if s.closed {
 		return nil, gopacket.CaptureInfo{}, s.link, ErrClosed
+	}
+	if s.ring != nil {
+		return s.readRing()
 	}
 	for {
 		s.msg.Namelen = uint32(unsafe.Sizeof(s.sa))
@@ -235,6 +248,12 @@ func (s *liveSource) Close() error {
 		return nil
 	}
 	s.closed = true
+	if s.ring != nil {
+		if err := s.ring.close(); err != nil {
+			unix.Close(s.fd)
+			return fmt.Errorf("capture: close %s: %w", s.name, err)
+		}
+	}
 	if err := unix.Close(s.fd); err != nil {
 		return fmt.Errorf("capture: close %s: %w", s.name, err)
 	}

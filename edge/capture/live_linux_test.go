@@ -39,14 +39,28 @@ func TestReinsertVLAN(t *testing.T) {
 	}
 }
 
-// TestLiveLoopback captures a UDP datagram sent to 127.0.0.1. It needs
-// CAP_NET_RAW and skips without it.
+// TestLiveLoopback captures a UDP datagram sent to 127.0.0.1, through the
+// receive ring and through recvmsg. It needs CAP_NET_RAW and skips
+// without it.
 func TestLiveLoopback(t *testing.T) {
-	src, err := OpenLive("lo", LiveOptions{PollInterval: 50 * time.Millisecond})
+	for _, ring := range []bool{true, false} {
+		name := "recvmsg"
+		if ring {
+			name = "ring"
+		}
+		t.Run(name, func(t *testing.T) { testLiveLoopback(t, ring) })
+	}
+}
+
+func testLiveLoopback(t *testing.T, ring bool) {
+	src, err := OpenLive("lo", LiveOptions{PollInterval: 50 * time.Millisecond, DisableRing: !ring, BufferBytes: 4 << 20})
 	if err != nil {
 		t.Skipf("cannot capture on lo here (needs CAP_NET_RAW, i.e. root): %v", err)
 	}
 	defer src.Close()
+	if got := src.(*liveSource).ring != nil; got != ring {
+		t.Fatalf("ring in use: %v, want %v", got, ring)
+	}
 	if src.Name() != "lo" {
 		t.Errorf("Name = %q", src.Name())
 	}

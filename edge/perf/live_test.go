@@ -349,3 +349,119 @@ func TestLiveSmoke(t *testing.T) {
 		t.Fatalf("%+v", steps)
 	}
 }
+
+// drainResult is what measureDrain found.
+type drainResult struct {
+	frames  int
+	elapsed time.Duration
+	drops   uint64
+	bytes   int
+}
+
+// measureDrain is the capture side's ceiling without the sender's: over
+// the veth pair of a private namespace, it fills the capture's receive
+// ring with frames while nothing reads it, then times how long the
+// sensor's source (and, withPipeline, the whole per-source pipeline)
+// takes to read them all. On a veth the sender's core also does the
+// kernel's receive work, so a ladder of send rates is bounded by the
+// sender long before the reader; this measures the reader alone.
+func measureDrain(tb testing.TB, frames *Frames, n int, withPipeline bool) drainResult {
+	tb.Helper()
+	if err := netns.Available(); err != nil {
+		tb.Skipf("ring drain benchmark skipped: %v", err)
+	}
+	ns, err := netns.New(fmt.Sprintf("mimamori-drain-%d", os.Getpid()), "mda", "mdb")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer ns.Close()
+	var tx *synth.Transmitter
+	var rx capture.Source
+	if err := ns.Do(func() error {
+		var err error
+		if tx, err = synth.OpenTransmitter(ns.A); err != nil {
+			return err
+		}
+		rx, err = capture.OpenLive(ns.B, capture.LiveOptions{BufferBytes: 64 << 20})
+		return err
+	}); err != nil {
+		tb.Fatal(err)
+	}
+	defer tx.Close()
+	defer rx.Close()
+	res := drainResult{frames: n}
+	for k := 0; k < n; k++ {
+		data, _ := frames.At(k % frames.Len())
+		if err := tx.Send(data); err != nil {
+			tb.Fatal(err)
+		}
+		res.bytes += len(data)
+	}
+	// Let the last, partly filled block time out into the reader's hands.
+	time.Sleep(300 * time.Millisecond)
+
+	var p *pipeline.Pipeline
+	if withPipeline {
+		p = pipeline.New(pipeline.Options{Source: ns.B, OnMinute: func(*wirepb.Batch) {}})
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	got := 0
+	t0 := time.Now()
+	for got < n {
+		data, ci, link, err := rx.ReadPacket()
+		if errors.Is(err, capture.ErrTimeout) {
+			break
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if p != nil {
+			p.Packet(data, ci, link)
+		}
+		got++
+	}
+	res.elapsed = time.Since(t0)
+	res.drops = rx.Drops()
+	if got != n || res.drops != 0 {
+		tb.Fatalf("read %d of %d frames, %d dropped: the ring was too small for the burst", got, n, res.drops)
+	}
+	return res
+}
+
+// BenchmarkRingDrain reports the frames per second the live source reads
+// from its receive ring, alone and through the whole pipeline (OT-heavy
+// traffic, 100,000 frames per burst).
+func BenchmarkRingDrain(b *testing.B) {
+	g, _, err := OTHeavy.Generator(0, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	frames := Generate(g, 100_000)
+	for _, path := range []string{"pipeline", "source"} {
+		b.Run("path="+path, func(b *testing.B) {
+			var total drainResult
+			for i := 0; i < b.N; i++ {
+				r := measureDrain(b, frames, frames.Len(), path == "pipeline")
+				total.frames += r.frames
+				total.elapsed += r.elapsed
+				total.bytes += r.bytes
+			}
+			b.ReportMetric(float64(total.frames)/total.elapsed.Seconds(), "pps")
+			b.ReportMetric(float64(total.elapsed.Nanoseconds())/float64(total.frames), "ns/packet")
+			b.ReportMetric(float64(total.bytes+24*total.frames)*8/total.elapsed.Seconds()/1e6, "Mbit/s-wire")
+		})
+	}
+}
+
+// TestRingDrainSmoke runs BenchmarkRingDrain's body once on a small burst.
+func TestRingDrainSmoke(t *testing.T) {
+	g, _, err := smallSpec.Generator(time.Minute, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames := Generate(g, 5_000)
+	if r := measureDrain(t, frames, frames.Len(), true); r.frames != frames.Len() {
+		t.Fatalf("%+v", r)
+	}
+}
