@@ -42,7 +42,7 @@ func expected(rel string) []string {
 	case strings.HasPrefix(rel, "fins/"):
 		return []string{"fins"}
 	case rel == "cclink-ie-tsn/nttcom_tsn_slmp_udp45238_test.pcap":
-		return []string{"slmp"}
+		return []string{"cclink-ie-tsn-slmp"}
 	}
 	return nil
 }
