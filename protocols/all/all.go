@@ -5,6 +5,7 @@ package all
 
 import (
 	"mimamori/protocols"
+	"mimamori/protocols/cciefbasic"
 	"mimamori/protocols/fins"
 	"mimamori/protocols/modbus"
 	"mimamori/protocols/slmp"
@@ -15,6 +16,7 @@ import (
 func Constructors() []protocols.Constructor {
 	return []protocols.Constructor{
 		fins.New,
+		cciefbasic.New, // before SLMP: its frames borrow SLMP's 3E header
 		slmp.New,
 		modbus.New,
 	}
