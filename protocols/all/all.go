@@ -6,6 +6,7 @@ package all
 import (
 	"mimamori/protocols"
 	"mimamori/protocols/cciefbasic"
+	"mimamori/protocols/cclinkie"
 	"mimamori/protocols/fins"
 	"mimamori/protocols/modbus"
 	"mimamori/protocols/slmp"
@@ -19,6 +20,7 @@ func Constructors() []protocols.Constructor {
 		cciefbasic.New, // before SLMP: its frames borrow SLMP's 3E header
 		slmp.New,
 		modbus.New,
+		cclinkie.New, // EtherType 0x890F only, no heuristic
 	}
 }
 

@@ -24,7 +24,7 @@ func TestDefault(t *testing.T) {
 	for _, info := range r.Info() {
 		ids = append(ids, info.ID)
 	}
-	if want := []string{"fins", "cclink-ief-basic", "slmp", "modbus"}; !slices.Equal(ids, want) {
+	if want := []string{"fins", "cclink-ief-basic", "slmp", "modbus", "cclink-ie-field"}; !slices.Equal(ids, want) {
 		t.Errorf("dissectors %v, want %v", ids, want)
 	}
 }
@@ -41,6 +41,10 @@ func expected(rel string) []string {
 		return []string{"modbus"}
 	case strings.HasPrefix(rel, "fins/"):
 		return []string{"fins"}
+	case rel == "cclink-ie-field-control/nttcom_cc_link_ief.pcap":
+		return []string{"cclink-ie-field"}
+	case rel == "cclink-ie-tsn/nttcom_noip_test2_tsn_l2frames.pcapng":
+		return []string{"cclink-ie-control", "cclink-ie-field", "cclink-ie-tsn"}
 	case strings.HasPrefix(rel, "cclink-ief-basic/"):
 		return []string{"cclink-ief-basic"}
 	case rel == "cclink-ie-tsn/nttcom_tsn_slmp_udp45238_test.pcap":
