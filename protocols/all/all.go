@@ -9,6 +9,7 @@ import (
 	"mimamori/protocols/cclinkie"
 	"mimamori/protocols/fins"
 	"mimamori/protocols/modbus"
+	"mimamori/protocols/ptp"
 	"mimamori/protocols/slmp"
 )
 
@@ -21,6 +22,7 @@ func Constructors() []protocols.Constructor {
 		slmp.New,
 		modbus.New,
 		cclinkie.New, // EtherType 0x890F only, no heuristic
+		ptp.New,      // EtherType 0x88F7 and UDP 319/320, no heuristic
 	}
 }
 

@@ -24,7 +24,7 @@ func TestDefault(t *testing.T) {
 	for _, info := range r.Info() {
 		ids = append(ids, info.ID)
 	}
-	if want := []string{"fins", "cclink-ief-basic", "slmp", "modbus", "cclink-ie-field"}; !slices.Equal(ids, want) {
+	if want := []string{"fins", "cclink-ief-basic", "slmp", "modbus", "cclink-ie-field", "ptp"}; !slices.Equal(ids, want) {
 		t.Errorf("dissectors %v, want %v", ids, want)
 	}
 }
@@ -45,6 +45,8 @@ func expected(rel string) []string {
 		return []string{"cclink-ie-field"}
 	case rel == "cclink-ie-tsn/nttcom_noip_test2_tsn_l2frames.pcapng":
 		return []string{"cclink-ie-control", "cclink-ie-field", "cclink-ie-tsn"}
+	case rel == "cclink-ie-tsn/nttcom_tsn_ptp_test.pcapng":
+		return []string{"ptp"}
 	case strings.HasPrefix(rel, "cclink-ief-basic/"):
 		return []string{"cclink-ief-basic"}
 	case rel == "cclink-ie-tsn/nttcom_tsn_slmp_udp45238_test.pcap":
