@@ -25,16 +25,15 @@ const Port = 61450
 // length (LE, the bytes after it), then the monitoring timer of a request
 // or the reserved end-code word of a response.
 const (
-	headerLen    = 9
-	lengthField  = 7
-	requestSub   = 0x50
-	responseSub  = 0xd0
-	station      = 0xff
-	moduleIO     = 0x03ff
-	commandOff   = 11 // request: command, sub-command (LE)
-	subOff       = 13
-	maxDataLen   = 2048 // 16 stations of 76 bytes and the header stay far below
-	cyclicOffset = 11   // the cyclic information offsets count from here
+	headerLen   = 9
+	lengthField = 7
+	requestSub  = 0x50
+	responseSub = 0xd0
+	station     = 0xff
+	moduleIO    = 0x03ff
+	commandOff  = 11 // request: command, sub-command (LE)
+	subOff      = 13
+	maxDataLen  = 2048 // 16 stations of 76 bytes and the header stay far below
 )
 
 // Cyclic request (master → slaves), offsets into the UDP payload
