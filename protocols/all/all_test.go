@@ -86,9 +86,10 @@ func protocolsIn(t *testing.T, out []byte) []string {
 
 // TestSyntheticFactory pins the ot and identity records of four minutes
 // of the generated one-cell factory: SLMP over TCP on ports 5001-5003
-// (found by the heuristic), FINS over UDP 9600, Modbus/TCP, and an
-// engineering session that reads the MELSEC's type name and the Omron's
-// controller data. -update rewrites the golden file.
+// (found by the heuristic), FINS over UDP 9600, Modbus/TCP, CC-Link IE
+// Field Basic cyclic data on UDP 61450 (two slaves with their model
+// codes), and an engineering session that reads the MELSEC's type name
+// and the Omron's controller data. -update rewrites the golden file.
 func TestSyntheticFactory(t *testing.T) {
 	start := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
 	path := filepath.Join(t.TempDir(), "factory.pcap")
@@ -105,7 +106,7 @@ func TestSyntheticFactory(t *testing.T) {
 	out := goldentest.OT(t, path)
 	goldentest.CheckGolden(t, filepath.Join("testdata", "golden", "synthetic_factory.jsonl"), out)
 
-	for _, want := range []string{`"protocol":"slmp"`, `"protocol":"fins"`, `"protocol":"modbus"`,
+	for _, want := range []string{`"protocol":"slmp"`, `"protocol":"fins"`, `"protocol":"modbus"`, `"protocol":"cclink-ief-basic"`,
 		`"type":"identity","minute":"2026-01-05T08:00:00Z","protocol":"slmp"`, `"model":"R04CPU"`} {
 		if !bytes.Contains(out, []byte(want)) {
 			t.Errorf("no %s in the factory's records", want)
