@@ -2,7 +2,7 @@
 // family's cyclic protocol over standard Ethernet: every link scan the
 // master broadcasts a cyclic data request on UDP 61450 and each slave
 // answers with its own data. It reports the requests and responses by
-// command, the master's group, station count, parameter number and
+// command, the master's group, station count, parameter number, timeout and
 // run state, the slaves' end codes and run state, and the vendor, model
 // and equipment version a slave's response carries as its identity. See
 // README.md for the contract.
@@ -44,6 +44,7 @@ const (
 	reqCyclicValue  = 36
 	reqUnitInfo     = 35
 	reqGroup        = 51
+	reqTimeout      = 55
 	reqParameterNo  = 59
 	reqStations     = 61
 	reqSlaveIDs     = 67
@@ -175,6 +176,8 @@ func request(m *protocols.Message, b []byte) error {
 	// does.
 	e.Add("parameter_no", protocols.Uint(uint64(le16(b[reqParameterNo:]))))
 	addState(e, "master_state", le16(b[reqUnitInfo:]))
+	// The time a slave may stay silent before the master disconnects it.
+	e.Add("timeout_ms", protocols.Uint(uint64(le16(b[reqTimeout:]))))
 	return nil
 }
 

@@ -57,11 +57,11 @@ func TestDissect(t *testing.T) {
 		err   error
 	}{
 		{"cyclic request", hex(cyclicReq),
-			`0x0e70 "Cyclic Data" kind=1 err=false protocol_version=1 group=1 stations=1 parameter_no=11 master_state=run`, nil},
+			`0x0e70 "Cyclic Data" kind=1 err=false protocol_version=1 group=1 stations=1 parameter_no=11 master_state=run timeout_ms=500`, nil},
 		{"master stopped by user", withWord(cyclicReq, 35, 2),
-			`0x0e70 "Cyclic Data" kind=1 err=false protocol_version=1 group=1 stations=1 parameter_no=11 master_state=stopped by user`, nil},
+			`0x0e70 "Cyclic Data" kind=1 err=false protocol_version=1 group=1 stations=1 parameter_no=11 master_state=stopped by user timeout_ms=500`, nil},
 		{"master state unknown", withWord(cyclicReq, 35, 7),
-			`0x0e70 "Cyclic Data" kind=1 err=false protocol_version=1 group=1 stations=1 parameter_no=11 master_state=0x0007`, nil},
+			`0x0e70 "Cyclic Data" kind=1 err=false protocol_version=1 group=1 stations=1 parameter_no=11 master_state=0x0007 timeout_ms=500`, nil},
 		{"cyclic response", hex(cyclicResp),
 			`0x0e70 "Cyclic Data" kind=2 err=false protocol_version=1 group=1 stations=1 slave_state=run`, nil},
 		{"master duplication", withWord(cyclicResp, 13, 0xcfe0),
@@ -174,7 +174,7 @@ func TestExchange(t *testing.T) {
 			events, _, st := h.Flush()
 			want := []string{
 				`cclink-ief-basic 0x0e70 "Cyclic Data" ac108680:` + port + `>ac108681:` + port + ` n=1 q=0 r=1 e=0 group=1 protocol_version=1 slave_state=run stations=1`,
-				`cclink-ief-basic 0x0e70 "Cyclic Data" ac108680:` + port + `>ac1086ff:` + port + ` n=1 q=1 r=0 e=0 group=1 master_state=run parameter_no=11 protocol_version=1 stations=1`,
+				`cclink-ief-basic 0x0e70 "Cyclic Data" ac108680:` + port + `>ac1086ff:` + port + ` n=1 q=1 r=0 e=0 group=1 master_state=run parameter_no=11 protocol_version=1 stations=1 timeout_ms=500`,
 			}
 			got := protocolstest.Summaries(events)
 			if st.Malformed != 0 || strings.Join(got, "\n") != strings.Join(want, "\n") {
