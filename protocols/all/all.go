@@ -5,8 +5,11 @@ package all
 
 import (
 	"mimamori/protocols"
+	"mimamori/protocols/cciefbasic"
+	"mimamori/protocols/cclinkie"
 	"mimamori/protocols/fins"
 	"mimamori/protocols/modbus"
+	"mimamori/protocols/ptp"
 	"mimamori/protocols/slmp"
 )
 
@@ -15,8 +18,11 @@ import (
 func Constructors() []protocols.Constructor {
 	return []protocols.Constructor{
 		fins.New,
+		cciefbasic.New, // before SLMP: its frames borrow SLMP's 3E header
 		slmp.New,
 		modbus.New,
+		cclinkie.New, // EtherType 0x890F only, no heuristic
+		ptp.New,      // EtherType 0x88F7 and UDP 319/320, no heuristic
 	}
 }
 

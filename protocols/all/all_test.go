@@ -24,7 +24,7 @@ func TestDefault(t *testing.T) {
 	for _, info := range r.Info() {
 		ids = append(ids, info.ID)
 	}
-	if want := []string{"fins", "slmp", "modbus"}; !slices.Equal(ids, want) {
+	if want := []string{"fins", "cclink-ief-basic", "slmp", "modbus", "cclink-ie-field", "ptp"}; !slices.Equal(ids, want) {
 		t.Errorf("dissectors %v, want %v", ids, want)
 	}
 }
@@ -41,8 +41,16 @@ func expected(rel string) []string {
 		return []string{"modbus"}
 	case strings.HasPrefix(rel, "fins/"):
 		return []string{"fins"}
+	case rel == "cclink-ie-field-control/nttcom_cc_link_ief.pcap":
+		return []string{"cclink-ie-field"}
+	case rel == "cclink-ie-tsn/nttcom_noip_test2_tsn_l2frames.pcapng":
+		return []string{"cclink-ie-control", "cclink-ie-field", "cclink-ie-tsn"}
+	case rel == "cclink-ie-tsn/nttcom_tsn_ptp_test.pcapng":
+		return []string{"ptp"}
+	case strings.HasPrefix(rel, "cclink-ief-basic/"):
+		return []string{"cclink-ief-basic"}
 	case rel == "cclink-ie-tsn/nttcom_tsn_slmp_udp45238_test.pcap":
-		return []string{"slmp"}
+		return []string{"cclink-ie-tsn-slmp"}
 	}
 	return nil
 }
@@ -78,9 +86,10 @@ func protocolsIn(t *testing.T, out []byte) []string {
 
 // TestSyntheticFactory pins the ot and identity records of four minutes
 // of the generated one-cell factory: SLMP over TCP on ports 5001-5003
-// (found by the heuristic), FINS over UDP 9600, Modbus/TCP, and an
-// engineering session that reads the MELSEC's type name and the Omron's
-// controller data. -update rewrites the golden file.
+// (found by the heuristic), FINS over UDP 9600, Modbus/TCP, CC-Link IE
+// Field Basic cyclic data on UDP 61450 (two slaves with their model
+// codes), and an engineering session that reads the MELSEC's type name
+// and the Omron's controller data. -update rewrites the golden file.
 func TestSyntheticFactory(t *testing.T) {
 	start := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
 	path := filepath.Join(t.TempDir(), "factory.pcap")
@@ -97,7 +106,7 @@ func TestSyntheticFactory(t *testing.T) {
 	out := goldentest.OT(t, path)
 	goldentest.CheckGolden(t, filepath.Join("testdata", "golden", "synthetic_factory.jsonl"), out)
 
-	for _, want := range []string{`"protocol":"slmp"`, `"protocol":"fins"`, `"protocol":"modbus"`,
+	for _, want := range []string{`"protocol":"slmp"`, `"protocol":"fins"`, `"protocol":"modbus"`, `"protocol":"cclink-ief-basic"`,
 		`"type":"identity","minute":"2026-01-05T08:00:00Z","protocol":"slmp"`, `"model":"R04CPU"`} {
 		if !bytes.Contains(out, []byte(want)) {
 			t.Errorf("no %s in the factory's records", want)

@@ -2,9 +2,10 @@
 // family, which is also the MELSEC communication ("MC") protocol's 3E and
 // 4E frames: binary and ASCII, over TCP and UDP on whatever port the PLC
 // is configured with, plus the 4E variant CC-Link IE TSN uses on UDP
-// 45238/45239. It reports commands by name, end codes as errors, the
-// devices a read or write covers, and Read Type Name responses as
-// identities. See README.md for the contract.
+// 45238/45239, reported as protocol cclink-ie-tsn-slmp. It reports
+// commands by name, end codes as errors, the devices a read or write
+// covers, and Read Type Name responses as identities. See README.md for
+// the contract.
 package slmp
 
 import (
@@ -13,6 +14,20 @@ import (
 
 // ID is the protocol id of SLMP events and identities.
 const ID = "slmp"
+
+// TSNID is the protocol id of CC-Link IE TSN's SLMP variant (subheaders
+// 0x6800 and 0xE800), the dissector's Variant 1.
+const TSNID = "cclink-ie-tsn-slmp"
+
+// variantTSN selects TSNID in Message.Variant.
+const variantTSN = 1
+
+// TSN ports: CC-Link IE TSN stations exchange their SLMP "IP frames" on
+// UDP 45238 and 45239.
+const (
+	TSNPort  = 45238
+	TSNPort2 = 45239
+)
 
 // ccIEFBasicPort is CC-Link IE Field Basic's cyclic port. Its frames
 // borrow the SLMP 3E header (command 0x0E70) but belong to a protocol of
@@ -31,14 +46,17 @@ func New() protocols.Dissector { return Dissector{} }
 
 var _ protocols.Dissector = Dissector{}
 
-// Info implements protocols.Dissector. SLMP has no port of its own: it is
-// found by its headers alone.
+// Info implements protocols.Dissector. Generic SLMP has no port of its
+// own: it is found by its headers alone. CC-Link IE TSN's variant has
+// its UDP ports.
 func (Dissector) Info() protocols.Info {
 	return protocols.Info{
 		ID:        ID,
 		Name:      "SLMP / MELSEC MC protocol",
 		Vendor:    "Mitsubishi Electric",
+		UDPPorts:  []uint16{TSNPort, TSNPort2},
 		Heuristic: protocols.TCP | protocols.UDP,
+		Variants:  []string{TSNID},
 	}
 }
 
@@ -114,6 +132,9 @@ func (Dissector) Dissect(m *protocols.Message) error {
 	h, ok, _ := parseHeader(b)
 	if !ok || h.size+h.length != len(b) || h.length < h.minBody() {
 		return protocols.ErrMalformed
+	}
+	if h.kind == frameTSN {
+		m.Variant = variantTSN
 	}
 	if h.response {
 		return response(m, &h)

@@ -3,6 +3,7 @@ package slmp_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 
 	"mimamori/protocols"
@@ -239,4 +240,44 @@ func TestSegmentation(t *testing.T) {
 		`slmp 0x1002 "Remote STOP" 0a000001:40000>0a000002:5001 n=2 q=1 r=1 e=1 end_code=0xc059 sub_command=0x0000`,
 		`slmp 0x1401 "Device Write" 0a000001:40000>0a000002:5001 n=2 q=1 r=1 e=0 sub_command=0x0001 write_range=M:0-31`,
 	})
+}
+
+// TestTSNVariant checks that CC-Link IE TSN's frames are reported as
+// cclink-ie-tsn-slmp, on its ports and wherever else they are found, and
+// that other frames stay slmp.
+func TestTSNVariant(t *testing.T) {
+	const (
+		tsnReq  = "68000000000000ffff030000000018000000930e00000000000000000001000040020000ffff0f00"
+		tsnResp = "e8009400000000ffff030000000010000000940e000000000000000001010000"
+	)
+	for _, tt := range []struct {
+		frame   string
+		variant uint8
+	}{
+		{tsnReq, 1}, {tsnResp, 1}, {readD100, 0}, {readResp, 0},
+	} {
+		m := protocols.Message{Payload: hex(tt.frame), Transport: protocols.UDP}
+		if err := slmp.New().Dissect(&m); err != nil {
+			t.Fatal(err)
+		}
+		if m.Variant != tt.variant {
+			t.Errorf("%s: variant %d, want %d", tt.frame, m.Variant, tt.variant)
+		}
+	}
+	h := protocolstest.New(registry(t), protocols.Options{})
+	h.UDP("10.0.0.1:45239", "10.0.0.2:45239", hex(tsnReq))
+	h.UDP("10.0.0.2:45239", "10.0.0.1:45239", hex(tsnResp))
+	h.UDP("10.0.0.1:40000", "10.0.0.3:5000", hex(tsnReq))
+	h.UDP("10.0.0.1:40001", "10.0.0.3:5000", hex(readD100))
+	events, _, _ := h.Flush()
+	got := protocolstest.Summaries(events)
+	want := []string{
+		`cclink-ie-tsn-slmp 0x0e93 "Cyclic Config" 0a000001:40000>0a000003:5000 n=1 q=1 r=0 e=0 frame=tsn sub_command=0x0000`,
+		`cclink-ie-tsn-slmp 0x0e93 "Cyclic Config" 0a000001:45239>0a000002:45239 n=1 q=1 r=0 e=0 frame=tsn sub_command=0x0000`,
+		`cclink-ie-tsn-slmp 0x0e94 "Notification" 0a000001:45239>0a000002:45239 n=1 q=0 r=1 e=0 frame=tsn`,
+		`slmp 0x0401 "Device Read" 0a000001:40001>0a000003:5000 n=1 q=1 r=0 e=0 read_range=D:100-109 sub_command=0x0000`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("events\n got %q\nwant %q", got, want)
+	}
 }
