@@ -7,6 +7,7 @@ import (
 	"mimamori/protocols"
 	"mimamori/protocols/fins"
 	"mimamori/protocols/modbus"
+	"mimamori/protocols/s7comm"
 	"mimamori/protocols/slmp"
 )
 
@@ -15,6 +16,7 @@ import (
 func Constructors() []protocols.Constructor {
 	return []protocols.Constructor{
 		fins.New,
+		s7comm.New,
 		slmp.New,
 		modbus.New,
 	}
