@@ -159,8 +159,8 @@ const (
 	itemSpec     = 0x12
 	syntaxS7Any  = 0x10
 	syntaxDBRead = 0xb0
-	s7AnyLen     = 12 // the whole item, spec and length included
-	maxAreas     = 4  // distinct areas reported per message
+	s7AnyLen     = 12                      // the whole item, spec and length included
+	maxAreas     = protocols.MaxEventAttrs // distinct areas reported per message
 )
 
 // areas gathers the byte range of each area (and DB) a message covers.
