@@ -30,7 +30,7 @@ func TestDefault(t *testing.T) {
 }
 
 // expected lists, per corpus file, the protocols our dissectors may
-// report in it; every other capture (DNP3, S7, ENIP, BACnet, CC-Link IE
+// report in it; every other capture (DNP3, MMS, ENIP, BACnet, CC-Link IE
 // Field Basic, MELSOFT, scans, ...) must yield none. This is the check
 // that the heuristics, which run on every unclaimed conversation, do not
 // mistake other traffic for an industrial protocol.
@@ -41,6 +41,12 @@ func expected(rel string) []string {
 		return []string{"modbus"}
 	case strings.HasPrefix(rel, "fins/"):
 		return []string{"fins"}
+	case rel == "s7comm/icsnpp_s7comm_plus.pcap":
+		return []string{"s7comm", "s7comm-plus"}
+	case rel == "s7comm/iti_S7-1200-Uploading-OB1-TIAV12.pcap":
+		return []string{"s7comm-plus"}
+	case strings.HasPrefix(rel, "s7comm/"), rel == "profinet/iti_Profinet_Failed.pcap":
+		return []string{"s7comm"}
 	case rel == "cclink-ie-tsn/nttcom_tsn_slmp_udp45238_test.pcap":
 		return []string{"slmp"}
 	}
@@ -78,9 +84,10 @@ func protocolsIn(t *testing.T, out []byte) []string {
 
 // TestSyntheticFactory pins the ot and identity records of four minutes
 // of the generated one-cell factory: SLMP over TCP on ports 5001-5003
-// (found by the heuristic), FINS over UDP 9600, Modbus/TCP, and an
-// engineering session that reads the MELSEC's type name and the Omron's
-// controller data. -update rewrites the golden file.
+// (found by the heuristic), FINS over UDP 9600, Modbus/TCP, S7comm Read
+// Var polls on TCP 102, and an engineering session that reads the
+// MELSEC's type name and the Omron's controller data. -update rewrites
+// the golden file.
 func TestSyntheticFactory(t *testing.T) {
 	start := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
 	path := filepath.Join(t.TempDir(), "factory.pcap")
@@ -97,7 +104,7 @@ func TestSyntheticFactory(t *testing.T) {
 	out := goldentest.OT(t, path)
 	goldentest.CheckGolden(t, filepath.Join("testdata", "golden", "synthetic_factory.jsonl"), out)
 
-	for _, want := range []string{`"protocol":"slmp"`, `"protocol":"fins"`, `"protocol":"modbus"`,
+	for _, want := range []string{`"protocol":"slmp"`, `"protocol":"fins"`, `"protocol":"modbus"`, `"protocol":"s7comm"`,
 		`"type":"identity","minute":"2026-01-05T08:00:00Z","protocol":"slmp"`, `"model":"R04CPU"`} {
 		if !bytes.Contains(out, []byte(want)) {
 			t.Errorf("no %s in the factory's records", want)
