@@ -321,7 +321,11 @@ const (
 
 // S7comm-plus function codes.
 const (
-	plusCreateObject = 0x04ca
+	plusCreateObject      = 0x04ca
+	plusDeleteObject      = 0x04d4
+	plusSetVariable       = 0x04f2
+	plusGetVariable       = 0x04fc
+	plusSetMultiVariables = 0x0542
 )
 
 // plusFunctionName names an S7comm-plus function; "" when it is not known.
@@ -332,11 +336,11 @@ func plusFunctionName(f uint16) string {
 		return "Explore"
 	case plusCreateObject:
 		return "CreateObject"
-	case 0x04d4:
+	case plusDeleteObject:
 		return "DeleteObject"
-	case 0x04f2:
+	case plusSetVariable:
 		return "SetVariable"
-	case 0x04fc:
+	case plusGetVariable:
 		return "GetVariable"
 	case 0x0506:
 		return "AddLink"
@@ -344,7 +348,7 @@ func plusFunctionName(f uint16) string {
 		return "RemoveLink"
 	case 0x0524:
 		return "GetLink"
-	case 0x0542:
+	case plusSetMultiVariables:
 		return "SetMultiVariables"
 	case 0x054c:
 		return "GetMultiVariables"

@@ -99,6 +99,9 @@ func dissectPlus(m *protocols.Message, b []byte, eot bool) (more bool, err error
 		if len(d) >= plusFuncLen+4 {
 			e.Add("session_id", protocols.Hex(uint64(binary.BigEndian.Uint32(d[plusFuncLen:])), 8))
 		}
+		if len(d) >= plusFuncLen+5 {
+			plusRequestSet(e, f, d[plusFuncLen+5:])
+		}
 		return more, nil
 	}
 	e := m.Emit(uint32(f), plusFunctionName(f), protocols.KindResponse)
@@ -117,21 +120,70 @@ func dissectPlus(m *protocols.Message, b []byte, eot bool) (more bool, err error
 	return more, nil
 }
 
-// vlq decodes an unsigned S7comm-plus variable-length quantity: 7 bits
-// per byte, most significant first, the high bit set on every byte but
-// the last; a ninth byte gives all its 8 bits.
-func vlq(b []byte) (uint64, bool) {
+// Objects and attributes of an S7-1200/1500 that say what a request
+// changes: writing the CPU execution unit's operating state request is
+// how S7comm-plus starts and stops the PLC.
+const (
+	objectCPUExecUnit     = 52   // NativeObjects.theCPUexecUnit_Rid
+	attrOperatingStateReq = 2167 // CPUexecUnit.operatingStateREQ
+)
+
+// plusRequestSet reports the object a request acts on: the request set
+// of SetVariable, GetVariable, SetMultiVariables and DeleteObject starts
+// with the object id (4 bytes); SetVariable and GetVariable go on with the
+// number of addresses and the addresses (attribute ids), variable-length
+// quantities.
+func plusRequestSet(e *protocols.Event, f uint16, b []byte) {
+	switch f {
+	case plusSetVariable, plusGetVariable, plusSetMultiVariables, plusDeleteObject:
+	default:
+		return
+	}
+	if len(b) < 4 {
+		return
+	}
+	obj := binary.BigEndian.Uint32(b)
+	e.Add("object_id", protocols.Hex(uint64(obj), 8))
+	if f != plusSetVariable && f != plusGetVariable {
+		return
+	}
+	b = b[4:]
+	n, k := vlqLen(b)
+	if k == 0 || n == 0 {
+		return
+	}
+	attr, k2 := vlqLen(b[k:])
+	if k2 == 0 {
+		return
+	}
+	e.Add("attribute", protocols.Uint(attr))
+	if f == plusSetVariable && obj == objectCPUExecUnit && attr == attrOperatingStateReq {
+		e.Add("plc_control", protocols.Text("operating state request"))
+	}
+}
+
+// vlqLen decodes an unsigned S7comm-plus variable-length quantity (7
+// bits per byte, most significant first, the high bit set on every byte
+// but the last; a ninth byte gives all its 8 bits) and returns it with its
+// length in bytes, 0 when b ends before it does.
+func vlqLen(b []byte) (uint64, int) {
 	var v uint64
 	for i, c := range b {
 		if i == 8 {
-			return v<<8 | uint64(c), true
+			return v<<8 | uint64(c), 9
 		}
 		v = v<<7 | uint64(c&0x7f)
 		if c&0x80 == 0 {
-			return v, true
+			return v, i + 1
 		}
 	}
-	return 0, false
+	return 0, 0
+}
+
+// vlq decodes an unsigned variable-length quantity (see vlqLen).
+func vlq(b []byte) (uint64, bool) {
+	v, n := vlqLen(b)
+	return v, n > 0
 }
 
 // plusIdentity finds the PLC's description in a CreateObject response:

@@ -44,12 +44,16 @@ const (
 	blockInfoReq   = "0300002502f080320700000b000008000c0001120411430300ff0900083041303030303041"
 	emptyDT        = "0300000702f000"
 	// S7comm-plus: a V2 SetMultiVariables answer, a V3 GetMultiVariables
-	// request (integrity part first), a V3 notification, and the
+	// request (integrity part first), a V3 SetVariable of an HMI, a V3
+	// notification, and the
 	// S7-1200's CreateObject answer describing itself.
 	plusSetMultiResp = "0300001f02f080720200103200000542000000023400000000000072020000"
 	plusGetMultiV3   = `0300007902f0807203006a20eeed63815b2cdcb7e899d568a24eb02b45ed2246a88700849f03a872687a7c
 		09310000054c0000831d70000e4d3400000000030e008780809c4d018e320081490288390000814902883901000004
 		e88969001200000000896a001300896b00040000819a730000000072030000`
+	plusSetVariableV3 = `0300006802f0807203005920e969a95a852ab0e288480ccecb618e48779f4b68a1ce9a9c42cd6aa536800683
+		31000004f20000831a70000e4d7470000e5101881d000700ce000004e88969001200000000896a001300896b0004000000
+		84eb270000000072030000`
 	plusNotification = `0300005b02f0807203004c20858c8cc6515200791f6d4a7e8f8e05e765695838645e875af747f0fd2c904e
 		743370000e51040000000000d28ec151019200000019000e417e964c920000001b000e4193dfbe000000000072030000`
 	plusCreateResp = `0300008902f0807201007a32000004ca0000000136110287408707a100000120821f0000a38169001500a382
@@ -124,6 +128,10 @@ func TestDissect(t *testing.T) {
 		{"S7comm-plus answer", plusSetMultiResp, false, `0x0542 "SetMultiVariables" kind=2 err=false plus version=2`, nil},
 		{"S7comm-plus V3 request", plusGetMultiV3, true,
 			`0x054c "GetMultiVariables" kind=1 err=false plus version=3 session_id=0x70000e4d`, nil},
+		{"S7comm-plus SetVariable", plusSetVariableV3, true,
+			`0x04f2 "SetVariable" kind=1 err=false plus version=3 session_id=0x70000e4d object_id=0x70000e51 attribute=1053`, nil},
+		{"S7comm-plus PLC stop or start", "0300002802f0807202001931000004f20000000170000e4d34000000340190770100030172020000", true,
+			`0x04f2 "SetVariable" kind=1 err=false plus version=2 session_id=0x70000e4d object_id=0x00000034 attribute=2167 plc_control=operating state request`, nil},
 		{"S7comm-plus notification", plusNotification, false, `0x20033 "Notification" kind=3 err=false plus version=3`, nil},
 		{"MMS connection request", mmsCR, true, "none", nil},
 		{"MMS data", mmsDT, true, "none", nil},
