@@ -10,6 +10,7 @@ import (
 	"mimamori/protocols/fins"
 	"mimamori/protocols/modbus"
 	"mimamori/protocols/ptp"
+	"mimamori/protocols/s7comm"
 	"mimamori/protocols/slmp"
 )
 
@@ -19,6 +20,7 @@ func Constructors() []protocols.Constructor {
 	return []protocols.Constructor{
 		fins.New,
 		cciefbasic.New, // before SLMP: its frames borrow SLMP's 3E header
+		s7comm.New,
 		slmp.New,
 		modbus.New,
 		cclinkie.New, // EtherType 0x890F only, no heuristic

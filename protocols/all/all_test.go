@@ -25,12 +25,13 @@ func TestDefault(t *testing.T) {
 		ids = append(ids, info.ID)
 	}
 	if want := []string{"fins", "cclink-ief-basic", "slmp", "modbus", "cclink-ie-field", "ptp"}; !slices.Equal(ids, want) {
+	if want := []string{"fins", "s7comm", "slmp", "modbus"}; !slices.Equal(ids, want) {
 		t.Errorf("dissectors %v, want %v", ids, want)
 	}
 }
 
 // expected lists, per corpus file, the protocols our dissectors may
-// report in it; every other capture (DNP3, S7, ENIP, BACnet, CC-Link IE
+// report in it; every other capture (DNP3, MMS, ENIP, BACnet, CC-Link IE
 // Field Basic, MELSOFT, scans, ...) must yield none. This is the check
 // that the heuristics, which run on every unclaimed conversation, do not
 // mistake other traffic for an industrial protocol.
@@ -49,6 +50,12 @@ func expected(rel string) []string {
 		return []string{"ptp"}
 	case strings.HasPrefix(rel, "cclink-ief-basic/"):
 		return []string{"cclink-ief-basic"}
+	case rel == "s7comm/icsnpp_s7comm_plus.pcap":
+		return []string{"s7comm", "s7comm-plus"}
+	case rel == "s7comm/iti_S7-1200-Uploading-OB1-TIAV12.pcap":
+		return []string{"s7comm-plus"}
+	case strings.HasPrefix(rel, "s7comm/"), rel == "profinet/iti_Profinet_Failed.pcap":
+		return []string{"s7comm"}
 	case rel == "cclink-ie-tsn/nttcom_tsn_slmp_udp45238_test.pcap":
 		return []string{"cclink-ie-tsn-slmp"}
 	}
@@ -90,6 +97,10 @@ func protocolsIn(t *testing.T, out []byte) []string {
 // Field Basic cyclic data on UDP 61450 (two slaves with their model
 // codes), and an engineering session that reads the MELSEC's type name
 // and the Omron's controller data. -update rewrites the golden file.
+// (found by the heuristic), FINS over UDP 9600, Modbus/TCP, S7comm Read
+// Var polls on TCP 102, and an engineering session that reads the
+// MELSEC's type name and the Omron's controller data. -update rewrites
+// the golden file.
 func TestSyntheticFactory(t *testing.T) {
 	start := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
 	path := filepath.Join(t.TempDir(), "factory.pcap")
@@ -107,6 +118,7 @@ func TestSyntheticFactory(t *testing.T) {
 	goldentest.CheckGolden(t, filepath.Join("testdata", "golden", "synthetic_factory.jsonl"), out)
 
 	for _, want := range []string{`"protocol":"slmp"`, `"protocol":"fins"`, `"protocol":"modbus"`, `"protocol":"cclink-ief-basic"`,
+	for _, want := range []string{`"protocol":"slmp"`, `"protocol":"fins"`, `"protocol":"modbus"`, `"protocol":"s7comm"`,
 		`"type":"identity","minute":"2026-01-05T08:00:00Z","protocol":"slmp"`, `"model":"R04CPU"`} {
 		if !bytes.Contains(out, []byte(want)) {
 			t.Errorf("no %s in the factory's records", want)
