@@ -24,7 +24,7 @@ func TestDefault(t *testing.T) {
 	for _, info := range r.Info() {
 		ids = append(ids, info.ID)
 	}
-	if want := []string{"fins", "slmp", "modbus"}; !slices.Equal(ids, want) {
+	if want := []string{"fins", "slmp", "bacnet", "modbus"}; !slices.Equal(ids, want) {
 		t.Errorf("dissectors %v, want %v", ids, want)
 	}
 }
@@ -41,6 +41,8 @@ func expected(rel string) []string {
 		return []string{"modbus"}
 	case strings.HasPrefix(rel, "fins/"):
 		return []string{"fins"}
+	case strings.HasPrefix(rel, "bacnet/"):
+		return []string{"bacnet"}
 	case rel == "cclink-ie-tsn/nttcom_tsn_slmp_udp45238_test.pcap":
 		return []string{"slmp"}
 	}
