@@ -8,6 +8,7 @@ import (
 	"mimamori/protocols/bacnet"
 	"mimamori/protocols/fins"
 	"mimamori/protocols/modbus"
+	"mimamori/protocols/opcua"
 	"mimamori/protocols/slmp"
 )
 
@@ -18,6 +19,7 @@ func Constructors() []protocols.Constructor {
 		fins.New,
 		slmp.New,
 		bacnet.New,
+		opcua.New,
 		modbus.New,
 	}
 }

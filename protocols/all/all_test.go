@@ -24,7 +24,7 @@ func TestDefault(t *testing.T) {
 	for _, info := range r.Info() {
 		ids = append(ids, info.ID)
 	}
-	if want := []string{"fins", "slmp", "bacnet", "modbus"}; !slices.Equal(ids, want) {
+	if want := []string{"fins", "slmp", "bacnet", "opcua", "modbus"}; !slices.Equal(ids, want) {
 		t.Errorf("dissectors %v, want %v", ids, want)
 	}
 }
@@ -43,6 +43,8 @@ func expected(rel string) []string {
 		return []string{"fins"}
 	case strings.HasPrefix(rel, "bacnet/"):
 		return []string{"bacnet"}
+	case strings.HasPrefix(rel, "opcua/"):
+		return []string{"opcua"}
 	case rel == "cclink-ie-tsn/nttcom_tsn_slmp_udp45238_test.pcap":
 		return []string{"slmp"}
 	}
