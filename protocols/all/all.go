@@ -11,6 +11,10 @@ import (
 	"mimamori/protocols/modbus"
 	"mimamori/protocols/ptp"
 	"mimamori/protocols/s7comm"
+	"mimamori/protocols/bacnet"
+	"mimamori/protocols/fins"
+	"mimamori/protocols/modbus"
+	"mimamori/protocols/opcua"
 	"mimamori/protocols/slmp"
 )
 
@@ -22,6 +26,8 @@ func Constructors() []protocols.Constructor {
 		cciefbasic.New, // before SLMP: its frames borrow SLMP's 3E header
 		s7comm.New,
 		slmp.New,
+		bacnet.New,
+		opcua.New,
 		modbus.New,
 		cclinkie.New, // EtherType 0x890F only, no heuristic
 		ptp.New,      // EtherType 0x88F7 and UDP 319/320, no heuristic

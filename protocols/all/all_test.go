@@ -26,6 +26,7 @@ func TestDefault(t *testing.T) {
 	}
 	if want := []string{"fins", "cclink-ief-basic", "slmp", "modbus", "cclink-ie-field", "ptp"}; !slices.Equal(ids, want) {
 	if want := []string{"fins", "s7comm", "slmp", "modbus"}; !slices.Equal(ids, want) {
+	if want := []string{"fins", "slmp", "bacnet", "opcua", "modbus"}; !slices.Equal(ids, want) {
 		t.Errorf("dissectors %v, want %v", ids, want)
 	}
 }
@@ -56,6 +57,10 @@ func expected(rel string) []string {
 		return []string{"s7comm-plus"}
 	case strings.HasPrefix(rel, "s7comm/"), rel == "profinet/iti_Profinet_Failed.pcap":
 		return []string{"s7comm"}
+	case strings.HasPrefix(rel, "bacnet/"):
+		return []string{"bacnet"}
+	case strings.HasPrefix(rel, "opcua/"):
+		return []string{"opcua"}
 	case rel == "cclink-ie-tsn/nttcom_tsn_slmp_udp45238_test.pcap":
 		return []string{"cclink-ie-tsn-slmp"}
 	}
