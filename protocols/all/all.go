@@ -5,6 +5,7 @@ package all
 
 import (
 	"mimamori/protocols"
+	"mimamori/protocols/dnp3"
 	"mimamori/protocols/fins"
 	"mimamori/protocols/modbus"
 	"mimamori/protocols/slmp"
@@ -14,6 +15,7 @@ import (
 // registry tries heuristics in this order.
 func Constructors() []protocols.Constructor {
 	return []protocols.Constructor{
+		dnp3.New,
 		fins.New,
 		slmp.New,
 		modbus.New,
