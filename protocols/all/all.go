@@ -7,6 +7,7 @@ import (
 	"mimamori/protocols"
 	"mimamori/protocols/dnp3"
 	"mimamori/protocols/fins"
+	"mimamori/protocols/iec104"
 	"mimamori/protocols/modbus"
 	"mimamori/protocols/slmp"
 )
@@ -18,6 +19,7 @@ func Constructors() []protocols.Constructor {
 		dnp3.New,
 		fins.New,
 		slmp.New,
+		iec104.New,
 		modbus.New,
 	}
 }

@@ -24,7 +24,7 @@ func TestDefault(t *testing.T) {
 	for _, info := range r.Info() {
 		ids = append(ids, info.ID)
 	}
-	if want := []string{"dnp3", "fins", "slmp", "modbus"}; !slices.Equal(ids, want) {
+	if want := []string{"dnp3", "fins", "slmp", "iec104", "modbus"}; !slices.Equal(ids, want) {
 		t.Errorf("dissectors %v, want %v", ids, want)
 	}
 }
@@ -44,6 +44,8 @@ func expected(rel string) []string {
 	case strings.HasPrefix(rel, "dnp3/"),
 		rel == "attacks/quickdraw_enip_CL5000EIP-View_Device_Status.pcap": // a DNP3 read on port 20000 too
 		return []string{"dnp3"}
+	case strings.HasPrefix(rel, "iec104/"):
+		return []string{"iec104"}
 	case rel == "cclink-ie-tsn/nttcom_tsn_slmp_udp45238_test.pcap":
 		return []string{"slmp"}
 	}
