@@ -42,6 +42,14 @@ const (
 	transportFIR = 0x40
 )
 
+// Errors of malformed frames, made once: a stream of them must not
+// allocate.
+var (
+	errCRC         = fmt.Errorf("%w: user data CRC", protocols.ErrMalformed)
+	errShortHeader = fmt.Errorf("%w: application header cut short", protocols.ErrMalformed)
+	errNoIIN       = fmt.Errorf("%w: response without internal indications", protocols.ErrMalformed)
+)
+
 // Dissector is the DNP3 dissector. It keeps no state.
 type Dissector struct{}
 
@@ -115,7 +123,7 @@ func (Dissector) Dissect(m *protocols.Message) error {
 	var buf [maxUserData]byte
 	ud, ok := userData(b[headerLen:n], &buf)
 	if !ok {
-		return fmt.Errorf("%w: user data CRC", protocols.ErrMalformed)
+		return errCRC
 	}
 	f := ctrl & (linkPRM | linkFuncMask)
 	if len(ud) == 0 || f != linkPRM|linkConfirmedData && f != linkPRM|linkUnconfirmedData {
@@ -134,13 +142,13 @@ func (Dissector) Dissect(m *protocols.Message) error {
 	}
 	app := ud[1:]
 	if len(app) < 2 {
-		return fmt.Errorf("%w: application header cut short", protocols.ErrMalformed)
+		return errShortHeader
 	}
 	fc := app[1]
 	app = app[2:]
 	response := fc == fcResponse || fc == fcUnsolicited || fc == fcAuthResponse
 	if response && len(app) < 2 {
-		return fmt.Errorf("%w: response without internal indications", protocols.ErrMalformed)
+		return errNoIIN
 	}
 	remember(m, fc)
 	e := m.Emit(uint32(fc), functionName(fc), functionKind(fc))

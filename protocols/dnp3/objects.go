@@ -74,68 +74,42 @@ func objectBits(g, v uint8) int {
 func objectBytes(g, v uint8) int {
 	switch g {
 	case 1, 3, 10:
-		if v == 2 {
-			return 1
-		}
+		return sizeOf(v, 0, 0, 1)
 	case 2, 4, 11, 13:
-		switch v {
-		case 1:
-			return 1
-		case 2:
-			return 7
-		case 3:
-			return 3
-		}
+		return sizeOf(v, 0, 1, 7, 3)
 	case 12:
-		if v == 1 || v == 2 {
-			return 11
-		}
-	case 20, 22, 23:
-		switch v {
-		case 1, 3:
-			return 5
-		case 2, 4:
-			return 3
-		case 5, 7:
-			if g == 20 {
-				return 4
-			}
-			return 11
-		case 6, 8:
-			if g == 20 {
-				return 2
-			}
-			return 9
-		}
+		return sizeOf(v, 0, 11, 11)
+	case 20:
+		return sizeOf(v, 0, 5, 3, 5, 3, 4, 2, 4, 2)
 	case 21:
-		return [...]int{0, 5, 3, 5, 3, 11, 9, 11, 9, 4, 2, 4, 2}[min(int(v), 12)] * boolInt(v <= 12)
+		return sizeOf(v, 0, 5, 3, 5, 3, 11, 9, 11, 9, 4, 2, 4, 2)
+	case 22, 23:
+		return sizeOf(v, 0, 5, 3, 5, 3, 11, 9, 11, 9)
 	case 30:
-		return [...]int{0, 5, 3, 4, 2, 5, 9}[min(int(v), 6)] * boolInt(v <= 6)
+		return sizeOf(v, 0, 5, 3, 4, 2, 5, 9)
 	case 31:
-		return [...]int{0, 5, 3, 11, 9, 4, 2, 5, 9}[min(int(v), 8)] * boolInt(v <= 8)
+		return sizeOf(v, 0, 5, 3, 11, 9, 4, 2, 5, 9)
 	case 32, 33, 42, 43:
-		return [...]int{0, 5, 3, 11, 9, 5, 9, 11, 15}[min(int(v), 8)] * boolInt(v <= 8)
+		return sizeOf(v, 0, 5, 3, 11, 9, 5, 9, 11, 15)
 	case 34:
-		return [...]int{0, 2, 4, 4}[min(int(v), 3)] * boolInt(v <= 3)
+		return sizeOf(v, 0, 2, 4, 4)
 	case 40, 41:
-		return [...]int{0, 5, 3, 5, 9}[min(int(v), 4)] * boolInt(v <= 4)
+		return sizeOf(v, 0, 5, 3, 5, 9)
 	case 50:
-		return [...]int{0, 6, 10, 6, 11}[min(int(v), 4)] * boolInt(v <= 4)
+		return sizeOf(v, 0, 6, 10, 6, 11)
 	case 51:
-		if v == 1 || v == 2 {
-			return 6
-		}
+		return sizeOf(v, 0, 6, 6)
 	case 52:
-		if v == 1 || v == 2 {
-			return 2
-		}
+		return sizeOf(v, 0, 2, 2)
 	}
 	return 0
 }
 
-func boolInt(b bool) int {
-	if b {
-		return 1
+// sizeOf returns the size of variation v from the sizes of variations 0,
+// 1, 2 …; 0 beyond them.
+func sizeOf(v uint8, sizes ...int) int {
+	if int(v) < len(sizes) {
+		return sizes[v]
 	}
 	return 0
 }

@@ -47,6 +47,10 @@ const (
 	cotCause      = 0x3f
 )
 
+// errShortASDU is made once: a stream of malformed APDUs must not
+// allocate.
+var errShortASDU = fmt.Errorf("%w: ASDU shorter than its header", protocols.ErrMalformed)
+
 // Dissector is the IEC 104 dissector. It keeps no state.
 type Dissector struct{}
 
@@ -130,7 +134,7 @@ func (Dissector) Dissect(m *protocols.Message) error {
 // asdu reads an I-format APDU's ASDU.
 func asdu(m *protocols.Message, a []byte) error {
 	if len(a) < asduHeaderLen {
-		return fmt.Errorf("%w: ASDU of %d bytes", protocols.ErrMalformed, len(a))
+		return errShortASDU
 	}
 	t, vsq, cot := a[0], a[1], a[2]
 	cause := cot & cotCause
