@@ -148,8 +148,33 @@ func asdu(m *protocols.Message, a []byte) error {
 		if lo, hi, ok := objectRange(t, vsq, a[asduHeaderLen:]); ok {
 			e.Add("ioa", protocols.Range("", lo, hi))
 		}
+		if se, ok := selectExecute(t, a[asduHeaderLen:]); ok {
+			e.Add("mode", se)
+		}
 	}
 	return nil
+}
+
+// selectExecute reads the S/E bit of a command's first object (bit 7 of
+// its SCO, DCO, RCO or QOS): a select, the first half of select before
+// operate, or an execute.
+func selectExecute(t uint8, objects []byte) (protocols.Value, bool) {
+	at := -1 // the qualifier's offset in the element
+	switch t {
+	case 45, 46, 47, 58, 59, 60: // single, double, regulating step
+		at = 0
+	case 48, 49, 61, 62: // set points, normalised and scaled: value, QOS
+		at = 2
+	case 50, 63: // set point, short float: value, QOS
+		at = 4
+	}
+	if at < 0 || len(objects) <= ioaLen+at {
+		return protocols.Value{}, false
+	}
+	if objects[ioaLen+at]&0x80 != 0 {
+		return protocols.Text("select"), true
+	}
+	return protocols.Text("execute"), true
 }
 
 // firstCommand is the first type identification in the control direction
