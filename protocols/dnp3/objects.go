@@ -306,6 +306,9 @@ func (w *walker) objects(b []byte, budget int) {
 		if !ok {
 			return
 		}
+		if n == 0 && w.crob(h) {
+			budget--
+		}
 		if n < min(budget, maxObjectDetails) {
 			w.e.Add("objects", objectValue(h.group, h.variation, h.points))
 		}
@@ -370,4 +373,57 @@ func (w *walker) text(off, n int) []byte {
 		out[i] = w.payload[at(off+i)]
 	}
 	return out
+}
+
+// Control relay output block (g12v1, IEEE 1815-2012 §A.8.1): control code,
+// count, on time, off time (4 bytes each), status. The control code's
+// bits 3-0 are the operation, bits 7-6 the trip-close code.
+const (
+	crobLen       = 11
+	crobStatusAt  = 10
+	crobOperation = 0x0f
+	crobTCC       = 0xc0
+)
+
+// crob reports the first control relay output block of a control request
+// (Select, Operate, Direct Operate) as the control it asks for, and of a
+// response as its status: a status other than 0 (success) says the
+// control failed, so the response is an error. It reports whether it
+// added a detail.
+func (w *walker) crob(h objectHeader) bool {
+	if h.group != 12 || h.variation != 1 || h.count == 0 || h.size <= 0 {
+		return false
+	}
+	off := prefixLen(int(h.qualifier >> 4 & 7))
+	if off+crobLen > len(h.data) {
+		return false
+	}
+	o := h.data[off : off+crobLen]
+	switch {
+	case w.fc >= 3 && w.fc <= 6: // Select, Operate, Direct Operate (No Ack)
+		w.e.Add("control", controlValue(o[0]))
+		return true
+	case w.fc == fcResponse && o[crobStatusAt] != 0:
+		w.e.Error = true
+		w.e.Add("control_status", protocols.Uint(uint64(o[crobStatusAt])))
+		return true
+	}
+	return false
+}
+
+// controlValue names a control code: the operation (pulse on, pulse off,
+// latch on, latch off) and, when set, the trip-close code; other codes
+// as a number.
+func controlValue(code uint8) protocols.Value {
+	op, tcc := code&crobOperation, code&crobTCC>>6
+	if op >= 1 && op <= 4 && tcc <= 2 {
+		return protocols.Text(controlNames[tcc][op-1])
+	}
+	return protocols.Hex(uint64(code), 2)
+}
+
+var controlNames = [3][4]string{
+	{"pulse_on", "pulse_off", "latch_on", "latch_off"},
+	{"pulse_on/close", "pulse_off/close", "latch_on/close", "latch_off/close"},
+	{"pulse_on/trip", "pulse_off/trip", "latch_on/trip", "latch_off/trip"},
 }
