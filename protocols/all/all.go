@@ -7,7 +7,9 @@ import (
 	"mimamori/protocols"
 	"mimamori/protocols/cciefbasic"
 	"mimamori/protocols/cclinkie"
+	"mimamori/protocols/dnp3"
 	"mimamori/protocols/fins"
+	"mimamori/protocols/iec104"
 	"mimamori/protocols/modbus"
 	"mimamori/protocols/ptp"
 	"mimamori/protocols/s7comm"
@@ -22,12 +24,14 @@ import (
 // registry tries heuristics in this order.
 func Constructors() []protocols.Constructor {
 	return []protocols.Constructor{
+		dnp3.New,
 		fins.New,
 		cciefbasic.New, // before SLMP: its frames borrow SLMP's 3E header
 		s7comm.New,
 		slmp.New,
 		bacnet.New,
 		opcua.New,
+		iec104.New,
 		modbus.New,
 		cclinkie.New, // EtherType 0x890F only, no heuristic
 		ptp.New,      // EtherType 0x88F7 and UDP 319/320, no heuristic

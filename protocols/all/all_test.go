@@ -27,12 +27,14 @@ func TestDefault(t *testing.T) {
 	if want := []string{"fins", "cclink-ief-basic", "slmp", "modbus", "cclink-ie-field", "ptp"}; !slices.Equal(ids, want) {
 	if want := []string{"fins", "s7comm", "slmp", "modbus"}; !slices.Equal(ids, want) {
 	if want := []string{"fins", "slmp", "bacnet", "opcua", "modbus"}; !slices.Equal(ids, want) {
+	if want := []string{"dnp3", "fins", "slmp", "iec104", "modbus"}; !slices.Equal(ids, want) {
 		t.Errorf("dissectors %v, want %v", ids, want)
 	}
 }
 
 // expected lists, per corpus file, the protocols our dissectors may
 // report in it; every other capture (DNP3, MMS, ENIP, BACnet, CC-Link IE
+// report in it; every other capture (S7, ENIP, BACnet, CC-Link IE
 // Field Basic, MELSOFT, scans, ...) must yield none. This is the check
 // that the heuristics, which run on every unclaimed conversation, do not
 // mistake other traffic for an industrial protocol.
@@ -61,6 +63,11 @@ func expected(rel string) []string {
 		return []string{"bacnet"}
 	case strings.HasPrefix(rel, "opcua/"):
 		return []string{"opcua"}
+	case strings.HasPrefix(rel, "dnp3/"),
+		rel == "attacks/quickdraw_enip_CL5000EIP-View_Device_Status.pcap": // a DNP3 read on port 20000 too
+		return []string{"dnp3"}
+	case strings.HasPrefix(rel, "iec104/"):
+		return []string{"iec104"}
 	case rel == "cclink-ie-tsn/nttcom_tsn_slmp_udp45238_test.pcap":
 		return []string{"cclink-ie-tsn-slmp"}
 	}
