@@ -5,6 +5,7 @@ package all
 
 import (
 	"mimamori/protocols"
+	"mimamori/protocols/enip"
 	"mimamori/protocols/fins"
 	"mimamori/protocols/modbus"
 	"mimamori/protocols/slmp"
@@ -16,6 +17,7 @@ func Constructors() []protocols.Constructor {
 	return []protocols.Constructor{
 		fins.New,
 		slmp.New,
+		enip.New,
 		modbus.New,
 	}
 }

@@ -24,13 +24,13 @@ func TestDefault(t *testing.T) {
 	for _, info := range r.Info() {
 		ids = append(ids, info.ID)
 	}
-	if want := []string{"fins", "slmp", "modbus"}; !slices.Equal(ids, want) {
+	if want := []string{"fins", "slmp", "enip", "modbus"}; !slices.Equal(ids, want) {
 		t.Errorf("dissectors %v, want %v", ids, want)
 	}
 }
 
 // expected lists, per corpus file, the protocols our dissectors may
-// report in it; every other capture (DNP3, S7, ENIP, BACnet, CC-Link IE
+// report in it; every other capture (DNP3, S7, BACnet, CC-Link IE
 // Field Basic, MELSOFT, scans, ...) must yield none. This is the check
 // that the heuristics, which run on every unclaimed conversation, do not
 // mistake other traffic for an industrial protocol.
@@ -43,6 +43,15 @@ func expected(rel string) []string {
 		return []string{"fins"}
 	case rel == "cclink-ie-tsn/nttcom_tsn_slmp_udp45238_test.pcap":
 		return []string{"slmp"}
+	case rel == "enip-cip/iti_enip_test.pcap":
+		return []string{"enip"}
+	case rel == "enip-cip/icsnpp_enip_cip_example.pcap", rel == "attacks/quickdraw_enip_CL5000EIP-IP_Address_Change_Attempt.pcap":
+		return []string{"cip", "enip"}
+	case strings.HasPrefix(rel, "enip-cip/"), strings.HasPrefix(rel, "attacks/quickdraw_enip_") &&
+		!strings.HasSuffix(rel, "_Failure.pcap") && !strings.HasSuffix(rel, "View_Device_Status.pcap"):
+		// The two failure captures and the device status one hold no
+		// EtherNet/IP (ARP, STP, DNP3 and a proprietary protocol).
+		return []string{"cip"}
 	}
 	return nil
 }
@@ -78,7 +87,8 @@ func protocolsIn(t *testing.T, out []byte) []string {
 
 // TestSyntheticFactory pins the ot and identity records of four minutes
 // of the generated one-cell factory: SLMP over TCP on ports 5001-5003
-// (found by the heuristic), FINS over UDP 9600, Modbus/TCP, and an
+// (found by the heuristic), FINS over UDP 9600, Modbus/TCP, Logix tag
+// polling over EtherNet/IP with ListIdentity discovery, and an
 // engineering session that reads the MELSEC's type name and the Omron's
 // controller data. -update rewrites the golden file.
 func TestSyntheticFactory(t *testing.T) {
@@ -97,7 +107,7 @@ func TestSyntheticFactory(t *testing.T) {
 	out := goldentest.OT(t, path)
 	goldentest.CheckGolden(t, filepath.Join("testdata", "golden", "synthetic_factory.jsonl"), out)
 
-	for _, want := range []string{`"protocol":"slmp"`, `"protocol":"fins"`, `"protocol":"modbus"`,
+	for _, want := range []string{`"protocol":"slmp"`, `"protocol":"fins"`, `"protocol":"modbus"`, `"protocol":"cip"`, `"protocol":"enip"`,
 		`"type":"identity","minute":"2026-01-05T08:00:00Z","protocol":"slmp"`, `"model":"R04CPU"`} {
 		if !bytes.Contains(out, []byte(want)) {
 			t.Errorf("no %s in the factory's records", want)
