@@ -208,8 +208,11 @@ func cipRequest(m *protocols.Message, b []byte) error {
 	m.Variant = variantCIP
 	code := serviceCode(service, p.class, p.hasClass)
 	e := m.Emit(code, serviceName(code), protocols.KindRequest)
-	addPath(e, p)
-	if service == svcMultipleServicePacket {
+	if service != svcMultipleServicePacket {
+		addPath(e, p)
+	} else {
+		// The packet goes to the Message Router; what matters is what
+		// it carries, so its details are the services, as many as fit.
 		for i := 0; i < services(data) && len(e.Attrs()) < protocols.MaxEventAttrs; i++ {
 			msg, ok := embedded(data, i)
 			if !ok {
@@ -247,7 +250,9 @@ func cipReply(m *protocols.Message, b []byte) error {
 	m.Variant = variantCIP
 	code := serviceCode(service, p.class, p.hasClass)
 	e := m.Emit(code, serviceName(code), protocols.KindResponse)
-	addPath(e, p)
+	if service != svcMultipleServicePacket {
+		addPath(e, p)
+	}
 	if status != 0 {
 		e.Error = true
 		e.Add("general_status", protocols.Hex(uint64(status), 2))

@@ -126,7 +126,7 @@ func TestDissect(t *testing.T) {
 		{"Forward_Open", rr(forwardOpen), protocols.TCP, "",
 			`v1 0x0654 "Forward_Open" kind=1 err=false class=0x06 instance=0x01`, nil},
 		{"Multiple Service Packet", unit(msp), protocols.TCP, "",
-			`v1 0x000a "Multiple_Service_Packet" kind=1 err=false class=0x02 instance=0x01 service=0x10 service=0x6b4c service=0x6b4d`, nil},
+			`v1 0x000a "Multiple_Service_Packet" kind=1 err=false service=0x10 service=0x6b4c service=0x6b4d`, nil},
 		{"16-bit class, 32-bit instance", rr("0e 06 2100 0003 2600 01000000 3003"), protocols.TCP, "",
 			`v1 0x000e "Get_Attribute_Single" kind=1 err=false class=0x300 instance=0x01 attribute=0x03`, nil},
 		{"unknown service kept as a number", rr("4b 02 2074 2401"), protocols.TCP, "",
@@ -307,7 +307,7 @@ func TestSegmentation(t *testing.T) {
 	want := []string{
 		`cip 0x0001 "Get_Attributes_All" 0a000001:40000>0a000002:44818 n=2 q=1 r=1 e=0 class=0x01 instance=0x01`,
 		`cip 0x0007 "Stop" 0a000001:40000>0a000002:44818 n=2 q=1 r=1 e=1 class=0x8e extended_status=0x0000 general_status=0x10 instance=0x01`,
-		`cip 0x000a "Multiple_Service_Packet" 0a000001:40000>0a000002:44818 n=2 q=1 r=1 e=0 class=0x02 instance=0x01 service=0x10,0x6b4c,0x6b4d`,
+		`cip 0x000a "Multiple_Service_Packet" 0a000001:40000>0a000002:44818 n=2 q=1 r=1 e=0 service=0x10,0x6b4c,0x6b4d`,
 		`cip 0x004c "unknown" 0a000001:40000>0a000002:44818 n=1 q=0 r=1 e=0`,
 		`cip 0x0654 "Forward_Open" 0a000001:40000>0a000002:44818 n=2 q=1 r=1 e=0 class=0x06 instance=0x01`,
 		`cip 0x6b4c "Read_Tag" 0a000001:40000>0a000002:44818 n=1 q=1 r=0 e=0 class=0x6b`,
