@@ -262,8 +262,14 @@ func cipReply(m *protocols.Message, b []byte) error {
 		return nil
 	}
 	data := b[4+2*int(b[3]):]
-	if service == svcGetAttributesAll && p.hasClass && p.class == classIdentity {
+	switch {
+	case service == svcGetAttributesAll && p.hasClass && p.class == classIdentity:
 		identityObject(m, data)
+	case (service == svcForwardOpen || service == svcLargeForwardOpen) && p.hasClass && p.class == classConnectionManager && len(data) >= 8:
+		// The connection ids the connection was opened with (O->T, then
+		// T->O): its I/O Data events carry the same ids.
+		e.Add("connection_id", protocols.Hex(uint64(binary.LittleEndian.Uint32(data)), 8))
+		e.Add("connection_id", protocols.Hex(uint64(binary.LittleEndian.Uint32(data[4:])), 8))
 	}
 	return nil
 }

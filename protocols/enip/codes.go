@@ -80,7 +80,9 @@ const (
 
 // Connection Manager services the dissector looks into.
 const (
-	svcUnconnectedSend = 0x52
+	svcUnconnectedSend  = 0x52
+	svcForwardOpen      = 0x54
+	svcLargeForwardOpen = 0x5b
 )
 
 // IOCode is the code of implicit (class 0/1) I/O data on UDP 2222, above
@@ -320,7 +322,7 @@ var vendors = map[uint16][]byte{
 	71:  []byte("Toshiba"),
 	74:  []byte("Hitachi"),
 	77:  []byte("Rockwell Software"),
-	82:  []byte("Mitsubishi Electric Automation"),
+	82:  []byte("Mitsubishi Electric"),
 	83:  []byte("Opto 22"),
 	90:  []byte("HMS Industrial Networks"),
 	94:  []byte("Advantech"),

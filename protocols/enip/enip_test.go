@@ -57,6 +57,7 @@ const (
 	ucmmGetIdentity = "52 02 2006 2401 0a f0 0600 " + getIdentity + " 0100 0100"
 	ucmmTimeout     = "d2 00 01 01 0402"
 	forwardOpen     = "54 02 2006 2401 0a0e 00000000 01198300 0100 0100 12345678 00000000 01 000000 00127a00 f443 00127a00 f443 a3 03 0100 2002 2401"
+	forwardOpenResp = "d4 00 00 00 01198300 02198300 0100 0100 12345678 00127a00 00127a00 0000"
 	msp             = "0a 02 2002 2401 0300 0800 1400 2200 1003 20f5 2401 3005 c0a80a78 4c05 91074d6f746f725f3100 0100 4d05 91074d6f746f725f3100 c400 0100 2a000000"
 )
 
@@ -125,6 +126,8 @@ func TestDissect(t *testing.T) {
 			`v1 0x0652 "Unconnected_Send" kind=2 err=true class=0x06 instance=0x01 general_status=0x01 extended_status=0x0204`, nil},
 		{"Forward_Open", rr(forwardOpen), protocols.TCP, "",
 			`v1 0x0654 "Forward_Open" kind=1 err=false class=0x06 instance=0x01`, nil},
+		{"Forward_Open reply", rr(forwardOpenResp), protocols.TCP, forwardOpen,
+			`v1 0x0654 "Forward_Open" kind=2 err=false class=0x06 instance=0x01 connection_id=0x00831901 connection_id=0x00831902`, nil},
 		{"Multiple Service Packet", unit(msp), protocols.TCP, "",
 			`v1 0x000a "Multiple_Service_Packet" kind=1 err=false service=0x10 service=0x6b4c service=0x6b4d`, nil},
 		{"16-bit class, 32-bit instance", rr("0e 06 2100 0003 2600 01000000 3003"), protocols.TCP, "",
@@ -296,7 +299,7 @@ func TestSegmentation(t *testing.T) {
 		{FromClient: true, Data: rr(ucmmGetIdentity)},
 		{FromClient: false, Data: rr(getIdentityResp)},
 		{FromClient: true, Data: rr(forwardOpen)},
-		{FromClient: false, Data: rr("d4 00 00 00 01198300 02198300 0100 0100 12345678 00127a00 00127a00 0000")},
+		{FromClient: false, Data: rr(forwardOpenResp)},
 		{FromClient: true, Data: unit(readTag)},
 		{FromClient: true, Data: unit(msp)},
 		{FromClient: false, Data: unit(readTagResp)},
@@ -309,7 +312,7 @@ func TestSegmentation(t *testing.T) {
 		`cip 0x0007 "Stop" 0a000001:40000>0a000002:44818 n=2 q=1 r=1 e=1 class=0x8e extended_status=0x0000 general_status=0x10 instance=0x01`,
 		`cip 0x000a "Multiple_Service_Packet" 0a000001:40000>0a000002:44818 n=2 q=1 r=1 e=0 service=0x10,0x6b4c,0x6b4d`,
 		`cip 0x004c "unknown" 0a000001:40000>0a000002:44818 n=1 q=0 r=1 e=0`,
-		`cip 0x0654 "Forward_Open" 0a000001:40000>0a000002:44818 n=2 q=1 r=1 e=0 class=0x06 instance=0x01`,
+		`cip 0x0654 "Forward_Open" 0a000001:40000>0a000002:44818 n=2 q=1 r=1 e=0 class=0x06 connection_id=0x00831901,0x00831902 instance=0x01`,
 		`cip 0x6b4c "Read_Tag" 0a000001:40000>0a000002:44818 n=1 q=1 r=0 e=0 class=0x6b`,
 		`enip 0x0065 "RegisterSession" 0a000001:40000>0a000002:44818 n=2 q=1 r=1 e=0`,
 	}
