@@ -263,7 +263,10 @@ func cipReply(m *protocols.Message, b []byte) error {
 	}
 	data := b[4+2*int(b[3]):]
 	switch {
-	case service == svcGetAttributesAll && p.hasClass && p.class == classIdentity:
+	case service == svcGetAttributesAll && p.hasClass && p.class == classIdentity && !via:
+		// A request routed by Unconnected Send is answered by a module
+		// behind the device (a slot of its backplane), not by the
+		// device at this address: its identity is not the address's.
 		identityObject(m, data)
 	case (service == svcForwardOpen || service == svcLargeForwardOpen) && p.hasClass && p.class == classConnectionManager && len(data) >= 8:
 		// The connection ids the connection was opened with (O->T, then

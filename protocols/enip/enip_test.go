@@ -200,7 +200,7 @@ func TestIdentity(t *testing.T) {
 		{"ListIdentity", nil, hex(listIdentityResp),
 			`v0 vendor="Rockwell Automation/Allen-Bradley" product="1756-ENBT/A" serial="0x00524d8e" firmware="4.3" vendor_id=1 device_type=Communications Adapter product_code=58`},
 		{"Get_Attributes_All of the Identity object", rr(getIdentity), rr(getIdentityResp), "v1 " + plc},
-		{"through Unconnected Send", rr(ucmmGetIdentity), rr(getIdentityResp), "v1 " + plc},
+		{"through Unconnected Send: a module behind the device", rr(ucmmGetIdentity), rr(getIdentityResp), "none"},
 		{"request not seen", nil, rr(getIdentityResp), "none"},
 		{"another object", rr("01 02 20f5 2401"), rr(getIdentityResp), "none"},
 		{"unknown vendor and device type", nil, hex(`6300 3300 00000000 00000000 0000000000000000 00000000
