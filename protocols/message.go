@@ -125,6 +125,26 @@ type Identity struct {
 
 	attrs [MaxIdentityAttrs]Attr
 	n     uint8
+	text  [identityText]byte
+	used  uint8
+}
+
+// identityText is the room an Identity has for text a dissector formats
+// from numbers.
+const identityText = 48
+
+// Text returns an empty slice with room for n bytes in the Identity's own
+// buffer, for a field that the message carries as a number (a serial
+// number, a revision): the dissector appends the formatted number and
+// sets the field to the result, without allocating. Each call takes the
+// next n bytes of a 48-byte buffer; beyond it Text allocates.
+func (id *Identity) Text(n int) []byte {
+	if int(id.used)+n > len(id.text) {
+		return make([]byte, 0, n)
+	}
+	b := id.text[id.used : id.used : int(id.used)+n]
+	id.used += uint8(n)
+	return b
 }
 
 // Add records a further detail (a model code, a product code).

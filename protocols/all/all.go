@@ -8,6 +8,7 @@ import (
 	"mimamori/protocols/cciefbasic"
 	"mimamori/protocols/cclinkie"
 	"mimamori/protocols/dnp3"
+	"mimamori/protocols/enip"
 	"mimamori/protocols/fins"
 	"mimamori/protocols/iec104"
 	"mimamori/protocols/modbus"
@@ -32,6 +33,7 @@ func Constructors() []protocols.Constructor {
 		bacnet.New,
 		opcua.New,
 		iec104.New,
+		enip.New,
 		modbus.New,
 		cclinkie.New, // EtherType 0x890F only, no heuristic
 		ptp.New,      // EtherType 0x88F7 and UDP 319/320, no heuristic

@@ -28,6 +28,7 @@ func TestDefault(t *testing.T) {
 	if want := []string{"fins", "s7comm", "slmp", "modbus"}; !slices.Equal(ids, want) {
 	if want := []string{"fins", "slmp", "bacnet", "opcua", "modbus"}; !slices.Equal(ids, want) {
 	if want := []string{"dnp3", "fins", "slmp", "iec104", "modbus"}; !slices.Equal(ids, want) {
+	if want := []string{"fins", "slmp", "enip", "modbus"}; !slices.Equal(ids, want) {
 		t.Errorf("dissectors %v, want %v", ids, want)
 	}
 }
@@ -35,6 +36,7 @@ func TestDefault(t *testing.T) {
 // expected lists, per corpus file, the protocols our dissectors may
 // report in it; every other capture (DNP3, MMS, ENIP, BACnet, CC-Link IE
 // report in it; every other capture (S7, ENIP, BACnet, CC-Link IE
+// report in it; every other capture (DNP3, S7, BACnet, CC-Link IE
 // Field Basic, MELSOFT, scans, ...) must yield none. This is the check
 // that the heuristics, which run on every unclaimed conversation, do not
 // mistake other traffic for an industrial protocol.
@@ -70,6 +72,16 @@ func expected(rel string) []string {
 		return []string{"iec104"}
 	case rel == "cclink-ie-tsn/nttcom_tsn_slmp_udp45238_test.pcap":
 		return []string{"cclink-ie-tsn-slmp"}
+		return []string{"slmp"}
+	case rel == "enip-cip/iti_enip_test.pcap":
+		return []string{"enip"}
+	case rel == "enip-cip/icsnpp_enip_cip_example.pcap", rel == "attacks/quickdraw_enip_CL5000EIP-IP_Address_Change_Attempt.pcap":
+		return []string{"cip", "enip"}
+	case strings.HasPrefix(rel, "enip-cip/"), strings.HasPrefix(rel, "attacks/quickdraw_enip_") &&
+		!strings.HasSuffix(rel, "_Failure.pcap") && !strings.HasSuffix(rel, "View_Device_Status.pcap"):
+		// The two failure captures and the device status one hold no
+		// EtherNet/IP (ARP, STP, DNP3 and a proprietary protocol).
+		return []string{"cip"}
 	}
 	return nil
 }
@@ -113,6 +125,10 @@ func protocolsIn(t *testing.T, out []byte) []string {
 // Var polls on TCP 102, and an engineering session that reads the
 // MELSEC's type name and the Omron's controller data. -update rewrites
 // the golden file.
+// (found by the heuristic), FINS over UDP 9600, Modbus/TCP, Logix tag
+// polling over EtherNet/IP with ListIdentity discovery, and an
+// engineering session that reads the MELSEC's type name and the Omron's
+// controller data. -update rewrites the golden file.
 func TestSyntheticFactory(t *testing.T) {
 	start := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
 	path := filepath.Join(t.TempDir(), "factory.pcap")
@@ -131,6 +147,7 @@ func TestSyntheticFactory(t *testing.T) {
 
 	for _, want := range []string{`"protocol":"slmp"`, `"protocol":"fins"`, `"protocol":"modbus"`, `"protocol":"cclink-ief-basic"`,
 	for _, want := range []string{`"protocol":"slmp"`, `"protocol":"fins"`, `"protocol":"modbus"`, `"protocol":"s7comm"`,
+	for _, want := range []string{`"protocol":"slmp"`, `"protocol":"fins"`, `"protocol":"modbus"`, `"protocol":"cip"`, `"protocol":"enip"`,
 		`"type":"identity","minute":"2026-01-05T08:00:00Z","protocol":"slmp"`, `"model":"R04CPU"`} {
 		if !bytes.Contains(out, []byte(want)) {
 			t.Errorf("no %s in the factory's records", want)
