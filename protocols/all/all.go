@@ -5,6 +5,7 @@ package all
 
 import (
 	"mimamori/protocols"
+	"mimamori/protocols/bacnet"
 	"mimamori/protocols/cciefbasic"
 	"mimamori/protocols/cclinkie"
 	"mimamori/protocols/dnp3"
@@ -12,12 +13,9 @@ import (
 	"mimamori/protocols/fins"
 	"mimamori/protocols/iec104"
 	"mimamori/protocols/modbus"
+	"mimamori/protocols/opcua"
 	"mimamori/protocols/ptp"
 	"mimamori/protocols/s7comm"
-	"mimamori/protocols/bacnet"
-	"mimamori/protocols/fins"
-	"mimamori/protocols/modbus"
-	"mimamori/protocols/opcua"
 	"mimamori/protocols/slmp"
 )
 
