@@ -7,6 +7,7 @@ import (
 	"mimamori/protocols"
 	"mimamori/protocols/fins"
 	"mimamori/protocols/modbus"
+	"mimamori/protocols/profinet"
 	"mimamori/protocols/slmp"
 )
 
@@ -17,6 +18,7 @@ func Constructors() []protocols.Constructor {
 		fins.New,
 		slmp.New,
 		modbus.New,
+		profinet.New,
 	}
 }
 

@@ -24,7 +24,7 @@ func TestDefault(t *testing.T) {
 	for _, info := range r.Info() {
 		ids = append(ids, info.ID)
 	}
-	if want := []string{"fins", "slmp", "modbus"}; !slices.Equal(ids, want) {
+	if want := []string{"fins", "slmp", "modbus", "profinet-dcp"}; !slices.Equal(ids, want) {
 		t.Errorf("dissectors %v, want %v", ids, want)
 	}
 }
@@ -43,6 +43,10 @@ func expected(rel string) []string {
 		return []string{"fins"}
 	case rel == "cclink-ie-tsn/nttcom_tsn_slmp_udp45238_test.pcap":
 		return []string{"slmp"}
+	case rel == "profinet/icsnpp_profinet_io_cm_mixed_1.pcap":
+		return []string{"profinet-dcp", "profinet-rt"}
+	case rel == "profinet/iti_PROFINET-RT.pcap", rel == "profinet/iti_profinet-wireshark-bug.pcap":
+		return []string{"profinet-dcp"}
 	}
 	return nil
 }
