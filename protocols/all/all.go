@@ -6,6 +6,7 @@ package all
 import (
 	"mimamori/protocols"
 	"mimamori/protocols/fins"
+	"mimamori/protocols/melsoft"
 	"mimamori/protocols/modbus"
 	"mimamori/protocols/profinet"
 	"mimamori/protocols/slmp"
@@ -16,6 +17,7 @@ import (
 func Constructors() []protocols.Constructor {
 	return []protocols.Constructor{
 		fins.New,
+		melsoft.New,
 		slmp.New,
 		modbus.New,
 		profinet.New,

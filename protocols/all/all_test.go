@@ -24,14 +24,14 @@ func TestDefault(t *testing.T) {
 	for _, info := range r.Info() {
 		ids = append(ids, info.ID)
 	}
-	if want := []string{"fins", "slmp", "modbus", "profinet-dcp"}; !slices.Equal(ids, want) {
+	if want := []string{"fins", "melsoft", "slmp", "modbus", "profinet-dcp"}; !slices.Equal(ids, want) {
 		t.Errorf("dissectors %v, want %v", ids, want)
 	}
 }
 
 // expected lists, per corpus file, the protocols our dissectors may
 // report in it; every other capture (DNP3, S7, ENIP, BACnet, CC-Link IE
-// Field Basic, MELSOFT, scans, ...) must yield none. This is the check
+// Field Basic, scans, ...) must yield none. This is the check
 // that the heuristics, which run on every unclaimed conversation, do not
 // mistake other traffic for an industrial protocol.
 func expected(rel string) []string {
@@ -43,6 +43,8 @@ func expected(rel string) []string {
 		return []string{"fins"}
 	case rel == "cclink-ie-tsn/nttcom_tsn_slmp_udp45238_test.pcap":
 		return []string{"slmp"}
+	case strings.HasPrefix(rel, "melsec-melsoft/"), rel == "attacks/nozomi_melsoft_cve_2021_20594_username_bruteforce.pcapng":
+		return []string{"melsoft"}
 	case rel == "profinet/icsnpp_profinet_io_cm_mixed_1.pcap":
 		return []string{"profinet-dcp", "profinet-rt"}
 	case rel == "profinet/iti_PROFINET-RT.pcap", rel == "profinet/iti_profinet-wireshark-bug.pcap":
