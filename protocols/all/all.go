@@ -18,9 +18,9 @@ func Constructors() []protocols.Constructor {
 	return []protocols.Constructor{
 		fins.New,
 		melsoft.New,
+		profinet.New,
 		slmp.New,
 		modbus.New,
-		profinet.New,
 	}
 }
 

@@ -24,7 +24,7 @@ func TestDefault(t *testing.T) {
 	for _, info := range r.Info() {
 		ids = append(ids, info.ID)
 	}
-	if want := []string{"fins", "melsoft", "slmp", "modbus", "profinet-dcp"}; !slices.Equal(ids, want) {
+	if want := []string{"fins", "melsoft", "profinet-dcp", "slmp", "modbus"}; !slices.Equal(ids, want) {
 		t.Errorf("dissectors %v, want %v", ids, want)
 	}
 }
@@ -46,7 +46,9 @@ func expected(rel string) []string {
 	case strings.HasPrefix(rel, "melsec-melsoft/"), rel == "attacks/nozomi_melsoft_cve_2021_20594_username_bruteforce.pcapng":
 		return []string{"melsoft"}
 	case rel == "profinet/icsnpp_profinet_io_cm_mixed_1.pcap":
-		return []string{"profinet-dcp", "profinet-rt"}
+		return []string{"profinet-dcp", "profinet-io-cm", "profinet-rt"}
+	case strings.HasPrefix(rel, "profinet/icsnpp_profinet_io_cm_"), rel == "profinet/iti_profinet.pcap":
+		return []string{"profinet-io-cm"}
 	case rel == "profinet/iti_PROFINET-RT.pcap", rel == "profinet/iti_profinet-wireshark-bug.pcap":
 		return []string{"profinet-dcp"}
 	}

@@ -73,7 +73,16 @@ func bench(b *testing.B, step func(int)) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/packet")
 }
 
+// BenchmarkIOCM is a Read Implicit and its response between the ports an
+// IO controller and device use after connecting.
+func BenchmarkIOCM(b *testing.B) {
+	protocolstest.BenchmarkExchange(b, registry(b), "10.0.0.1:49153", "10.0.0.2:49155", true, hex(readImplicit), hex(readImplicitResp))
+}
+
 func TestSteadyStateAllocs(t *testing.T) {
+	protocolstest.CheckExchangeAllocs(t, registry(t), "10.0.0.1:49153", "10.0.0.2:49155", true, hex(readImplicit), hex(readImplicitResp))
+	protocolstest.CheckExchangeAllocs(t, registry(t), "10.0.0.1:49153", "10.0.0.2:34964", true,
+		rpc(0, 0x28, 0, 0, ndr(0, arBlockReq)), rpc(2, 0x0a, 2, 0, ndr(0, im0Read)))
 	for name, step := range map[string]func(int){"cyclic": cyclicExchange(t), "dcp": dcpExchange(t)} {
 		i := 0
 		if n := testing.AllocsPerRun(1000, func() { step(i); i++ }); n != 0 {

@@ -1,10 +1,11 @@
-// Package profinet dissects PROFINET on EtherType 0x8892: DCP (device
+// Package profinet dissects PROFINET: on EtherType 0x8892, DCP (device
 // discovery and configuration: Identify, Get, Set, Hello) under the
 // protocol id profinet-dcp, with the options a Set changes as details and
 // Identify responses as identities (name of station, vendor and device
-// ID, role, IP address); and the real-time frames (cyclic IO data per RT
-// class, alarms, PTCP time synchronisation) under profinet-rt. See
-// README.md for the contract.
+// ID, role, IP address), and the real-time frames (cyclic IO data per RT
+// class, alarms, PTCP time synchronisation) under profinet-rt; over UDP,
+// IO context management (DCE/RPC Connect, Release, Read, Write, Control)
+// under profinet-io-cm. See README.md for the contract.
 package profinet
 
 import (
@@ -15,16 +16,21 @@ import (
 
 // IDs of the protocols the dissector reports.
 const (
-	ID   = "profinet-dcp" // DCP, the dissector's main ID
-	RTID = "profinet-rt"  // every other frame on the EtherType
+	ID     = "profinet-dcp"   // DCP, the dissector's main ID
+	RTID   = "profinet-rt"    // every other frame on the EtherType
+	IOCMID = "profinet-io-cm" // IO context management over UDP (DCE/RPC)
 )
+
+// IOCMPort is the UDP port of a PROFINET IO device's RPC endpoint.
+const IOCMPort = 34964
 
 // EtherType is PROFINET's EtherType.
 const EtherType = 0x8892
 
 // Variants of Message.Variant (Info.Variants).
 const (
-	variantRT = 1
+	variantRT   = 1
+	variantIOCM = 2
 )
 
 // DCP header after the frame ID: ServiceID, ServiceType, Xid (4),
@@ -65,21 +71,29 @@ func (Dissector) Info() protocols.Info {
 	return protocols.Info{
 		ID:         ID,
 		Name:       "PROFINET",
+		UDPPorts:   []uint16{IOCMPort},
 		EtherTypes: []uint16{EtherType},
-		Variants:   []string{RTID},
+		Heuristic:  protocols.UDP,
+		Variants:   []string{RTID, IOCMID},
 	}
 }
 
 // Probe implements protocols.Dissector: PROFINET on layer 2 is found by
-// its EtherType alone.
-func (Dissector) Probe([]byte, protocols.Conn) bool { return false }
+// its EtherType alone; IO-CM between other UDP ports than 34964 by a
+// connectionless DCE/RPC header of a PNIO interface.
+func (Dissector) Probe(b []byte, c protocols.Conn) bool {
+	return c.Transport == protocols.UDP && isPNIORPC(b)
+}
 
 // Frame implements protocols.Dissector: PROFINET does not use TCP.
 func (Dissector) Frame([]byte) (int, error) { return 0, protocols.ErrNotPDU }
 
 // Dissect implements protocols.Dissector.
 func (Dissector) Dissect(m *protocols.Message) error {
-	if m.Transport != protocols.Ethernet {
+	switch m.Transport {
+	case protocols.UDP:
+		return dissectIOCM(m)
+	case protocols.TCP:
 		return protocols.ErrMalformed
 	}
 	b := m.Payload
