@@ -270,8 +270,11 @@ func alarmTypeName(t uint16) string {
 	return ""
 }
 
-// siemens is the vendor of devices with PROFINET vendor ID 0x002A.
-var siemens = []byte("Siemens")
+// Vendors of PROFINET vendor IDs, as identities name them.
+var (
+	siemens        = []byte("Siemens")
+	phoenixContact = []byte("Phoenix Contact")
+)
 
 // vendor names the PROFINET vendor IDs whose owner is certain, for the
 // identity; other devices keep only their vendor ID as a detail.
@@ -279,6 +282,8 @@ func vendor(id uint16) []byte {
 	switch id {
 	case 0x002A:
 		return siemens
+	case 0x00B0:
+		return phoenixContact
 	}
 	return nil
 }
