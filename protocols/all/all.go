@@ -16,6 +16,9 @@ import (
 	"mimamori/protocols/opcua"
 	"mimamori/protocols/ptp"
 	"mimamori/protocols/s7comm"
+	"mimamori/protocols/melsoft"
+	"mimamori/protocols/modbus"
+	"mimamori/protocols/profinet"
 	"mimamori/protocols/slmp"
 )
 
@@ -27,6 +30,8 @@ func Constructors() []protocols.Constructor {
 		fins.New,
 		cciefbasic.New, // before SLMP: its frames borrow SLMP's 3E header
 		s7comm.New,
+		melsoft.New,
+		profinet.New,
 		slmp.New,
 		bacnet.New,
 		opcua.New,

@@ -27,6 +27,7 @@ func TestDefault(t *testing.T) {
 	want := []string{"dnp3", "fins", "cclink-ief-basic", "s7comm", "slmp", "bacnet", "opcua", "iec104", "enip", "modbus",
 		"cclink-ie-field", "ptp"}
 	if !slices.Equal(ids, want) {
+	if want := []string{"fins", "melsoft", "profinet-dcp", "slmp", "modbus"}; !slices.Equal(ids, want) {
 		t.Errorf("dissectors %v, want %v", ids, want)
 	}
 }
@@ -34,6 +35,8 @@ func TestDefault(t *testing.T) {
 // expected lists, per corpus file, the protocols our dissectors may
 // report in it; every other capture (MMS, GOOSE, HART-IP, Niagara Fox,
 // scans, ...) must yield none. This is the check
+// report in it; every other capture (DNP3, S7, ENIP, BACnet, CC-Link IE
+// Field Basic, scans, ...) must yield none. This is the check
 // that the heuristics, which run on every unclaimed conversation, do not
 // mistake other traffic for an industrial protocol.
 func expected(rel string) []string {
@@ -77,6 +80,15 @@ func expected(rel string) []string {
 		// The two failure captures and the device status one hold no
 		// EtherNet/IP (ARP, STP, DNP3 and a proprietary protocol).
 		return []string{"cip"}
+		return []string{"slmp"}
+	case strings.HasPrefix(rel, "melsec-melsoft/"), rel == "attacks/nozomi_melsoft_cve_2021_20594_username_bruteforce.pcapng":
+		return []string{"melsoft"}
+	case rel == "profinet/icsnpp_profinet_io_cm_mixed_1.pcap":
+		return []string{"profinet-dcp", "profinet-io-cm", "profinet-rt"}
+	case strings.HasPrefix(rel, "profinet/icsnpp_profinet_io_cm_"), rel == "profinet/iti_profinet.pcap":
+		return []string{"profinet-io-cm"}
+	case rel == "profinet/iti_PROFINET-RT.pcap", rel == "profinet/iti_profinet-wireshark-bug.pcap":
+		return []string{"profinet-dcp"}
 	}
 	return nil
 }
