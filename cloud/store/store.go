@@ -288,9 +288,9 @@ func (e *OTEvent) Layer2() bool { return !e.SrcIP.IsValid() && !e.DstIP.IsValid(
 type OTLayer uint8
 
 const (
-	OTAnyLayer OTLayer = iota
-	OTLayerIP          // events of protocols over TCP or UDP (V5-1)
-	OTLayerEthernet    // events of protocols without IP (V5-2)
+	OTAnyLayer      OTLayer = iota
+	OTLayerIP               // events of protocols over TCP or UDP (V5-1)
+	OTLayerEthernet         // events of protocols without IP (V5-2)
 )
 
 // OTSort orders an OT event query.
