@@ -22,6 +22,11 @@
 -- in the order first seen, at most 8 (the first 7 and the newest), at most
 -- 1 KiB in all.
 --
+-- Queries read a tenant's days through the primary key (tenant_id, day,
+-- ...) and filter the rows of those days; no further index is kept, as a
+-- week of a tenant is some tens of thousands of rows and every index would
+-- slow the upsert of every event.
+--
 -- ot_events replaces ot_activity (0002), which had the same rows without
 -- ports, VLAN, sensor and details: its rows move here under sensor 0.
 CREATE TABLE ot_events (
