@@ -112,15 +112,16 @@ type otOption struct {
 type otView struct {
 	otLayerView
 	// The form's values as entered.
-	Protocol, Function, Device, From, To, Sort string
-	Protocols                                  []otOption
-	Sorts                                      []otOption
-	Period                                     string // the days shown, in words
-	Rows                                       []otRow
-	Pager                                      pager
-	Error                                      string
-	Filtered                                   bool
-	CSVURL                                     string
+	Protocol, Function, Device, Sensor, From, To, Sort string
+	Protocols                                          []otOption
+	Sensors                                            []otOption // offered when the tenant has several
+	Sorts                                              []otOption
+	Period                                             string // the days shown, in words
+	Rows                                               []otRow
+	Pager                                              pager
+	Error                                              string
+	Filtered                                           bool
+	CSVURL                                             string
 }
 
 var otSortOptions = []otOption{
@@ -132,7 +133,9 @@ var otSortOptions = []otOption{
 }
 
 // otEndpointOf describes one side: its address, ports, and the device the
-// inventory knows by that MAC or address.
+// inventory knows by that address (IP protocols) or MAC (layer 2). An IP
+// event's MAC is not used to find the device: for routed traffic it is the
+// router's.
 func otEndpointOf(inv *intel.Inventory, ip netip.Addr, mac string, ports string) otEndpoint {
 	ep := otEndpoint{MAC: mac, Ports: ports}
 	var d *intel.Device
@@ -140,10 +143,8 @@ func otEndpointOf(inv *intel.Inventory, ip netip.Addr, mac string, ports string)
 	if ip.IsValid() {
 		ep.Addr = ip.String()
 		d, ok = inv.DeviceByIP(ip)
-	} else {
+	} else if mac != "" {
 		ep.Addr = mac
-	}
-	if !ok && mac != "" {
 		d, ok = inv.Device(mac)
 	}
 	if ok {
@@ -206,7 +207,7 @@ func (s *Server) otCSV(layer string) sessionHandler {
 func (s *Server) otList(w http.ResponseWriter, r *http.Request, sess *session, lv otLayerView) {
 	q := r.URL.Query()
 	v := otView{otLayerView: lv, Protocol: q.Get("protocol"), Function: q.Get("function"), Device: q.Get("device"),
-		From: q.Get("from"), To: q.Get("to"), Sort: q.Get("sort")}
+		Sensor: q.Get("sensor"), From: q.Get("from"), To: q.Get("to"), Sort: q.Get("sort")}
 	data := func() pageData { return s.data(sess, lv.Title, lv.Active, v) }
 	f, err := parseOTFilter(q, s.loc, false)
 	page, perr := parsePageNumber(q, otPageSize)
@@ -243,6 +244,21 @@ func (s *Server) otList(w http.ResponseWriter, r *http.Request, sess *session, l
 	if f.Protocol != "" && !seen {
 		v.Protocols = append(v.Protocols, otOption{Value: f.Protocol, Label: otProtocolName(f.Protocol), Selected: true})
 	}
+	sensors, err := s.store.Sensors(r.Context(), sess.Tenant)
+	if err != nil {
+		s.log.Error("ot sensors", "tenant", sess.Tenant, "err", err)
+		s.serverError(w, r, pageRoute)
+		return
+	}
+	if len(sensors) > 1 || f.Sensor != "" {
+		for _, sn := range sensors {
+			label := sn.DisplayName
+			if label == "" {
+				label = sn.ID
+			}
+			v.Sensors = append(v.Sensors, otOption{Value: sn.ID, Label: label, Selected: sn.ID == f.Sensor})
+		}
+	}
 	events, err := s.store.OTEvents(r.Context(), sess.Tenant, f.query(otPageSize+1, (page-1)*otPageSize))
 	if err != nil {
 		s.log.Error("ot events", "tenant", sess.Tenant, "err", err)
@@ -269,7 +285,7 @@ func (s *Server) otList(w http.ResponseWriter, r *http.Request, sess *session, l
 // csvQuery keeps a list's filter for its CSV link, without the page.
 func csvQuery(q url.Values) string {
 	keep := url.Values{}
-	for _, k := range []string{"protocol", "function", "device", "from", "to", "sort"} {
+	for _, k := range []string{"protocol", "function", "device", "sensor", "from", "to", "sort"} {
 		if v := strings.TrimSpace(q.Get(k)); v != "" {
 			keep.Set(k, v)
 		}

@@ -126,6 +126,8 @@ func TestOTPages(t *testing.T) {
 		{"/ot/ip?sort=count&page=1", []string{"modbus", "modbus", "s7comm", "slmp"}},
 		{"/ot/ip?from=" + url.QueryEscape(f.minute.AddDate(0, 0, -1).In(tokyo()).Format("2006-01-02")) + "&to=" + url.QueryEscape(f.minute.In(tokyo()).Format("2006-01-02")), []string{"modbus", "modbus", "s7comm", "slmp"}},
 		{"/ot/ip?from=2020-01-01&to=2020-01-07", nil},
+		{"/ot/ip?sensor=" + sensorA + "&protocol=slmp", []string{"slmp"}},
+		{"/ot/ip?sensor=sensor-z9", nil},
 	} {
 		res := c.get(c2.path)
 		if res.StatusCode != http.StatusOK {
@@ -143,7 +145,10 @@ func TestOTPages(t *testing.T) {
 	sel := c.get("/ot/ip?protocol=slmp").body
 	assertContains(t, "protocol menu", sel, `<option value="modbus">Modbus/TCP</option>`, `<option value="slmp" selected>SLMP</option>`,
 		`<option value="s7comm">S7comm</option>`, `href="/ot/ip.csv?protocol=slmp"`)
-	assertNotContains(t, "protocol menu", sel, `<option value="ptp"`, `<option value="enip"`)
+	assertNotContains(t, "protocol menu", sel, `<option value="ptp"`, `<option value="enip"`, `id="sensor"`)
+	// One sensor: no sensor menu, unless the link chose one.
+	assertContains(t, "sensor menu", c.get("/ot/ip?sensor="+sensorA).body,
+		`<option value="`+sensorA+`" selected>第1工場 組立ライン</option>`, `href="/ot/ip.csv?sensor=`+sensorA+`"`)
 
 	for _, bad := range []string{"/ot/ip?protocol=Modbus%3B", "/ot/ip?sort=bogus", "/ot/ethernet?from=yesterday",
 		"/ot/ip?from=2026-01-10&to=2026-01-01", "/ot/ip?function=" + strings.Repeat("w", 65), "/ot/ip?device=%01", "/ot/ip?page=0"} {
