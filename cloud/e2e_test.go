@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -151,6 +153,58 @@ func offlineFlows(t *testing.T, paths []string) map[convKey][2]uint64 {
 	return out
 }
 
+// otKey is an OT event as the portal's list keys it: the client port is
+// folded into a range there, so totals are compared without it.
+type otKey struct {
+	Protocol string
+	Code     uint32
+	SrcIP    string
+	DstIP    string
+	DstPort  uint32
+	SrcMAC   string
+	DstMAC   string
+	VLAN     uint32
+}
+
+type otCounts struct{ Count, Requests, Responses, Errors uint64 }
+
+// offlineOT sums `mimamori analyze`'s ot records over the captures.
+func offlineOT(t *testing.T, paths []string) map[otKey]otCounts {
+	t.Helper()
+	var sb strings.Builder
+	if err := analyze.Run(context.Background(), paths, &sb, analyze.Options{Logger: quiet()}); err != nil {
+		t.Fatal(err)
+	}
+	out := map[otKey]otCounts{}
+	for _, line := range strings.Split(strings.TrimSpace(sb.String()), "\n") {
+		var rec struct {
+			Type      string `json:"type"`
+			Protocol  string `json:"protocol"`
+			Code      uint32 `json:"code"`
+			SrcIP     string `json:"src_ip"`
+			DstIP     string `json:"dst_ip"`
+			DstPort   uint32 `json:"dst_port"`
+			SrcMAC    string `json:"src_mac"`
+			DstMAC    string `json:"dst_mac"`
+			VLAN      uint32 `json:"vlan"`
+			Count     uint64 `json:"count"`
+			Requests  uint64 `json:"requests"`
+			Responses uint64 `json:"responses"`
+			Errors    uint64 `json:"errors"`
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("analyze output %q: %v", line, err)
+		}
+		if rec.Type != "ot" {
+			continue
+		}
+		k := otKey{rec.Protocol, rec.Code, rec.SrcIP, rec.DstIP, rec.DstPort, rec.SrcMAC, rec.DstMAC, rec.VLAN}
+		v := out[k]
+		out[k] = otCounts{v.Count + rec.Count, v.Requests + rec.Requests, v.Responses + rec.Responses, v.Errors + rec.Errors}
+	}
+	return out
+}
+
 func TestEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	c, err := cloud.Start(ctx, testConfig(t.TempDir()), quiet())
@@ -165,6 +219,18 @@ func TestEndToEnd(t *testing.T) {
 	sources := []sensor.Source{{Name: "factory", Open: func() (capture.Source, error) {
 		return synth.NewSource(synth.New(synth.Config{Seed: 7, Start: start, Duration: 3 * time.Minute}), synth.AsFastAsPossible()), nil
 	}}}
+	// The same factory as a capture file, for the offline analysis.
+	factoryPcap := filepath.Join(t.TempDir(), "factory.pcapng")
+	pf, err := os.Create(factoryPcap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := synth.WriteCapture(pf, synth.New(synth.Config{Seed: 7, Start: start, Duration: 3 * time.Minute}), synth.FormatPcapng, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := pf.Close(); err != nil {
+		t.Fatal(err)
+	}
 	var paths []string
 	for i, rel := range e2eCaptures {
 		p := capturetest.Path(t, rel)
@@ -248,6 +314,84 @@ func TestEndToEnd(t *testing.T) {
 		if got[k] != w {
 			t.Errorf("conversation %v: portal has %v packets/bytes, analyze has %v", k, got[k], w)
 		}
+	}
+
+	// The OT protocol lists (V5-1, V5-2) through /api/v1/ot: every OT event
+	// of the factory and the captures, with the counts the offline analysis
+	// finds, and the factory's SLMP, FINS and Modbus among them.
+	wantOT := offlineOT(t, append([]string{factoryPcap}, paths...))
+	gotOT := map[otKey]otCounts{}
+	var layers [2]int
+	for offset := 0; ; offset += 1000 {
+		var page struct {
+			Events []struct {
+				Layer     string `json:"layer"`
+				Protocol  string `json:"protocol"`
+				Code      uint32 `json:"code"`
+				SrcIP     string `json:"src_ip"`
+				DstIP     string `json:"dst_ip"`
+				DstPort   uint32 `json:"dst_port"`
+				SrcMAC    string `json:"src_mac"`
+				DstMAC    string `json:"dst_mac"`
+				VLAN      uint32 `json:"vlan"`
+				Count     uint64 `json:"count"`
+				Requests  uint64 `json:"requests"`
+				Responses uint64 `json:"responses"`
+				Errors    uint64 `json:"errors"`
+			} `json:"events"`
+		}
+		getJSON(t, hc, fmt.Sprintf("%s/api/v1/ot?from=2000-01-01&sort=protocol&limit=1000&offset=%d", base, offset), &page)
+		for _, e := range page.Events {
+			k := otKey{e.Protocol, e.Code, e.SrcIP, e.DstIP, e.DstPort, e.SrcMAC, e.DstMAC, e.VLAN}
+			v := gotOT[k]
+			gotOT[k] = otCounts{v.Count + e.Count, v.Requests + e.Requests, v.Responses + e.Responses, v.Errors + e.Errors}
+			if e.Layer == "ethernet" {
+				layers[1]++
+			} else {
+				layers[0]++
+			}
+		}
+		if len(page.Events) < 1000 {
+			break
+		}
+	}
+	factoryOT := offlineOT(t, []string{factoryPcap})
+	for _, proto := range []string{"slmp", "fins", "modbus"} {
+		n := 0
+		for k := range factoryOT {
+			if k.Protocol == proto {
+				n++
+				if gotOT[k] != factoryOT[k] && wantOT[k] == factoryOT[k] {
+					t.Errorf("factory %s event %+v: portal has %+v, analyze %+v", proto, k, gotOT[k], factoryOT[k])
+				}
+			}
+		}
+		if n == 0 {
+			t.Errorf("the factory has no %s events offline", proto)
+		}
+	}
+	for k, w := range wantOT {
+		if gotOT[k] != w {
+			t.Errorf("OT event %+v: portal has %+v, analyze has %+v", k, gotOT[k], w)
+		}
+	}
+	for k, g := range gotOT {
+		if _, ok := wantOT[k]; !ok {
+			t.Errorf("OT event %+v (%+v) in the portal, not in the offline analysis", k, g)
+		}
+	}
+	if layers[0] == 0 {
+		t.Errorf("no IP OT events in the portal (%d layer-2)", layers[1])
+	}
+	t.Logf("OT: %d events compared with the offline analysis (%d IP, %d layer-2 rows in the portal)", len(wantOT), layers[0], layers[1])
+	var ipOnly struct {
+		Events []struct {
+			Layer string `json:"layer"`
+		} `json:"events"`
+	}
+	getJSON(t, hc, base+"/api/v1/ot?from=2000-01-01&layer=ip&limit=1000", &ipOnly)
+	if len(ipOnly.Events) != min(layers[0], 1000) {
+		t.Errorf("layer=ip lists %d events, want %d", len(ipOnly.Events), layers[0])
 	}
 
 	var sensors struct {

@@ -88,6 +88,15 @@ type Store interface {
 	Names(ctx context.Context, tenant string, q NameQuery) ([]Name, error)
 	// Sensors lists the tenant's sensors by ID.
 	Sensors(ctx context.Context, tenant string) ([]Sensor, error)
+	// OTEvents lists the tenant's industrial-protocol events (V5-1, V5-2),
+	// summed over the UTC days of q.Days: one entry per sensor, protocol,
+	// function code, source, destination, destination port, MACs and
+	// VLAN. An unknown tenant has none.
+	OTEvents(ctx context.Context, tenant string, q OTQuery) ([]OTEvent, error)
+	// OTProtocols lists the protocol ids of the tenant's OT events in the
+	// UTC days of r (the same defaults as OTQuery.Days), sorted, for
+	// filter menus.
+	OTProtocols(ctx context.Context, tenant string, r TimeRange, layer OTLayer) ([]string, error)
 
 	// InventoryObservations returns what device inference (edge/intel)
 	// reads for a tenant: every device with its addresses, fingerprints,
@@ -232,6 +241,90 @@ type Name struct {
 type NameQuery struct {
 	Search string
 	Limit  int
+	Offset int
+}
+
+// DefaultOTDays is the period an OT event query covers when it sets no
+// start: the last seven UTC days, today included.
+const DefaultOTDays = 7
+
+// MaxOTDetails bounds the details text kept with a stored OT event, in
+// bytes. See OTEvent.Details.
+const MaxOTDetails = 1024
+
+// OTEvent is the industrial-protocol activity between two endpoints with
+// one function, summed over whole UTC days. The store keeps one entry per
+// day; queries add up the days they cover.
+type OTEvent struct {
+	Sensor   string
+	Protocol string // protocol id: modbus, slmp, fins, cclink-ie-field, ...
+	Code     uint32 // function or command code
+	Function string // the code's name; "unknown" when the table has none
+	// SrcIP and DstIP are invalid for layer-2 protocols. SrcPort is the
+	// range of source ports seen (SrcPortMin = SrcPortMax for a fixed
+	// port), DstPort the destination's (the server's) port; all 0 for
+	// layer-2 protocols.
+	SrcIP, DstIP           netip.Addr
+	SrcPortMin, SrcPortMax uint16
+	DstPort                uint16
+	SrcMAC, DstMAC         string // aa:bb:cc:dd:ee:ff, "" when unknown
+	VLAN                   uint16
+	Count                  uint64
+	Requests               uint64
+	Responses              uint64
+	Errors                 uint64
+	FirstSeen, LastSeen    time.Time
+	// Details are the events' protocol details, "key=v1,v2 key=v3": per
+	// key the distinct values in the order first seen. At most 8 values
+	// are kept per key: the first 7 and the newest, with "…" between them
+	// when some were left out; the text is at most MaxOTDetails bytes.
+	Details string
+}
+
+// Layer2 reports whether the event is of a layer-2 (Ethernet) protocol.
+func (e *OTEvent) Layer2() bool { return !e.SrcIP.IsValid() && !e.DstIP.IsValid() }
+
+// OTLayer selects IP or Ethernet (layer-2) OT events.
+type OTLayer uint8
+
+const (
+	OTAnyLayer      OTLayer = iota
+	OTLayerIP               // events of protocols over TCP or UDP (V5-1)
+	OTLayerEthernet         // events of protocols without IP (V5-2)
+)
+
+// OTSort orders an OT event query.
+type OTSort uint8
+
+const (
+	OTSortLast     OTSort = iota // newest last seen first (the default)
+	OTSortCount                  // most messages first
+	OTSortErrors                 // most errors first
+	OTSortFirst                  // newest first seen first
+	OTSortProtocol               // by protocol, code, source, destination
+)
+
+// OTQuery filters OT events. Zero values do not filter.
+type OTQuery struct {
+	// Days selects the UTC days summed: those overlapping [From, To). A
+	// zero From means DefaultOTDays days back from the store's clock,
+	// today included; a zero To, up to now.
+	Days     TimeRange
+	Protocol string // exact protocol id
+	// Function matches a function code (decimal, or hexadecimal with 0x)
+	// exactly, or else a part of the function's name without regard to
+	// ASCII case.
+	Function string
+	// Device matches either side: an IP address or CIDR prefix; a MAC
+	// address (the side's MAC, or its IP when that is one of the device's
+	// addresses: a device of the inventory); otherwise part of a device's
+	// DHCP or resolved host name, matching the addresses and MAC of those
+	// devices.
+	Device string
+	Sensor string // sensor ID
+	Layer  OTLayer
+	Sort   OTSort
+	Limit  int // 0 = store default
 	Offset int
 }
 

@@ -73,7 +73,8 @@ func TestBrowserLogin(t *testing.T) {
 	}
 
 	// An unauthenticated visit lands on the login form.
-	sctx, cancel := step(30 * time.Second)
+	// One deadline for the whole walk, generous for a busy test machine.
+	sctx, cancel := step(3 * time.Minute)
 	defer cancel()
 	if err := navigate(sctx, f.ts.URL+"/devices"); err != nil {
 		t.Fatalf("open /devices: %v", err)

@@ -41,6 +41,13 @@ var paramLabels = map[string]string{
 	"limit":  "件数",
 	"offset": "開始位置",
 	"page":   "ページ",
+	// OTプロトコル 一覧
+	"layer":    "レイヤー",
+	"protocol": "プロトコル",
+	"function": "機能/コマンド",
+	"device":   "端末",
+	"sensor":   "センサー",
+	"sort":     "並び順",
 }
 
 // Japanese is the message a page shows for the error.

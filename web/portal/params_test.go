@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"mimamori/cloud/store"
 )
 
 var flowFilterCases = []struct {
@@ -121,14 +123,16 @@ func TestParseSearch(t *testing.T) {
 	}
 }
 
-// FuzzParseFlowFilter feeds arbitrary query strings through the flow and
-// paging parsers: they must never panic, and what they accept must be
-// within the documented bounds.
+// FuzzParseFlowFilter feeds arbitrary query strings through the flow, OT
+// list and paging parsers: they must never panic, and what they accept
+// must be within the documented bounds.
 func FuzzParseFlowFilter(f *testing.F) {
 	for _, tt := range flowFilterCases {
 		f.Add(tt.query)
 	}
 	f.Add("limit=5&offset=10&page=3")
+	f.Add("layer=ip&protocol=cclink-ie-field&function=0x1401&device=plc-line1&from=2026-05-01&to=2026-05-07&sort=count")
+	f.Add("layer=ethernet&device=00:1b:1b:aa:00:01&to=2026-05-01T09:00")
 	loc := tokyo()
 	f.Fuzz(func(t *testing.T, raw string) {
 		q, err := url.ParseQuery(raw)
@@ -164,6 +168,30 @@ func FuzzParseFlowFilter(f *testing.F) {
 		}
 		if s, err := parseSearch(q, "q"); err == nil && len(s) > maxSearchLen {
 			t.Fatalf("search of %d bytes accepted", len(s))
+		}
+		if of, err := parseOTFilter(q, loc, true); err == nil {
+			if of.Protocol != "" && !protocolID.MatchString(of.Protocol) {
+				t.Fatalf("accepted protocol %q", of.Protocol)
+			}
+			if len(of.Function) > maxFunctionLen || len(of.Device) > maxSearchLen || len(of.Sensor) > maxSearchLen {
+				t.Fatalf("accepted long filter %+v", of)
+			}
+			for _, v := range []string{of.Function, of.Device, of.Sensor} {
+				if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+					t.Fatalf("accepted control characters in %q", v)
+				}
+			}
+			if !of.From.IsZero() && !of.To.IsZero() && (!of.To.After(of.From) || of.To.Sub(of.From) > maxOTDays*24*time.Hour) {
+				t.Fatalf("accepted period %v..%v", of.From, of.To)
+			}
+			if of.Layer > store.OTLayerEthernet {
+				t.Fatalf("accepted layer %d", of.Layer)
+			}
+		} else {
+			var pe *paramError
+			if !errors.As(err, &pe) || pe.Japanese() == "" {
+				t.Fatalf("OT filter error %v is not a paramError", err)
+			}
 		}
 	})
 }

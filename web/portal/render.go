@@ -35,6 +35,7 @@ var pageRoots = map[string]string{
 	"services": "app",
 	"flows":    "app",
 	"sensors":  "app",
+	"ot":       "app",
 }
 
 func (s *Server) parseTemplates() (map[string]*template.Template, error) {
@@ -58,6 +59,7 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 		"devlink":  deviceLink,
 		"proto8":   func(p uint8) string { return strings.ToUpper(services.ProtoName(p)) },
 		"inc":      func(i int) int { return i + 1 },
+		"otproto":  otProtocolName,
 	}
 	pages := make(map[string]*template.Template, len(pageRoots))
 	for name := range pageRoots {

@@ -166,6 +166,10 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /settings/services", s.page(s.servicesSubmit))
 	mux.Handle("GET /flows", s.page(s.flowsPage))
 	mux.Handle("GET /sensors", s.page(s.sensorsPage))
+	mux.Handle("GET /ot/ip", s.page(s.otPage("ip")))
+	mux.Handle("GET /ot/ethernet", s.page(s.otPage("ethernet")))
+	mux.Handle("GET /ot/ip.csv", s.page(s.otCSV("ip")))
+	mux.Handle("GET /ot/ethernet.csv", s.page(s.otCSV("ethernet")))
 
 	mux.Handle("GET /api/v1/devices", s.api(s.apiDevices))
 	mux.Handle("GET /api/v1/flows", s.api(s.apiFlows))
@@ -175,6 +179,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /api/v1/matrix/{kind}", s.api(s.apiMatrix))
 	mux.Handle("GET /api/v1/rankings/{kind}", s.api(s.apiRanking))
 	mux.Handle("GET /api/v1/services", s.api(s.apiServices))
+	mux.Handle("GET /api/v1/ot", s.api(s.apiOT))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusNotFound, "no such endpoint")
 	})

@@ -35,6 +35,12 @@
 //   - hostname, DHCP vendor class, DHCP parameters and VLAN keep the newest
 //     non-empty value (by the observation's last_seen).
 //
+// OT events (migration 0003) are summed per UTC day into ot_events, keyed
+// by protocol, code, addresses, destination port, MACs, VLAN and sensor;
+// client ports become a range, and the details of the day are merged by
+// the SQL function mimamori_ot_details (store.MergeOTDetails), which the
+// package registers with the driver. Queries add the days up.
+//
 // # Device cap
 //
 // A tenant may hold at most its device cap (store.DefaultDeviceCap unless

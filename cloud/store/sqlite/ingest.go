@@ -229,7 +229,7 @@ func (s *Store) ingest(ctx context.Context, tx *sql.Tx, tenant string, b *wirepb
 	if res.Devices, res.DevicesRefused, err = s.mergeDevices(ctx, tx, st, tid, sid, b, minuteUS, deviceCap); err != nil {
 		return res, err
 	}
-	if err := s.ingestInventory(ctx, tx, tid, b); err != nil {
+	if err := s.ingestInventory(ctx, tx, tid, sid, b); err != nil {
 		return res, err
 	}
 	if res.DevicesRefused > 0 {

@@ -3,10 +3,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 
 	"google.golang.org/protobuf/proto"
+	sqlitedriver "modernc.org/sqlite"
 
 	"mimamori/cloud/store"
 	"mimamori/edge/intel"
@@ -67,18 +69,26 @@ func (st *inventoryStmts) prepare(ctx context.Context, db *sql.DB) error {
 				same_port = max(same_port, excluded.same_port),
 				first_seen_us = min(first_seen_us, excluded.first_seen_us),
 				last_seen_us = max(last_seen_us, excluded.last_seen_us)`},
+		// Ports, MACs, VLAN and sensor are part of the key (see 0003_ot.sql);
+		// a re-sent detail text costs no call to the merge function.
 		{&st.ot, `
-			INSERT INTO ot_activity (tenant_id, day, protocol, code, function, src_ip, dst_ip, src_mac, dst_mac,
-				count, requests, responses, errors, first_seen_us, last_seen_us)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (tenant_id, day, protocol, code, src_ip, dst_ip, src_mac, dst_mac) DO UPDATE SET
+			INSERT INTO ot_events (tenant_id, day, protocol, code, src_ip, dst_ip, dst_port, src_mac, dst_mac,
+				vlan, sensor_id, function, src_port_min, src_port_max, count, requests, responses, errors,
+				first_seen_us, last_seen_us, details)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant_id, day, protocol, code, src_ip, dst_ip, dst_port, src_mac, dst_mac, vlan, sensor_id)
+			DO UPDATE SET
 				function = CASE WHEN excluded.function <> '' THEN excluded.function ELSE function END,
+				src_port_min = min(src_port_min, excluded.src_port_min),
+				src_port_max = max(src_port_max, excluded.src_port_max),
 				count = count + excluded.count,
 				requests = requests + excluded.requests,
 				responses = responses + excluded.responses,
 				errors = errors + excluded.errors,
 				first_seen_us = min(first_seen_us, excluded.first_seen_us),
-				last_seen_us = max(last_seen_us, excluded.last_seen_us)`},
+				last_seen_us = max(last_seen_us, excluded.last_seen_us),
+				details = CASE WHEN excluded.details = '' OR excluded.details = details THEN details
+					ELSE mimamori_ot_details(details, excluded.details) END`},
 	} {
 		stmt, err := db.PrepareContext(ctx, p.sql)
 		if err != nil {
@@ -164,9 +174,9 @@ type convSum struct {
 }
 
 // ingestInventory adds a batch's identities, conversations and industrial
-// activity. Flows of one conversation in the minute are summed first: the
+// events. Flows of one conversation in the minute are summed first: the
 // minute counts once however many flows it had.
-func (s *Store) ingestInventory(ctx context.Context, tx *sql.Tx, tid int64, b *wirepb.Batch) error {
+func (s *Store) ingestInventory(ctx context.Context, tx *sql.Tx, tid, sid int64, b *wirepb.Batch) error {
 	minuteUS := b.Minute * 1e6
 	day := dayOf(b.Minute)
 	convs := map[convKey]*convSum{}
@@ -218,18 +228,8 @@ func (s *Store) ingestInventory(ctx context.Context, tx *sql.Tx, tid int64, b *w
 		}
 	}
 
-	ot := tx.StmtContext(ctx, s.inv.ot)
-	for _, e := range b.OtEvents {
-		if e.Protocol == "" {
-			continue
-		}
-		first := nsToUS(e.FirstUnixNs, minuteUS)
-		last := max(nsToUS(e.LastUnixNs, first), first)
-		if _, err := ot.ExecContext(ctx, tid, day, e.Protocol, e.Code, e.Function,
-			blobOrEmpty(ipKey(e.SrcIp)), blobOrEmpty(ipKey(e.DstIp)), blobOrEmpty(macBytes(e.SrcMac)), blobOrEmpty(macBytes(e.DstMac)),
-			i64(e.Count), i64(e.Requests), i64(e.Responses), i64(e.Errors), first, last); err != nil {
-			return fmt.Errorf("ot activity: %w", err)
-		}
+	if err := insertOT(ctx, tx.StmtContext(ctx, s.inv.ot), tid, sid, day, minuteUS, b); err != nil {
+		return err
 	}
 
 	id := tx.StmtContext(ctx, s.inv.identity)
@@ -267,4 +267,48 @@ func dayRange(r store.TimeRange) (from, to int64) {
 		}
 	}
 	return from, to
+}
+
+// insertOT adds the batch's OT events to their days' rows. An event
+// without a protocol id cannot be keyed and is skipped.
+func insertOT(ctx context.Context, stmt *sql.Stmt, tid, sid, day, minuteUS int64, b *wirepb.Batch) error {
+	for _, e := range b.OtEvents {
+		if e.Protocol == "" {
+			continue
+		}
+		first := nsToUS(e.FirstUnixNs, minuteUS)
+		last := max(nsToUS(e.LastUnixNs, first), first)
+		src, dst := ipKey(e.SrcIp), ipKey(e.DstIp)
+		var srcPort, dstPort uint32
+		if src != nil || dst != nil {
+			srcPort, dstPort = min(e.SrcPort, 65535), min(e.DstPort, 65535)
+		}
+		if _, err := stmt.ExecContext(ctx, tid, day, e.Protocol, e.Code,
+			blobOrEmpty(src), blobOrEmpty(dst), dstPort, blobOrEmpty(macBytes(e.SrcMac)), blobOrEmpty(macBytes(e.DstMac)),
+			min(e.Vlan, 4095), sid, e.Function, srcPort, srcPort,
+			i64(e.Count), i64(e.Requests), i64(e.Responses), i64(e.Errors), first, last,
+			store.OTDetailsText(e.Extras)); err != nil {
+			return fmt.Errorf("ot event: %w", err)
+		}
+	}
+	return nil
+}
+
+func init() {
+	// The details merge of the OT upsert: registered with the driver, so
+	// every connection the store opens has it.
+	sqlitedriver.MustRegisterDeterministicScalarFunction("mimamori_ot_details", 2,
+		func(_ *sqlitedriver.FunctionContext, args []driver.Value) (driver.Value, error) {
+			return store.MergeOTDetails(detailArg(args[0]), detailArg(args[1])), nil
+		})
+}
+
+func detailArg(v driver.Value) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	}
+	return ""
 }

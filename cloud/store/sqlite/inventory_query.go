@@ -254,7 +254,7 @@ func readOT(ctx context.Context, tx *sql.Tx, tid, from int64, obs *intel.Observa
 	rows, err := tx.QueryContext(ctx, `
 		SELECT protocol, code, max(function), src_ip, dst_ip, src_mac, dst_mac,
 			sum(count), sum(requests), sum(responses), sum(errors)
-		FROM ot_activity
+		FROM ot_events
 		WHERE tenant_id = ? AND day >= ?
 		GROUP BY protocol, code, src_ip, dst_ip, src_mac, dst_mac
 		ORDER BY protocol, code, src_ip, dst_ip, src_mac, dst_mac`, tid, from)

@@ -71,7 +71,7 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 		}
 		total += n
 		// Daily rollups go when their whole day is past the cutoff.
-		for _, table := range []string{"conversations", "ot_activity"} {
+		for _, table := range []string{"conversations", "ot_events"} {
 			res, err := s.w.ExecContext(ctx,
 				`DELETE FROM `+table+` WHERE tenant_id = ? AND day < ?`, tid, dayOf(minute))
 			if err != nil {

@@ -142,3 +142,55 @@ func SyntheticBatch(sensor string, seq uint64, minute time.Time, nFlows, nDevice
 	}
 	return b
 }
+
+// AddSyntheticOT appends nEvents OT events of a minute to b, as a factory
+// cell's sensor reports them: SLMP, FINS and Modbus polling from HMIs and
+// engineering stations to PLCs on the batch's devices (client ports that
+// change every minute), and a few layer-2 events (CC-Link IE Field, PTP)
+// between their MACs, each with details. Deterministic, like
+// SyntheticBatch; call it after SyntheticBatch with the same subnet.
+func AddSyntheticOT(b *wirepb.Batch, nEvents int, subnet byte) {
+	minute := time.Unix(b.Minute, 0).UTC()
+	nDevices := max(len(b.Devices), 2)
+	ip := func(i int) []byte { return []byte{10, subnet, byte(i >> 8), byte(i)} }
+	mac := func(i int) []byte { return []byte{0x02, 0x00, subnet, 0x00, byte(i >> 8), byte(i)} }
+	type fn struct {
+		protocol string
+		code     uint32
+		name     string
+		port     uint32
+		extras   []*wirepb.Attr
+	}
+	fns := []fn{
+		{"slmp", 0x0401, "Device Read (Batch)", 5007, []*wirepb.Attr{{Key: "read_range", Value: "D:100-131"}}},
+		{"slmp", 0x1401, "Device Write (Batch)", 5007, []*wirepb.Attr{{Key: "write_range", Value: "M:0-15"}}},
+		{"fins", 0x0101, "Memory Area Read", 9600, []*wirepb.Attr{{Key: "read_range", Value: "DM:0-99"}}},
+		{"modbus", 3, "Read Holding Registers", 502, []*wirepb.Attr{{Key: "read_range", Value: "0-9"}, {Key: "unit_id", Value: "1"}}},
+		{"modbus", 16, "Write Multiple Registers", 502, []*wirepb.Attr{{Key: "unit_id", Value: "1"}, {Key: "write_range", Value: "100-109"}}},
+		{"cclink-ie-field", 0x0c, "Cyclic Data", 0, nil},
+		{"ptp", 0x0b, "Announce", 0, []*wirepb.Attr{{Key: "domain", Value: "0"}}},
+	}
+	for i := range nEvents {
+		f := fns[i%len(fns)]
+		src, dst := (i/len(fns))%nDevices, (i/len(fns)*3+1)%nDevices
+		first := minute.Add(time.Duration(i%50) * time.Second)
+		e := &wirepb.OTEvent{
+			Protocol: f.protocol, Code: f.code, Function: f.name,
+			SrcMac: mac(src), DstMac: mac(dst),
+			Count: uint64(20 + i%40), Requests: uint64(10 + i%20), Responses: uint64(10 + i%20),
+			FirstUnixNs: NS(first), LastUnixNs: NS(first.Add(9 * time.Second)),
+			Extras: f.extras,
+		}
+		if f.port != 0 {
+			e.SrcIp, e.DstIp = ip(src), ip(dst)
+			e.SrcPort = uint32(32768 + (int(b.Minute/60)*131+i)%28000)
+			e.DstPort = f.port
+		} else {
+			e.Requests, e.Responses = 0, 0
+		}
+		if i%97 == 0 {
+			e.Errors = 1
+		}
+		b.OtEvents = append(b.OtEvents, e)
+	}
+}

@@ -47,6 +47,8 @@ func Run(t *testing.T, open Opener) {
 		{"Concurrent", testConcurrent},
 		{"Inventory", testInventory},
 		{"ServiceNames", testServiceNames},
+		{"OTEvents", testOT},
+		{"OTDetails", testOTDetails},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
