@@ -12,13 +12,12 @@ import (
 	"mimamori/protocols/enip"
 	"mimamori/protocols/fins"
 	"mimamori/protocols/iec104"
-	"mimamori/protocols/modbus"
-	"mimamori/protocols/opcua"
-	"mimamori/protocols/ptp"
-	"mimamori/protocols/s7comm"
 	"mimamori/protocols/melsoft"
 	"mimamori/protocols/modbus"
+	"mimamori/protocols/opcua"
 	"mimamori/protocols/profinet"
+	"mimamori/protocols/ptp"
+	"mimamori/protocols/s7comm"
 	"mimamori/protocols/slmp"
 )
 
