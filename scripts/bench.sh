@@ -79,6 +79,7 @@ bench() { # name, GOMAXPROCS (or ""), benchtime, count, pattern, [go test flags.
 }
 # Per-core figures: one CPU, GOMAXPROCS=1, tools pinned to the same core.
 bench throughput 1 3000000x "$COUNT" '^BenchmarkPipeline$'
+bench dissectors 1 3000000x "$COUNT" '^BenchmarkDissectorOverhead$'
 bench file 1 2x 1 '^BenchmarkPipelineFile$'
 bench reference 1 1x 1 '^BenchmarkReference$'
 bench ingest 1 1x 1 '^BenchmarkIngest$'
@@ -114,6 +115,9 @@ metric() {
 			printf "  %-6s tshark/pipeline %6.1fx  tshark/file %6.1fx  tcpdump/pipeline %5.2fx  goal 2.0 Mpps: %s\n", c, t/o, t/f, d/o, (1e3/o >= 2 ? "met" : "missed")
 		}'
 	done
+	all=$(metric "$OUT/dissectors.txt" "BenchmarkDissectorOverhead/dissectors=all" ns/packet)
+	none=$(metric "$OUT/dissectors.txt" "BenchmarkDissectorOverhead/dissectors=none" ns/packet)
+	awk -v a="$all" -v n="$none" 'BEGIN { printf "Dissector overhead, OT-heavy pipeline: %.1f ns with every dissector, %.1f ns with none (%+.1f%%, goal within 10%%)\n", a, n, 100*(a-n)/n }'
 	for p in pipeline source; do
 		echo "Live capture over a veth pair, path=$p: $(metric "$OUT/live.txt" "BenchmarkLiveCapture/path=$p" zero-loss-pps) packets/s with zero loss ($(metric "$OUT/live.txt" "BenchmarkLiveCapture/path=$p" zero-loss-Mbit/s-wire) Mbit/s on the wire); lost frames from $(metric "$OUT/live.txt" "BenchmarkLiveCapture/path=$p" first-loss-target-pps) packets/s; the sender reached $(metric "$OUT/live.txt" "BenchmarkLiveCapture/path=$p" sender-max-pps)"
 	done

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"mimamori/edge/synth"
+	"mimamori/protocols"
 )
 
 // smallSpec is a plant small enough for every benchmark body to run in a
@@ -31,6 +32,16 @@ func TestBenchSmoke(t *testing.T) {
 		bytes := r.run(2 * frames.Len())
 		if bytes != 2*frames.Bytes() || r.batches < 3 || r.wire == 0 {
 			t.Fatalf("%d bytes for %d, %d batches, %d wire bytes", bytes, 2*frames.Bytes(), r.batches, r.wire)
+		}
+	})
+	t.Run("dissectors=none", func(t *testing.T) {
+		none, err := protocols.NewRegistry()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := newReplayerWith(t, frames, none)
+		if bytes := r.run(frames.Len()); bytes != frames.Bytes() || r.batches < 1 {
+			t.Fatalf("%d bytes for %d, %d batches", bytes, frames.Bytes(), r.batches)
 		}
 	})
 	path := filepath.Join(t.TempDir(), "small.pcap")

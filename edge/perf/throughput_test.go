@@ -19,6 +19,7 @@ import (
 	"mimamori/edge/pipeline"
 	"mimamori/edge/wire"
 	"mimamori/edge/wire/wirepb"
+	"mimamori/protocols"
 )
 
 // benchDir is where scripts/bench.sh leaves the captures.
@@ -101,6 +102,11 @@ type replayer struct {
 }
 
 func newReplayer(tb testing.TB, frames *Frames) *replayer {
+	return newReplayerWith(tb, frames, nil)
+}
+
+// newReplayerWith is newReplayer with the given dissectors (nil: all).
+func newReplayerWith(tb testing.TB, frames *Frames, reg *protocols.Registry) *replayer {
 	tb.Helper()
 	codec, err := wire.NewCodec()
 	if err != nil {
@@ -108,7 +114,7 @@ func newReplayer(tb testing.TB, frames *Frames) *replayer {
 	}
 	r := &replayer{frames: frames, codec: codec}
 	r.shift = (int64(frames.Span())/int64(time.Minute) + 1) * int64(time.Minute)
-	r.p = pipeline.New(pipeline.Options{Source: "bench", OnMinute: func(b *wirepb.Batch) {
+	r.p = pipeline.New(pipeline.Options{Source: "bench", Protocols: reg, OnMinute: func(b *wirepb.Batch) {
 		b.Tenant, b.Sensor, b.Seq = "bench", "s1", uint64(r.batches+1)
 		payload, err := r.codec.Encode(b)
 		if err != nil {
