@@ -81,9 +81,18 @@ func TestBrowserPhone(t *testing.T) {
 		}
 		t.Logf("screenshot: %s", p)
 	}
+	// The page refreshes itself, and a refresh that fires while the test
+	// navigates aborts that navigation: try again.
 	load := func(url string) {
 		t.Helper()
-		if err := chromedp.Do(sctx, chromedp.Navigate(url)); err != nil {
+		var err error
+		for try := 0; try < 5; try++ {
+			if err = chromedp.Do(sctx, chromedp.Navigate(url)); err == nil || !strings.Contains(err.Error(), "ERR_ABORTED") {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if err != nil {
 			t.Fatalf("open %s: %v", url, err)
 		}
 	}
