@@ -57,8 +57,12 @@ const fragSlots = 256
 
 // Table is the flow table. Create it with New.
 type Table struct {
-	opts    Options
-	index   map[key]int32
+	opts  Options
+	index map[key]int32
+	// tuples indexes flows by their key without the VLAN, so that the
+	// second half of a conversation routed between VLANs finds the first
+	// (see link). It holds the first live flow of each such key.
+	tuples  map[key]int32
 	entries []entry
 	free    []int32
 	// retired holds finished incarnations (a flow closed and reopened by a
@@ -70,6 +74,7 @@ type Table struct {
 	cursor     int // where the next eviction sample starts
 	frags      [fragSlots]fragment
 
+	aliases          int    // index entries that are linked flows' second keys
 	expired, evicted uint64 // since the last flush
 	nextID           uint64 // the last flow ID handed out
 }
@@ -80,12 +85,13 @@ func New(opts Options) *Table {
 	return &Table{
 		opts:       opts,
 		index:      make(map[key]int32, min(opts.MaxFlows, 4096)),
+		tuples:     make(map[key]int32, min(opts.MaxFlows, 4096)),
 		maxRetired: max(1024, opts.MaxFlows/8),
 	}
 }
 
 // Len returns the number of flows in the table.
-func (t *Table) Len() int { return len(t.index) }
+func (t *Table) Len() int { return len(t.index) - t.aliases }
 
 // Ref names the flow a packet was counted in, for later stages that keep
 // per-flow state of their own (the OT dissectors): they index a slice of
@@ -120,11 +126,24 @@ func (t *Table) Packet(p *decode.Packet) Ref {
 	var e *entry
 	if ok {
 		e = &t.entries[idx]
+		if e.linked && e.vlans[endpoint(senderIsA)] != p.VLAN {
+			// The sender was linked to another VLAN: the two halves were
+			// two conversations after all (the same addresses in two
+			// VLANs). They part from here on.
+			t.unlink(e)
+			ok = k == e.key
+		}
+	}
+	if ok {
 		if e.closed() && p.IPProto == layers.IPProtocolTCP && pureSYN(p.TCPFlags) && len(t.retired) < t.maxRetired {
 			// A new connection reuses the ports of one that has ended.
 			t.retire(e)
+			t.unindex(e, idx)
 			t.start(e, k, p, senderIsA)
+			t.indexNew(k, idx)
 		}
+	} else if idx, ok = t.link(k, senderIsA); ok {
+		e = &t.entries[idx]
 	} else {
 		idx, ok = t.alloc()
 		if !ok {
@@ -132,10 +151,70 @@ func (t *Table) Packet(p *decode.Packet) Ref {
 		}
 		e = &t.entries[idx]
 		t.start(e, k, p, senderIsA)
-		t.index[k] = idx
+		t.indexNew(k, idx)
 	}
 	t.account(e, p, senderIsA)
 	return Ref{Slot: idx, ID: e.id, FromInitiator: senderIsA == e.aIsSrc, Ignored: e.ignored}
+}
+
+// link finds the other half of a conversation routed between VLANs for a
+// packet whose key k is not in the index: a flow with the same addresses,
+// ports and protocol on another VLAN in which only the other endpoint has
+// sent so far. The packet's sender is then the peer answering (or asking)
+// through a router, and the flow is indexed under k as well. The rule is
+// the one the OT dissectors' twin linking uses; two cells that reuse the
+// same addresses in different VLANs stay apart because each side of each
+// conversation is heard on its own VLAN, and if a link turns out wrong
+// (an endpoint heard on both VLANs) Packet undoes it.
+func (t *Table) link(k key, senderIsA bool) (int32, bool) {
+	tk := k
+	tk.vlan = 0
+	idx, ok := t.tuples[tk]
+	if !ok {
+		return 0, false
+	}
+	e := &t.entries[idx]
+	if !e.live || e.linked || e.key.vlan == k.vlan || e.sent(endpoint(senderIsA)) || e.closed() {
+		return 0, false
+	}
+	e.linked = true
+	e.vlans[endpoint(senderIsA)] = k.vlan
+	t.index[k] = idx
+	t.aliases++
+	return idx, true
+}
+
+// unlink ends e's link: the flow keeps its own VLAN and its alias key
+// leaves the index. What was counted while linked stays counted.
+func (t *Table) unlink(e *entry) {
+	delete(t.index, e.aliasKey())
+	t.aliases--
+	e.linked = false
+	e.vlans = [2]uint16{e.key.vlan, e.key.vlan}
+}
+
+// indexNew indexes a new flow at idx under k, and by its key without the
+// VLAN unless another flow holds that.
+func (t *Table) indexNew(k key, idx int32) {
+	t.index[k] = idx
+	k.vlan = 0
+	if _, taken := t.tuples[k]; !taken {
+		t.tuples[k] = idx
+	}
+}
+
+// unindex removes every index entry of e, which is at idx.
+func (t *Table) unindex(e *entry, idx int32) {
+	if e.linked {
+		delete(t.index, e.aliasKey())
+		t.aliases--
+	}
+	delete(t.index, e.key)
+	k := e.key
+	k.vlan = 0
+	if j, ok := t.tuples[k]; ok && j == idx {
+		delete(t.tuples, k)
+	}
 }
 
 // Ignore marks the flow ref names as of no interest to later stages: its
@@ -228,7 +307,7 @@ func (t *Table) evict() (int32, bool) {
 			t.active-- // its minute is lost; the eviction count says so
 		}
 	}
-	delete(t.index, e.key)
+	t.unindex(e, int32(victim))
 	*e = entry{}
 	t.evicted++
 	return int32(victim), true

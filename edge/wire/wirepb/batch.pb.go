@@ -645,7 +645,7 @@ type Flow struct {
 	DstPort     uint32                 `protobuf:"varint,5,opt,name=dst_port,json=dstPort,proto3" json:"dst_port,omitempty"`
 	SrcMac      []byte                 `protobuf:"bytes,6,opt,name=src_mac,json=srcMac,proto3" json:"src_mac,omitempty"` // 6 bytes, as last seen from src
 	DstMac      []byte                 `protobuf:"bytes,7,opt,name=dst_mac,json=dstMac,proto3" json:"dst_mac,omitempty"`
-	Vlan        uint32                 `protobuf:"varint,8,opt,name=vlan,proto3" json:"vlan,omitempty"`                               // outer 802.1Q VLAN id, 0 if untagged
+	Vlan        uint32                 `protobuf:"varint,8,opt,name=vlan,proto3" json:"vlan,omitempty"`                               // outer 802.1Q VLAN id of src's packets, 0 if untagged
 	SrcPackets  uint64                 `protobuf:"varint,9,opt,name=src_packets,json=srcPackets,proto3" json:"src_packets,omitempty"` // sent by src
 	SrcBytes    uint64                 `protobuf:"varint,10,opt,name=src_bytes,json=srcBytes,proto3" json:"src_bytes,omitempty"`      // frame bytes (wire length) sent by src
 	DstPackets  uint64                 `protobuf:"varint,11,opt,name=dst_packets,json=dstPackets,proto3" json:"dst_packets,omitempty"`
@@ -659,8 +659,12 @@ type Flow struct {
 	// True when the initiator was decided from a SYN or request; false when
 	// it is only the sender of the first packet seen.
 	InitiatorCertain bool `protobuf:"varint,19,opt,name=initiator_certain,json=initiatorCertain,proto3" json:"initiator_certain,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// A conversation routed between VLANs: the mirror showed dst's packets
+	// on dst_vlan, another VLAN than src's (vlan). Both halves are one flow.
+	Routed        bool   `protobuf:"varint,20,opt,name=routed,proto3" json:"routed,omitempty"`
+	DstVlan       uint32 `protobuf:"varint,21,opt,name=dst_vlan,json=dstVlan,proto3" json:"dst_vlan,omitempty"` // only when routed
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Flow) Reset() {
@@ -824,6 +828,20 @@ func (x *Flow) GetInitiatorCertain() bool {
 		return x.InitiatorCertain
 	}
 	return false
+}
+
+func (x *Flow) GetRouted() bool {
+	if x != nil {
+		return x.Routed
+	}
+	return false
+}
+
+func (x *Flow) GetDstVlan() uint32 {
+	if x != nil {
+		return x.DstVlan
+	}
+	return 0
 }
 
 // Device is what the sensor learned about one MAC address during the minute.
@@ -2401,7 +2419,7 @@ const file_edge_wire_batch_proto_rawDesc = "" +
 	"\n" +
 	"identities\x18\x11 \x03(\v2\x15.mimamori.v1.IdentityR\n" +
 	"identities\x12(\n" +
-	"\x05modem\x18\x14 \x01(\v2\x12.mimamori.v1.ModemR\x05modem\"\xc6\x04\n" +
+	"\x05modem\x18\x14 \x01(\v2\x12.mimamori.v1.ModemR\x05modem\"\xf9\x04\n" +
 	"\x04Flow\x12\x19\n" +
 	"\bip_proto\x18\x01 \x01(\rR\aipProto\x12\x15\n" +
 	"\x06src_ip\x18\x02 \x01(\fR\x05srcIp\x12\x19\n" +
@@ -2425,7 +2443,9 @@ const file_edge_wire_batch_proto_rawDesc = "" +
 	"lastUnixNs\x12,\n" +
 	"\x05state\x18\x11 \x01(\x0e2\x16.mimamori.v1.FlowStateR\x05state\x12\x14\n" +
 	"\x05ended\x18\x12 \x01(\bR\x05ended\x12+\n" +
-	"\x11initiator_certain\x18\x13 \x01(\bR\x10initiatorCertain\"\xb4\x05\n" +
+	"\x11initiator_certain\x18\x13 \x01(\bR\x10initiatorCertain\x12\x16\n" +
+	"\x06routed\x18\x14 \x01(\bR\x06routed\x12\x19\n" +
+	"\bdst_vlan\x18\x15 \x01(\rR\adstVlan\"\xb4\x05\n" +
 	"\x06Device\x12\x10\n" +
 	"\x03mac\x18\x01 \x01(\fR\x03mac\x12\x10\n" +
 	"\x03ips\x18\x02 \x03(\fR\x03ips\x12\x1a\n" +
