@@ -18,8 +18,8 @@ import (
 type inventoryStmts struct {
 	fingerprint  *sql.Stmt
 	identity     *sql.Stmt
-	conversation *sql.Stmt
-	ot           *sql.Stmt
+	conversation bulk
+	ot           bulk
 }
 
 func (st *inventoryStmts) prepare(ctx context.Context, db *sql.DB) error {
@@ -49,11 +49,17 @@ func (st *inventoryStmts) prepare(ctx context.Context, db *sql.DB) error {
 				name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END,
 				first_seen_us = min(first_seen_us, excluded.first_seen_us),
 				last_seen_us = max(last_seen_us, excluded.last_seen_us)`},
-		{&st.conversation, `
+	} {
+		stmt, err := db.PrepareContext(ctx, p.sql)
+		if err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+		*p.dst = stmt
+	}
+	if err := st.conversation.prepare(ctx, db, `
 			INSERT INTO conversations (tenant_id, day, client_ip, server_ip, proto, port, client_mac, server_mac,
 				flows, minutes, client_packets, client_bytes, server_packets, server_bytes, server_tcp_flags,
-				same_port, first_seen_us, last_seen_us)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				same_port, first_seen_us, last_seen_us)`, 18, `
 			ON CONFLICT (tenant_id, day, client_ip, server_ip, proto, port) DO UPDATE SET
 				client_mac = coalesce(excluded.client_mac, client_mac),
 				server_mac = coalesce(excluded.server_mac, server_mac),
@@ -66,11 +72,12 @@ func (st *inventoryStmts) prepare(ctx context.Context, db *sql.DB) error {
 				server_tcp_flags = server_tcp_flags | excluded.server_tcp_flags,
 				same_port = max(same_port, excluded.same_port),
 				first_seen_us = min(first_seen_us, excluded.first_seen_us),
-				last_seen_us = max(last_seen_us, excluded.last_seen_us)`},
-		{&st.ot, `
+				last_seen_us = max(last_seen_us, excluded.last_seen_us)`); err != nil {
+		return err
+	}
+	return st.ot.prepare(ctx, db, `
 			INSERT INTO ot_activity (tenant_id, day, protocol, code, function, src_ip, dst_ip, src_mac, dst_mac,
-				count, requests, responses, errors, first_seen_us, last_seen_us)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				count, requests, responses, errors, first_seen_us, last_seen_us)`, 15, `
 			ON CONFLICT (tenant_id, day, protocol, code, src_ip, dst_ip, src_mac, dst_mac) DO UPDATE SET
 				function = CASE WHEN excluded.function <> '' THEN excluded.function ELSE function END,
 				count = count + excluded.count,
@@ -78,20 +85,12 @@ func (st *inventoryStmts) prepare(ctx context.Context, db *sql.DB) error {
 				responses = responses + excluded.responses,
 				errors = errors + excluded.errors,
 				first_seen_us = min(first_seen_us, excluded.first_seen_us),
-				last_seen_us = max(last_seen_us, excluded.last_seen_us)`},
-	} {
-		stmt, err := db.PrepareContext(ctx, p.sql)
-		if err != nil {
-			return fmt.Errorf("prepare: %w", err)
-		}
-		*p.dst = stmt
-	}
-	return nil
+				last_seen_us = max(last_seen_us, excluded.last_seen_us)`)
 }
 
 func (st *inventoryStmts) close() error {
-	var errs []error
-	for _, stmt := range []*sql.Stmt{st.fingerprint, st.identity, st.conversation, st.ot} {
+	errs := []error{st.conversation.close(), st.ot.close()}
+	for _, stmt := range []*sql.Stmt{st.fingerprint, st.identity} {
 		if stmt != nil {
 			errs = append(errs, stmt.Close())
 		}
@@ -208,28 +207,34 @@ func (s *Store) ingestInventory(ctx context.Context, tx *sql.Tx, tid int64, b *w
 		}
 		c.last = max(c.last, last)
 	}
-	conv := tx.StmtContext(ctx, s.inv.conversation)
+	conv := s.inv.conversation.writer(ctx, tx)
 	for _, k := range order {
 		c := convs[k]
-		if _, err := conv.ExecContext(ctx, tid, day, []byte(k.client), []byte(k.server), k.proto, k.port,
+		if err := conv.add(tid, day, []byte(k.client), []byte(k.server), k.proto, k.port,
 			c.clientMAC, c.serverMAC, c.flows, 1, i64(c.clientPackets), i64(c.clientBytes),
 			i64(c.serverPackets), i64(c.serverBytes), c.flags&0xff, boolInt(c.samePort), c.first, c.last); err != nil {
 			return fmt.Errorf("conversation: %w", err)
 		}
 	}
+	if err := conv.flush(); err != nil {
+		return fmt.Errorf("conversation: %w", err)
+	}
 
-	ot := tx.StmtContext(ctx, s.inv.ot)
+	ot := s.inv.ot.writer(ctx, tx)
 	for _, e := range b.OtEvents {
 		if e.Protocol == "" {
 			continue
 		}
 		first := nsToUS(e.FirstUnixNs, minuteUS)
 		last := max(nsToUS(e.LastUnixNs, first), first)
-		if _, err := ot.ExecContext(ctx, tid, day, e.Protocol, e.Code, e.Function,
+		if err := ot.add(tid, day, e.Protocol, e.Code, e.Function,
 			blobOrEmpty(ipKey(e.SrcIp)), blobOrEmpty(ipKey(e.DstIp)), blobOrEmpty(macBytes(e.SrcMac)), blobOrEmpty(macBytes(e.DstMac)),
 			i64(e.Count), i64(e.Requests), i64(e.Responses), i64(e.Errors), first, last); err != nil {
 			return fmt.Errorf("ot activity: %w", err)
 		}
+	}
+	if err := ot.flush(); err != nil {
+		return fmt.Errorf("ot activity: %w", err)
 	}
 
 	id := tx.StmtContext(ctx, s.inv.identity)
