@@ -21,6 +21,7 @@ type ingestStmts struct {
 	batch        *sql.Stmt
 	batchRefused *sql.Stmt
 	flows        bulk
+	flowAddrs    bulk
 	deviceCount  *sql.Stmt
 	deviceExists *sql.Stmt
 	device       bulk
@@ -140,6 +141,10 @@ func (st *ingestStmts) prepare(ctx context.Context, db *sql.DB) error {
 				last_seen_us = max(last_seen_us, excluded.last_seen_us)`); err != nil {
 		return err
 	}
+	if err := st.flowAddrs.prepare(ctx, db, `INSERT INTO flow_addresses (tenant_id, ip, minute)`, 3,
+		`ON CONFLICT DO NOTHING`); err != nil {
+		return err
+	}
 	return st.flows.prepare(ctx, db, `
 		INSERT INTO flows (tenant_id, sensor_id, minute, proto, src_ip, src_port, dst_ip, dst_port,
 			src_mac, dst_mac, vlan, src_packets, src_bytes, dst_packets, dst_bytes,
@@ -147,7 +152,7 @@ func (st *ingestStmts) prepare(ctx context.Context, db *sql.DB) error {
 }
 
 func (st *ingestStmts) close() error {
-	errs := []error{st.flows.close(), st.device.close(), st.deviceIP.close(), st.deviceSensor.close()}
+	errs := []error{st.flows.close(), st.flowAddrs.close(), st.device.close(), st.deviceIP.close(), st.deviceSensor.close()}
 	for _, stmt := range []*sql.Stmt{st.batch, st.batchRefused, st.deviceCount,
 		st.deviceExists, st.name, st.sensorMinute, st.sensor} {
 		if stmt != nil {
@@ -220,7 +225,7 @@ func (s *Store) ingest(ctx context.Context, tx *sql.Tx, tenant string, b *wirepb
 	}
 
 	minuteUS := b.Minute * 1e6
-	if res.Flows, err = insertFlows(st.flows.writer(ctx, tx), tid, sid, b); err != nil {
+	if res.Flows, err = insertFlows(st.flows.writer(ctx, tx), st.flowAddrs.writer(ctx, tx), tid, sid, b); err != nil {
 		return res, err
 	}
 	deviceCap := tenantCap
@@ -278,12 +283,25 @@ func (s *Store) ingest(ctx context.Context, tx *sql.Tx, tenant string, b *wirepb
 	return res, nil
 }
 
-// insertFlows stores the batch's flow rows. Flow times are kept as
-// microsecond offsets from the minute; an unset first time falls back to the
-// minute's start and an unset last time to the first.
-func insertFlows(w *bulkWriter, tid, sid int64, b *wirepb.Batch) (int, error) {
+// insertFlows stores the batch's flow rows, and the minute for each of
+// their addresses (flow_addresses, what a search by address starts from).
+// Flow times are kept as microsecond offsets from the minute; an unset
+// first time falls back to the minute's start and an unset last time to
+// the first.
+func insertFlows(w, addrs *bulkWriter, tid, sid int64, b *wirepb.Batch) (int, error) {
 	minuteUS := b.Minute * 1e6
+	seen := make(map[string]bool, len(b.Flows)/2)
 	for _, f := range b.Flows {
+		for _, raw := range [2][]byte{f.SrcIp, f.DstIp} {
+			ip := ipKey(raw)
+			if ip == nil || seen[string(ip)] {
+				continue
+			}
+			seen[string(ip)] = true
+			if err := addrs.add(tid, ip, b.Minute); err != nil {
+				return 0, fmt.Errorf("flow address: %w", err)
+			}
+		}
 		first := nsToUS(f.FirstUnixNs, minuteUS)
 		last := max(nsToUS(f.LastUnixNs, first), first)
 		if err := w.add(tid, sid, b.Minute, f.IpProto,
@@ -297,6 +315,9 @@ func insertFlows(w *bulkWriter, tid, sid int64, b *wirepb.Batch) (int, error) {
 	}
 	if err := w.flush(); err != nil {
 		return 0, fmt.Errorf("flow: %w", err)
+	}
+	if err := addrs.flush(); err != nil {
+		return 0, fmt.Errorf("flow address: %w", err)
 	}
 	return len(b.Flows), nil
 }

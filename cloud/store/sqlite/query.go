@@ -214,22 +214,25 @@ func (s *Store) Flows(ctx context.Context, tenant string, q store.FlowQuery) ([]
 		}
 		var f filter
 		if q.IP.IsValid() {
-			// Written as a union of two index searches on (tenant, address,
-			// minute): given "tenant_id = ? AND (src_ip = ? OR dst_ip = ?)"
-			// SQLite prefers walking the tenant's minute index for the sake
-			// of ORDER BY, which reads every row of a rarely seen address's
-			// tenant. The subqueries carry the tenant restriction.
+			// The minutes the address was seen in (flow_addresses), then
+			// that minute's flows from or to it through the (tenant,
+			// minute, address) indexes: a union of two searches, as
+			// "src_ip = ? OR dst_ip = ?" would make SQLite prefer walking
+			// every flow of the tenant for the sake of ORDER BY.
 			ip := addrKey(q.IP)
-			side := func(column string) string {
-				sub := "SELECT id FROM flows WHERE tenant_id = ? AND " + column + " = ?"
-				for _, c := range span.conds {
-					sub += " AND " + c
-				}
-				return sub
+			minutes := "SELECT minute FROM flow_addresses WHERE tenant_id = ? AND ip = ?"
+			for _, c := range span.conds {
+				minutes += " AND " + c
 			}
-			args := append([]any{tid, ip}, span.args...)
-			args = append(args, tid, ip)
-			args = append(args, span.args...)
+			side := func(column string) string {
+				return "SELECT id FROM flows WHERE tenant_id = ? AND minute IN (" + minutes + ") AND " + column + " = ?"
+			}
+			var args []any
+			for range 2 {
+				args = append(args, tid, tid, ip)
+				args = append(args, span.args...)
+				args = append(args, ip)
+			}
 			f.add("f.id IN ("+side("src_ip")+" UNION ALL "+side("dst_ip")+")", args...)
 		} else {
 			f.add("f.tenant_id = ?", tid)
