@@ -11,7 +11,7 @@ import (
 // bulkRows is how many rows one multi-row statement writes. Every
 // statement costs a round through database/sql, the driver and the
 // virtual machine's setup whatever its size, so the ingest path writes
-// its rows this many at a time (at most 21 columns × 64 = 1,344
+// its rows this many at a time (at most 22 columns × 64 = 1,408
 // parameters, far below SQLite's limit of 32,766).
 const bulkRows = 64
 

@@ -148,7 +148,7 @@ func (st *ingestStmts) prepare(ctx context.Context, db *sql.DB) error {
 	return st.flows.prepare(ctx, db, `
 		INSERT INTO flows (tenant_id, sensor_id, minute, proto, src_ip, src_port, dst_ip, dst_port,
 			src_mac, dst_mac, vlan, src_packets, src_bytes, dst_packets, dst_bytes,
-			src_tcp_flags, dst_tcp_flags, first_us, last_us, is_new, ended)`, 21, "")
+			src_tcp_flags, dst_tcp_flags, first_us, last_us, is_new, ended, dst_vlan)`, 22, "")
 }
 
 func (st *ingestStmts) close() error {
@@ -309,7 +309,7 @@ func insertFlows(w, addrs *bulkWriter, tid, sid int64, b *wirepb.Batch) (int, er
 			macBytes(f.SrcMac), macBytes(f.DstMac), f.Vlan,
 			i64(f.SrcPackets), i64(f.SrcBytes), i64(f.DstPackets), i64(f.DstBytes),
 			f.SrcTcpFlags, f.DstTcpFlags, first-minuteUS, last-minuteUS,
-			boolInt(f.State == wirepb.FlowState_FLOW_STATE_NEW), boolInt(f.Ended)); err != nil {
+			boolInt(f.State == wirepb.FlowState_FLOW_STATE_NEW), boolInt(f.Ended), dstVLAN(f)); err != nil {
 			return 0, fmt.Errorf("flow: %w", err)
 		}
 	}
@@ -446,4 +446,13 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// dstVLAN is a flow's dst_vlan column: the responder's VLAN of a routed
+// flow, NULL otherwise.
+func dstVLAN(f *wirepb.Flow) any {
+	if !f.Routed {
+		return nil
+	}
+	return int64(f.DstVlan)
 }

@@ -252,7 +252,7 @@ func (s *Store) Flows(ctx context.Context, tenant string, q store.FlowQuery) ([]
 		rows, err := tx.QueryContext(ctx, `
 			SELECT s.name, f.minute, f.proto, f.src_ip, f.src_port, f.dst_ip, f.dst_port,
 				f.src_mac, f.dst_mac, f.vlan, f.src_packets, f.src_bytes, f.dst_packets, f.dst_bytes,
-				f.src_tcp_flags, f.dst_tcp_flags, f.first_us, f.last_us, f.is_new, f.ended
+				f.src_tcp_flags, f.dst_tcp_flags, f.first_us, f.last_us, f.is_new, f.ended, f.dst_vlan
 			FROM flows f JOIN sensors s ON s.id = f.sensor_id
 			WHERE `+f.where()+`
 			ORDER BY f.minute DESC, f.id DESC
@@ -266,11 +266,13 @@ func (s *Store) Flows(ctx context.Context, tenant string, q store.FlowQuery) ([]
 			var fl store.Flow
 			var minute, proto, sport, dport, vlan, sp, sb, dp, db, sflags, dflags, first, last int64
 			var srcIP, dstIP, srcMAC, dstMAC []byte
+			var dstVLAN sql.NullInt64
 			if err := rows.Scan(&fl.Sensor, &minute, &proto, &srcIP, &sport, &dstIP, &dport,
 				&srcMAC, &dstMAC, &vlan, &sp, &sb, &dp, &db, &sflags, &dflags, &first, &last,
-				&fl.New, &fl.Ended); err != nil {
+				&fl.New, &fl.Ended, &dstVLAN); err != nil {
 				return err
 			}
+			fl.Routed, fl.DstVLAN = dstVLAN.Valid, uint16(dstVLAN.Int64)
 			minuteUS := minute * 1e6
 			fl.Minute = fromUS(minuteUS)
 			fl.Proto = uint8(proto)

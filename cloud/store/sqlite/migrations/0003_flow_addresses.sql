@@ -26,3 +26,8 @@ DROP INDEX flows_tenant_src_ip;
 DROP INDEX flows_tenant_dst_ip;
 CREATE INDEX flows_tenant_minute_src ON flows (tenant_id, minute, src_ip);
 CREATE INDEX flows_tenant_minute_dst ON flows (tenant_id, minute, dst_ip);
+
+-- The responder's VLAN of a conversation routed between VLANs (the mirror
+-- showed its two directions on two VLANs; vlan is the initiator's); NULL
+-- for every other flow.
+ALTER TABLE flows ADD COLUMN dst_vlan INTEGER;
