@@ -14,7 +14,9 @@
 // side of each of their conversations is heard on its own VLAN first; an
 // endpoint later heard on the VLAN it was not linked to undoes the link.
 // The record carries the initiator's VLAN and, for a routed flow, the
-// responder's. ICMP queries are keyed by their
+// responder's. The index of flows by endpoints without the VLAN that this
+// needs is kept only once new flows have come on two different VLANs, so
+// an untagged or single-VLAN mirror does not pay for it. ICMP queries are keyed by their
 // identifier and the request/reply pair they belong to (echo, timestamp,
 // information, address mask); other ICMP messages by type and code.
 //

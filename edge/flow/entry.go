@@ -32,8 +32,9 @@ type entry struct {
 	// Both are key.vlan unless the flow is linked: the other endpoint's
 	// packets were seen on another VLAN (a conversation routed between
 	// VLANs), and the table also indexes the flow under that VLAN.
-	vlans  [2]uint16
-	linked bool
+	vlans     [2]uint16
+	linked    bool
+	ownsTuple bool // the table's tuples index points here
 
 	// The current minute.
 	activeMinute bool

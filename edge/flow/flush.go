@@ -38,7 +38,7 @@ func (t *Table) Flush(minuteStartNs int64) ([]*wirepb.Flow, FlushStats) {
 			out.add(e, gone)
 		}
 		if gone {
-			t.unindex(e, int32(i))
+			t.unindex(e)
 			*e = entry{}
 			t.free = append(t.free, int32(i))
 			t.expired++

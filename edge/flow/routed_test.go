@@ -185,3 +185,27 @@ func TestRoutedExpiry(t *testing.T) {
 		t.Errorf("Len after reopen = %d, want 1", n)
 	}
 }
+
+// TestSingleVLANKeepsNoTuples checks that a mirror showing one VLAN (or
+// none) costs nothing for routed conversations, and that flows started
+// before a second VLAN appears can still be linked.
+func TestSingleVLANKeepsNoTuples(t *testing.T) {
+	tab := New(Options{})
+	tab.Packet(onVLAN(10, udp(1, "10.0.10.1:40000", "10.0.10.2:502", 70)))
+	tab.Packet(onVLAN(10, udp(1.5, "10.0.10.5:40000", "10.0.20.7:502", 70)))
+	if len(tab.tuples) != 0 {
+		t.Fatalf("tuples kept before a second VLAN: %d", len(tab.tuples))
+	}
+	tab.Packet(onVLAN(20, udp(2, "10.0.20.7:502", "10.0.10.5:40000", 80)))
+	if n := tab.Len(); n != 2 {
+		t.Errorf("Len = %d, want 2 (a flow within VLAN 10 and one routed flow)", n)
+	}
+	flows, _ := tab.Flush(base)
+	want := []string{
+		"17 10.0.10.1:40000>10.0.10.2:502 1/70 0/0 f=0/0 new vlan=10",
+		"17 10.0.10.5:40000>10.0.20.7:502 1/70 1/80 f=0/0 new vlan=10 routed dst_vlan=20",
+	}
+	if got := describeAll(flows); !slices.Equal(got, want) {
+		t.Errorf("records:\n got %q\nwant %q", got, want)
+	}
+}

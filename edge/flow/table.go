@@ -62,9 +62,12 @@ type Table struct {
 	// tuples indexes flows by their key without the VLAN, so that the
 	// second half of a conversation routed between VLANs finds the first
 	// (see link). It holds the first live flow of each such key.
-	tuples  map[key]int32
-	entries []entry
-	free    []int32
+	tuples map[key]int32
+	// The tuples index is kept once new flows have come on two VLANs.
+	anyVLAN, multiVLAN bool
+	firstVLAN          uint16
+	entries            []entry
+	free               []int32
 	// retired holds finished incarnations (a flow closed and reopened by a
 	// new SYN, or evicted) whose minute is not yet flushed. Its length is
 	// bounded by maxRetired.
@@ -138,20 +141,31 @@ func (t *Table) Packet(p *decode.Packet) Ref {
 		if e.closed() && p.IPProto == layers.IPProtocolTCP && pureSYN(p.TCPFlags) && len(t.retired) < t.maxRetired {
 			// A new connection reuses the ports of one that has ended.
 			t.retire(e)
-			t.unindex(e, idx)
+			t.unindex(e)
 			t.start(e, k, p, senderIsA)
 			t.indexNew(k, idx)
 		}
-	} else if idx, ok = t.link(k, senderIsA); ok {
-		e = &t.entries[idx]
 	} else {
-		idx, ok = t.alloc()
-		if !ok {
-			return Ref{Slot: -1}
+		var tupleTaken bool
+		if t.noteVLAN(k.vlan) {
+			idx, ok, tupleTaken = t.link(k, senderIsA)
 		}
-		e = &t.entries[idx]
-		t.start(e, k, p, senderIsA)
-		t.indexNew(k, idx)
+		if ok {
+			e = &t.entries[idx]
+		} else {
+			idx, ok = t.alloc()
+			if !ok {
+				return Ref{Slot: -1}
+			}
+			e = &t.entries[idx]
+			t.start(e, k, p, senderIsA)
+			t.index[k] = idx
+			if t.multiVLAN && !tupleTaken {
+				k.vlan = 0
+				t.tuples[k] = idx
+				e.ownsTuple = true
+			}
+		}
 	}
 	t.account(e, p, senderIsA)
 	return Ref{Slot: idx, ID: e.id, FromInitiator: senderIsA == e.aIsSrc, Ignored: e.ignored}
@@ -166,22 +180,52 @@ func (t *Table) Packet(p *decode.Packet) Ref {
 // same addresses in different VLANs stay apart because each side of each
 // conversation is heard on its own VLAN, and if a link turns out wrong
 // (an endpoint heard on both VLANs) Packet undoes it.
-func (t *Table) link(k key, senderIsA bool) (int32, bool) {
+func (t *Table) link(k key, senderIsA bool) (idx int32, linked, tupleTaken bool) {
 	tk := k
 	tk.vlan = 0
-	idx, ok := t.tuples[tk]
-	if !ok {
-		return 0, false
+	idx, tupleTaken = t.tuples[tk]
+	if !tupleTaken {
+		return 0, false, false
 	}
 	e := &t.entries[idx]
 	if !e.live || e.linked || e.key.vlan == k.vlan || e.sent(endpoint(senderIsA)) || e.closed() {
-		return 0, false
+		return 0, false, true
 	}
 	e.linked = true
 	e.vlans[endpoint(senderIsA)] = k.vlan
 	t.index[k] = idx
 	t.aliases++
-	return idx, true
+	return idx, true, true
+}
+
+// noteVLAN records the VLAN of a packet that starts or links a flow and
+// reports whether the tuples index is in use. Until the mirror has shown
+// two VLANs no conversation can be routed between them, so the index is
+// neither kept nor consulted and a single-VLAN or untagged mirror pays
+// nothing for it; when a second VLAN appears, the flows so far are
+// indexed.
+func (t *Table) noteVLAN(v uint16) bool {
+	switch {
+	case t.multiVLAN:
+		return true
+	case !t.anyVLAN:
+		t.anyVLAN, t.firstVLAN = true, v
+		return false
+	case v == t.firstVLAN:
+		return false
+	}
+	t.multiVLAN = true
+	for i := range t.entries {
+		if e := &t.entries[i]; e.live {
+			k := e.key
+			k.vlan = 0
+			if _, taken := t.tuples[k]; !taken {
+				t.tuples[k] = int32(i)
+				e.ownsTuple = true
+			}
+		}
+	}
+	return true
 }
 
 // unlink ends e's link: the flow keeps its own VLAN and its alias key
@@ -197,23 +241,28 @@ func (t *Table) unlink(e *entry) {
 // VLAN unless another flow holds that.
 func (t *Table) indexNew(k key, idx int32) {
 	t.index[k] = idx
+	if !t.multiVLAN {
+		return
+	}
 	k.vlan = 0
 	if _, taken := t.tuples[k]; !taken {
 		t.tuples[k] = idx
+		t.entries[idx].ownsTuple = true
 	}
 }
 
-// unindex removes every index entry of e, which is at idx.
-func (t *Table) unindex(e *entry, idx int32) {
+// unindex removes every index entry of e.
+func (t *Table) unindex(e *entry) {
 	if e.linked {
 		delete(t.index, e.aliasKey())
 		t.aliases--
 	}
 	delete(t.index, e.key)
-	k := e.key
-	k.vlan = 0
-	if j, ok := t.tuples[k]; ok && j == idx {
+	if e.ownsTuple {
+		k := e.key
+		k.vlan = 0
 		delete(t.tuples, k)
+		e.ownsTuple = false
 	}
 }
 
@@ -307,7 +356,7 @@ func (t *Table) evict() (int32, bool) {
 			t.active-- // its minute is lost; the eviction count says so
 		}
 	}
-	t.unindex(e, int32(victim))
+	t.unindex(e)
 	*e = entry{}
 	t.evicted++
 	return int32(victim), true
