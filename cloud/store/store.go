@@ -197,16 +197,20 @@ type DeviceQuery struct {
 
 // Flow is one flow-minute row.
 type Flow struct {
-	Sensor                   string
-	Minute                   time.Time
-	Proto                    uint8
-	SrcIP                    netip.Addr
-	SrcPort                  uint16
-	DstIP                    netip.Addr
-	DstPort                  uint16
-	SrcMAC                   string
-	DstMAC                   string
-	VLAN                     uint16
+	Sensor  string
+	Minute  time.Time
+	Proto   uint8
+	SrcIP   netip.Addr
+	SrcPort uint16
+	DstIP   netip.Addr
+	DstPort uint16
+	SrcMAC  string
+	DstMAC  string
+	VLAN    uint16 // the initiator's
+	// Routed: the conversation was routed between VLANs, and DstVLAN is
+	// the responder's.
+	Routed                   bool
+	DstVLAN                  uint16
 	SrcPackets, SrcBytes     uint64
 	DstPackets, DstBytes     uint64
 	SrcTCPFlags, DstTCPFlags uint8

@@ -42,6 +42,8 @@ type flowRecord struct {
 	State            string `json:"state"`
 	Ended            bool   `json:"ended"`
 	InitiatorCertain bool   `json:"initiator_certain"`
+	Routed           bool   `json:"routed,omitempty"`
+	DstVLAN          uint32 `json:"dst_vlan,omitempty"`
 }
 
 type deviceRecord struct {
@@ -185,6 +187,7 @@ func newFlowRecord(minute string, f *wirepb.Flow) flowRecord {
 		SrcTCPFlags: TCPFlagLetters(f.SrcTcpFlags), DstTCPFlags: TCPFlagLetters(f.DstTcpFlags),
 		First: nanoTime(f.FirstUnixNs), Last: nanoTime(f.LastUnixNs),
 		State: state, Ended: f.Ended, InitiatorCertain: f.InitiatorCertain,
+		Routed: f.Routed, DstVLAN: f.DstVlan,
 	}
 }
 

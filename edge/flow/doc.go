@@ -4,7 +4,19 @@
 //
 // A flow is one conversation between two IP endpoints on one VLAN: the IP
 // protocol plus the two address/port pairs, stored in a normalised order so
-// both directions find the same entry. ICMP queries are keyed by their
+// both directions find the same entry. A conversation routed between two
+// VLANs, which a mirror port shows with each direction on its sender's
+// VLAN, is one flow too: when a packet's key is unknown but the same
+// endpoints are in a flow on another VLAN in which only the other endpoint
+// has sent, the packet is its answer, and the flow is indexed under both
+// VLANs (the same rule the OT dissectors use to link such halves). Cells
+// that reuse the same addresses on different VLANs stay apart, because each
+// side of each of their conversations is heard on its own VLAN first; an
+// endpoint later heard on the VLAN it was not linked to undoes the link.
+// The record carries the initiator's VLAN and, for a routed flow, the
+// responder's. The index of flows by endpoints without the VLAN that this
+// needs is kept only once new flows have come on two different VLANs, so
+// an untagged or single-VLAN mirror does not pay for it. ICMP queries are keyed by their
 // identifier and the request/reply pair they belong to (echo, timestamp,
 // information, address mask); other ICMP messages by type and code.
 //

@@ -28,6 +28,14 @@ type entry struct {
 	reported   bool // emitted by an earlier flush
 	endedEarly bool // a retired copy: closed and reopened, or evicted
 
+	// vlans is the VLAN each key endpoint's packets travel on (a, then b).
+	// Both are key.vlan unless the flow is linked: the other endpoint's
+	// packets were seen on another VLAN (a conversation routed between
+	// VLANs), and the table also indexes the flow under that VLAN.
+	vlans     [2]uint16
+	linked    bool
+	ownsTuple bool // the table's tuples index points here
+
 	// The current minute.
 	activeMinute bool
 	firstNs      int64
@@ -51,7 +59,7 @@ type direction struct {
 // start makes e a new flow for key k, first seen in p, whose sender is
 // endpoint a iff senderIsA.
 func (e *entry) start(k key, p *decode.Packet, senderIsA bool) {
-	*e = entry{key: k, live: true, startNs: p.TimestampNs, lastNs: p.TimestampNs}
+	*e = entry{key: k, live: true, startNs: p.TimestampNs, lastNs: p.TimestampNs, vlans: [2]uint16{k.vlan, k.vlan}}
 	sp, dp := k.aPort, k.bPort
 	if !senderIsA {
 		sp, dp = dp, sp
@@ -106,6 +114,50 @@ func (e *entry) settle(initiatorIsSrc bool) {
 		e.handshake = false
 	}
 	e.certain = true
+}
+
+// endpoint returns the key endpoint (0 for a, 1 for b) of the sender.
+func endpoint(senderIsA bool) int {
+	if senderIsA {
+		return 0
+	}
+	return 1
+}
+
+// sent reports whether key endpoint ep has sent a packet in the flow.
+func (e *entry) sent(ep int) bool {
+	if (ep == 0) == e.aIsSrc {
+		return e.dir[0].seen
+	}
+	return e.dir[1].seen
+}
+
+// aliasKey is the key the flow is also indexed under when it is linked:
+// its own with the other endpoint's VLAN.
+func (e *entry) aliasKey() key {
+	k := e.key
+	if e.vlans[0] != k.vlan {
+		k.vlan = e.vlans[0]
+	} else {
+		k.vlan = e.vlans[1]
+	}
+	return k
+}
+
+// srcVLAN and dstVLAN are the VLANs of the initiator's and the
+// responder's packets.
+func (e *entry) srcVLAN() uint16 {
+	if e.aIsSrc {
+		return e.vlans[0]
+	}
+	return e.vlans[1]
+}
+
+func (e *entry) dstVLAN() uint16 {
+	if e.aIsSrc {
+		return e.vlans[1]
+	}
+	return e.vlans[0]
 }
 
 // closed reports a TCP flow that has ended: reset, or FIN both ways.

@@ -38,7 +38,7 @@ func (t *Table) Flush(minuteStartNs int64) ([]*wirepb.Flow, FlushStats) {
 			out.add(e, gone)
 		}
 		if gone {
-			delete(t.index, e.key)
+			t.unindex(e)
 			*e = entry{}
 			t.free = append(t.free, int32(i))
 			t.expired++
@@ -52,7 +52,7 @@ func (t *Table) Flush(minuteStartNs int64) ([]*wirepb.Flow, FlushStats) {
 			}
 		}
 	}
-	stats := FlushStats{Active: uint64(len(t.index)), Expired: t.expired, Evicted: t.evicted}
+	stats := FlushStats{Active: uint64(t.Len()), Expired: t.expired, Evicted: t.evicted}
 	t.active, t.expired, t.evicted = 0, 0, 0
 	return out.flows, stats
 }
@@ -119,7 +119,10 @@ func (r *records) add(e *entry, ended bool) {
 	}
 	f.IpProto = uint32(k.proto)
 	f.SrcPort, f.DstPort = uint32(srcPort), uint32(dstPort)
-	f.Vlan = uint32(k.vlan)
+	f.Vlan = uint32(e.srcVLAN())
+	if e.linked {
+		f.Routed, f.DstVlan = true, uint32(e.dstVLAN())
+	}
 	f.SrcPackets, f.SrcBytes, f.SrcTcpFlags = src.packets, src.bytes, uint32(src.flags)
 	f.DstPackets, f.DstBytes, f.DstTcpFlags = dst.packets, dst.bytes, uint32(dst.flags)
 	f.FirstUnixNs, f.LastUnixNs = e.firstNs, e.lastMinNs

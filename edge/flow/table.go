@@ -57,10 +57,17 @@ const fragSlots = 256
 
 // Table is the flow table. Create it with New.
 type Table struct {
-	opts    Options
-	index   map[key]int32
-	entries []entry
-	free    []int32
+	opts  Options
+	index map[key]int32
+	// tuples indexes flows by their key without the VLAN, so that the
+	// second half of a conversation routed between VLANs finds the first
+	// (see link). It holds the first live flow of each such key.
+	tuples map[key]int32
+	// The tuples index is kept once new flows have come on two VLANs.
+	anyVLAN, multiVLAN bool
+	firstVLAN          uint16
+	entries            []entry
+	free               []int32
 	// retired holds finished incarnations (a flow closed and reopened by a
 	// new SYN, or evicted) whose minute is not yet flushed. Its length is
 	// bounded by maxRetired.
@@ -70,6 +77,7 @@ type Table struct {
 	cursor     int // where the next eviction sample starts
 	frags      [fragSlots]fragment
 
+	aliases          int    // index entries that are linked flows' second keys
 	expired, evicted uint64 // since the last flush
 	nextID           uint64 // the last flow ID handed out
 }
@@ -80,12 +88,13 @@ func New(opts Options) *Table {
 	return &Table{
 		opts:       opts,
 		index:      make(map[key]int32, min(opts.MaxFlows, 4096)),
+		tuples:     make(map[key]int32, min(opts.MaxFlows, 4096)),
 		maxRetired: max(1024, opts.MaxFlows/8),
 	}
 }
 
 // Len returns the number of flows in the table.
-func (t *Table) Len() int { return len(t.index) }
+func (t *Table) Len() int { return len(t.index) - t.aliases }
 
 // Ref names the flow a packet was counted in, for later stages that keep
 // per-flow state of their own (the OT dissectors): they index a slice of
@@ -120,22 +129,141 @@ func (t *Table) Packet(p *decode.Packet) Ref {
 	var e *entry
 	if ok {
 		e = &t.entries[idx]
+		if e.linked && e.vlans[endpoint(senderIsA)] != p.VLAN {
+			// The sender was linked to another VLAN: the two halves were
+			// two conversations after all (the same addresses in two
+			// VLANs). They part from here on.
+			t.unlink(e)
+			ok = k == e.key
+		}
+	}
+	if ok {
 		if e.closed() && p.IPProto == layers.IPProtocolTCP && pureSYN(p.TCPFlags) && len(t.retired) < t.maxRetired {
 			// A new connection reuses the ports of one that has ended.
 			t.retire(e)
+			t.unindex(e)
 			t.start(e, k, p, senderIsA)
+			t.indexNew(k, idx)
 		}
 	} else {
-		idx, ok = t.alloc()
-		if !ok {
-			return Ref{Slot: -1}
+		var tupleTaken bool
+		if t.noteVLAN(k.vlan) {
+			idx, ok, tupleTaken = t.link(k, senderIsA)
 		}
-		e = &t.entries[idx]
-		t.start(e, k, p, senderIsA)
-		t.index[k] = idx
+		if ok {
+			e = &t.entries[idx]
+		} else {
+			idx, ok = t.alloc()
+			if !ok {
+				return Ref{Slot: -1}
+			}
+			e = &t.entries[idx]
+			t.start(e, k, p, senderIsA)
+			t.index[k] = idx
+			if t.multiVLAN && !tupleTaken {
+				k.vlan = 0
+				t.tuples[k] = idx
+				e.ownsTuple = true
+			}
+		}
 	}
 	t.account(e, p, senderIsA)
 	return Ref{Slot: idx, ID: e.id, FromInitiator: senderIsA == e.aIsSrc, Ignored: e.ignored}
+}
+
+// link finds the other half of a conversation routed between VLANs for a
+// packet whose key k is not in the index: a flow with the same addresses,
+// ports and protocol on another VLAN in which only the other endpoint has
+// sent so far. The packet's sender is then the peer answering (or asking)
+// through a router, and the flow is indexed under k as well. The rule is
+// the one the OT dissectors' twin linking uses; two cells that reuse the
+// same addresses in different VLANs stay apart because each side of each
+// conversation is heard on its own VLAN, and if a link turns out wrong
+// (an endpoint heard on both VLANs) Packet undoes it.
+func (t *Table) link(k key, senderIsA bool) (idx int32, linked, tupleTaken bool) {
+	tk := k
+	tk.vlan = 0
+	idx, tupleTaken = t.tuples[tk]
+	if !tupleTaken {
+		return 0, false, false
+	}
+	e := &t.entries[idx]
+	if !e.live || e.linked || e.key.vlan == k.vlan || e.sent(endpoint(senderIsA)) || e.closed() {
+		return 0, false, true
+	}
+	e.linked = true
+	e.vlans[endpoint(senderIsA)] = k.vlan
+	t.index[k] = idx
+	t.aliases++
+	return idx, true, true
+}
+
+// noteVLAN records the VLAN of a packet that starts or links a flow and
+// reports whether the tuples index is in use. Until the mirror has shown
+// two VLANs no conversation can be routed between them, so the index is
+// neither kept nor consulted and a single-VLAN or untagged mirror pays
+// nothing for it; when a second VLAN appears, the flows so far are
+// indexed.
+func (t *Table) noteVLAN(v uint16) bool {
+	switch {
+	case t.multiVLAN:
+		return true
+	case !t.anyVLAN:
+		t.anyVLAN, t.firstVLAN = true, v
+		return false
+	case v == t.firstVLAN:
+		return false
+	}
+	t.multiVLAN = true
+	for i := range t.entries {
+		if e := &t.entries[i]; e.live {
+			k := e.key
+			k.vlan = 0
+			if _, taken := t.tuples[k]; !taken {
+				t.tuples[k] = int32(i)
+				e.ownsTuple = true
+			}
+		}
+	}
+	return true
+}
+
+// unlink ends e's link: the flow keeps its own VLAN and its alias key
+// leaves the index. What was counted while linked stays counted.
+func (t *Table) unlink(e *entry) {
+	delete(t.index, e.aliasKey())
+	t.aliases--
+	e.linked = false
+	e.vlans = [2]uint16{e.key.vlan, e.key.vlan}
+}
+
+// indexNew indexes a new flow at idx under k, and by its key without the
+// VLAN unless another flow holds that.
+func (t *Table) indexNew(k key, idx int32) {
+	t.index[k] = idx
+	if !t.multiVLAN {
+		return
+	}
+	k.vlan = 0
+	if _, taken := t.tuples[k]; !taken {
+		t.tuples[k] = idx
+		t.entries[idx].ownsTuple = true
+	}
+}
+
+// unindex removes every index entry of e.
+func (t *Table) unindex(e *entry) {
+	if e.linked {
+		delete(t.index, e.aliasKey())
+		t.aliases--
+	}
+	delete(t.index, e.key)
+	if e.ownsTuple {
+		k := e.key
+		k.vlan = 0
+		delete(t.tuples, k)
+		e.ownsTuple = false
+	}
 }
 
 // Ignore marks the flow ref names as of no interest to later stages: its
@@ -228,7 +356,7 @@ func (t *Table) evict() (int32, bool) {
 			t.active-- // its minute is lost; the eviction count says so
 		}
 	}
-	delete(t.index, e.key)
+	t.unindex(e)
 	*e = entry{}
 	t.evicted++
 	return int32(victim), true

@@ -87,6 +87,9 @@ func describe(f *wirepb.Flow) string {
 	if f.Vlan != 0 {
 		extra = append(extra, fmt.Sprintf("vlan=%d", f.Vlan))
 	}
+	if f.Routed {
+		extra = append(extra, fmt.Sprintf("routed dst_vlan=%d", f.DstVlan))
+	}
 	s := fmt.Sprintf("%d %s:%d>%s:%d %d/%d %d/%d f=%x/%x %s",
 		f.IpProto, ip(f.SrcIp), f.SrcPort, ip(f.DstIp), f.DstPort,
 		f.SrcPackets, f.SrcBytes, f.DstPackets, f.DstBytes, f.SrcTcpFlags, f.DstTcpFlags, state)

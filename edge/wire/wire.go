@@ -11,8 +11,15 @@ import (
 	"mimamori/edge/wire/wirepb"
 )
 
-// CurrentSchema is the schema version this build writes.
-const CurrentSchema = wirepb.SchemaVersion_SCHEMA_VERSION_1
+// CurrentSchema is the schema version this build writes: 2, flows in
+// columns (Batch.flow_columns).
+const CurrentSchema = wirepb.SchemaVersion_SCHEMA_VERSION_2
+
+// accepted reports whether Decode reads batches of schema v: the current
+// one and every earlier one (1: flows as Batch.flows).
+func accepted(v wirepb.SchemaVersion) bool {
+	return v >= wirepb.SchemaVersion_SCHEMA_VERSION_1 && v <= CurrentSchema
+}
 
 // MaxPayload bounds what Decode will inflate. A minute of a busy sensor is a
 // few hundred kilobytes; anything far larger is hostile or broken.
@@ -50,10 +57,18 @@ func NewCodec() (*Codec, error) {
 	return &Codec{enc: enc, dec: dec}, nil
 }
 
-// Encode serialises b and compresses it.
+// Encode serialises b and compresses it. A batch of the current schema
+// (or without one) carries its flows as columns; b itself is left as it
+// was apart from its schema version. A batch that names an earlier schema
+// is written in that schema's layout.
 func (c *Codec) Encode(b *wirepb.Batch) ([]byte, error) {
 	if b.SchemaVersion == wirepb.SchemaVersion_SCHEMA_VERSION_UNSPECIFIED {
 		b.SchemaVersion = CurrentSchema
+	}
+	if b.SchemaVersion >= wirepb.SchemaVersion_SCHEMA_VERSION_2 && len(b.Flows) > 0 && b.FlowColumns == nil {
+		flows := b.Flows
+		b.Flows, b.FlowColumns = nil, FlowsToColumns(flows, b.Minute)
+		defer func() { b.Flows, b.FlowColumns = flows, nil }()
 	}
 	raw, err := proto.Marshal(b)
 	if err != nil {
@@ -63,6 +78,8 @@ func (c *Codec) Encode(b *wirepb.Batch) ([]byte, error) {
 }
 
 // Decode decompresses and parses a payload, rejecting unknown schemas.
+// Flow columns come back as Batch.flows (after any flows sent as such),
+// so readers see one layout whatever the schema.
 func (c *Codec) Decode(payload []byte) (*wirepb.Batch, error) {
 	raw, err := c.dec.DecodeAll(payload, nil)
 	if err != nil {
@@ -72,8 +89,15 @@ func (c *Codec) Decode(payload []byte) (*wirepb.Batch, error) {
 	if err := proto.Unmarshal(raw, &b); err != nil {
 		return nil, fmt.Errorf("wire: unmarshal batch: %w", err)
 	}
-	if b.SchemaVersion != CurrentSchema {
+	if !accepted(b.SchemaVersion) {
 		return nil, fmt.Errorf("%w: %d", ErrSchema, b.SchemaVersion)
+	}
+	if b.FlowColumns != nil {
+		flows, err := ColumnsToFlows(b.FlowColumns, b.Minute)
+		if err != nil {
+			return nil, err
+		}
+		b.Flows, b.FlowColumns = append(b.Flows, flows...), nil
 	}
 	return &b, nil
 }

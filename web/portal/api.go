@@ -53,6 +53,8 @@ type apiFlow struct {
 	SrcMAC      string  `json:"src_mac"`
 	DstMAC      string  `json:"dst_mac"`
 	VLAN        uint16  `json:"vlan"`
+	Routed      bool    `json:"routed,omitempty"`
+	DstVLAN     uint16  `json:"dst_vlan,omitempty"`
 	SrcPackets  uint64  `json:"src_packets"`
 	SrcBytes    uint64  `json:"src_bytes"`
 	DstPackets  uint64  `json:"dst_packets"`
@@ -213,6 +215,8 @@ func (s *Server) apiFlows(w http.ResponseWriter, r *http.Request, sess *session)
 			SrcMAC:      fl.SrcMAC,
 			DstMAC:      fl.DstMAC,
 			VLAN:        fl.VLAN,
+			Routed:      fl.Routed,
+			DstVLAN:     fl.DstVLAN,
 			SrcPackets:  fl.SrcPackets,
 			SrcBytes:    fl.SrcBytes,
 			DstPackets:  fl.DstPackets,

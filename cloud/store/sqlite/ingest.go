@@ -20,12 +20,13 @@ import (
 type ingestStmts struct {
 	batch        *sql.Stmt
 	batchRefused *sql.Stmt
-	flow         *sql.Stmt
+	flows        bulk
+	flowAddrs    bulk
 	deviceCount  *sql.Stmt
 	deviceExists *sql.Stmt
-	device       *sql.Stmt
-	deviceIP     *sql.Stmt
-	deviceSensor *sql.Stmt
+	device       bulk
+	deviceIP     bulk
+	deviceSensor bulk
 	name         *sql.Stmt
 	sensorMinute *sql.Stmt
 	sensor       *sql.Stmt
@@ -42,62 +43,11 @@ func (st *ingestStmts) prepare(ctx context.Context, db *sql.DB) error {
 			ON CONFLICT (tenant_id, sensor_id, seq) DO NOTHING`},
 		{&st.batchRefused, `
 			UPDATE batches SET devices_refused = ? WHERE tenant_id = ? AND sensor_id = ? AND seq = ?`},
-		{&st.flow, `
-			INSERT INTO flows (tenant_id, sensor_id, minute, proto, src_ip, src_port, dst_ip, dst_port,
-				src_mac, dst_mac, vlan, src_packets, src_bytes, dst_packets, dst_bytes,
-				src_tcp_flags, dst_tcp_flags, first_us, last_us, is_new, ended)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&st.deviceCount, `SELECT count(*) FROM devices WHERE tenant_id = ?`},
 		{&st.deviceExists, `SELECT count(*) FROM devices WHERE tenant_id = ? AND mac = ?`},
 		// In an upsert every reference to a bare column reads the row as
 		// it was before this statement, so the CASE tests compare the
 		// stored last_seen with the incoming one.
-		{&st.device, `
-			INSERT INTO devices (tenant_id, mac, hostname, dhcp_vendor, dhcp_params, evidence, vlan,
-				first_seen_us, last_seen_us, sent_packets, sent_bytes, recv_packets, recv_bytes,
-				browser, link, l2_protocols, max_ttl)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (tenant_id, mac) DO UPDATE SET
-				browser = CASE WHEN excluded.browser IS NOT NULL
-					AND (browser IS NULL OR excluded.last_seen_us >= last_seen_us)
-					THEN excluded.browser ELSE browser END,
-				link = CASE WHEN excluded.link IS NOT NULL
-					AND (link IS NULL OR excluded.last_seen_us >= last_seen_us)
-					THEN excluded.link ELSE link END,
-				l2_protocols = l2_protocols | excluded.l2_protocols,
-				max_ttl = max(max_ttl, excluded.max_ttl),
-				hostname = CASE WHEN excluded.hostname <> ''
-					AND (hostname = '' OR excluded.last_seen_us >= last_seen_us)
-					THEN excluded.hostname ELSE hostname END,
-				dhcp_vendor = CASE WHEN excluded.dhcp_vendor <> ''
-					AND (dhcp_vendor = '' OR excluded.last_seen_us >= last_seen_us)
-					THEN excluded.dhcp_vendor ELSE dhcp_vendor END,
-				dhcp_params = CASE WHEN length(excluded.dhcp_params) > 0
-					AND (dhcp_params IS NULL OR excluded.last_seen_us >= last_seen_us)
-					THEN excluded.dhcp_params ELSE dhcp_params END,
-				vlan = CASE WHEN excluded.vlan <> 0
-					AND (vlan = 0 OR excluded.last_seen_us >= last_seen_us)
-					THEN excluded.vlan ELSE vlan END,
-				evidence = evidence | excluded.evidence,
-				first_seen_us = min(first_seen_us, excluded.first_seen_us),
-				last_seen_us = max(last_seen_us, excluded.last_seen_us),
-				sent_packets = sent_packets + excluded.sent_packets,
-				sent_bytes = sent_bytes + excluded.sent_bytes,
-				recv_packets = recv_packets + excluded.recv_packets,
-				recv_bytes = recv_bytes + excluded.recv_bytes`},
-		{&st.deviceIP, `
-			INSERT INTO device_ips (tenant_id, mac, ip, first_seen_us, last_seen_us, evidence)
-			VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (tenant_id, mac, ip) DO UPDATE SET
-				first_seen_us = min(first_seen_us, excluded.first_seen_us),
-				last_seen_us = max(last_seen_us, excluded.last_seen_us),
-				evidence = evidence | excluded.evidence`},
-		{&st.deviceSensor, `
-			INSERT INTO device_sensors (tenant_id, mac, sensor_id, first_seen_us, last_seen_us)
-			VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (tenant_id, mac, sensor_id) DO UPDATE SET
-				first_seen_us = min(first_seen_us, excluded.first_seen_us),
-				last_seen_us = max(last_seen_us, excluded.last_seen_us)`},
 		{&st.name, `
 			INSERT INTO names (tenant_id, ip, name, source, count, first_seen_us, last_seen_us)
 			VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -142,13 +92,69 @@ func (st *ingestStmts) prepare(ctx context.Context, db *sql.DB) error {
 		}
 		*p.dst = stmt
 	}
-	return nil
+	if err := st.device.prepare(ctx, db, `
+			INSERT INTO devices (tenant_id, mac, hostname, dhcp_vendor, dhcp_params, evidence, vlan,
+				first_seen_us, last_seen_us, sent_packets, sent_bytes, recv_packets, recv_bytes,
+				browser, link, l2_protocols, max_ttl)`, 17, `
+			ON CONFLICT (tenant_id, mac) DO UPDATE SET
+				browser = CASE WHEN excluded.browser IS NOT NULL
+					AND (browser IS NULL OR excluded.last_seen_us >= last_seen_us)
+					THEN excluded.browser ELSE browser END,
+				link = CASE WHEN excluded.link IS NOT NULL
+					AND (link IS NULL OR excluded.last_seen_us >= last_seen_us)
+					THEN excluded.link ELSE link END,
+				l2_protocols = l2_protocols | excluded.l2_protocols,
+				max_ttl = max(max_ttl, excluded.max_ttl),
+				hostname = CASE WHEN excluded.hostname <> ''
+					AND (hostname = '' OR excluded.last_seen_us >= last_seen_us)
+					THEN excluded.hostname ELSE hostname END,
+				dhcp_vendor = CASE WHEN excluded.dhcp_vendor <> ''
+					AND (dhcp_vendor = '' OR excluded.last_seen_us >= last_seen_us)
+					THEN excluded.dhcp_vendor ELSE dhcp_vendor END,
+				dhcp_params = CASE WHEN length(excluded.dhcp_params) > 0
+					AND (dhcp_params IS NULL OR excluded.last_seen_us >= last_seen_us)
+					THEN excluded.dhcp_params ELSE dhcp_params END,
+				vlan = CASE WHEN excluded.vlan <> 0
+					AND (vlan = 0 OR excluded.last_seen_us >= last_seen_us)
+					THEN excluded.vlan ELSE vlan END,
+				evidence = evidence | excluded.evidence,
+				first_seen_us = min(first_seen_us, excluded.first_seen_us),
+				last_seen_us = max(last_seen_us, excluded.last_seen_us),
+				sent_packets = sent_packets + excluded.sent_packets,
+				sent_bytes = sent_bytes + excluded.sent_bytes,
+				recv_packets = recv_packets + excluded.recv_packets,
+				recv_bytes = recv_bytes + excluded.recv_bytes`); err != nil {
+		return err
+	}
+	if err := st.deviceIP.prepare(ctx, db, `
+			INSERT INTO device_ips (tenant_id, mac, ip, first_seen_us, last_seen_us, evidence)`, 6, `
+			ON CONFLICT (tenant_id, mac, ip) DO UPDATE SET
+				first_seen_us = min(first_seen_us, excluded.first_seen_us),
+				last_seen_us = max(last_seen_us, excluded.last_seen_us),
+				evidence = evidence | excluded.evidence`); err != nil {
+		return err
+	}
+	if err := st.deviceSensor.prepare(ctx, db, `
+			INSERT INTO device_sensors (tenant_id, mac, sensor_id, first_seen_us, last_seen_us)`, 5, `
+			ON CONFLICT (tenant_id, mac, sensor_id) DO UPDATE SET
+				first_seen_us = min(first_seen_us, excluded.first_seen_us),
+				last_seen_us = max(last_seen_us, excluded.last_seen_us)`); err != nil {
+		return err
+	}
+	if err := st.flowAddrs.prepare(ctx, db, `INSERT INTO flow_addresses (tenant_id, ip, minute)`, 3,
+		`ON CONFLICT DO NOTHING`); err != nil {
+		return err
+	}
+	return st.flows.prepare(ctx, db, `
+		INSERT INTO flows (tenant_id, sensor_id, minute, proto, src_ip, src_port, dst_ip, dst_port,
+			src_mac, dst_mac, vlan, src_packets, src_bytes, dst_packets, dst_bytes,
+			src_tcp_flags, dst_tcp_flags, first_us, last_us, is_new, ended, dst_vlan)`, 22, "")
 }
 
 func (st *ingestStmts) close() error {
-	var errs []error
-	for _, stmt := range []*sql.Stmt{st.batch, st.batchRefused, st.flow, st.deviceCount,
-		st.deviceExists, st.device, st.deviceIP, st.deviceSensor, st.name, st.sensorMinute, st.sensor} {
+	errs := []error{st.flows.close(), st.flowAddrs.close(), st.device.close(), st.deviceIP.close(), st.deviceSensor.close()}
+	for _, stmt := range []*sql.Stmt{st.batch, st.batchRefused, st.deviceCount,
+		st.deviceExists, st.name, st.sensorMinute, st.sensor} {
 		if stmt != nil {
 			errs = append(errs, stmt.Close())
 		}
@@ -219,7 +225,7 @@ func (s *Store) ingest(ctx context.Context, tx *sql.Tx, tenant string, b *wirepb
 	}
 
 	minuteUS := b.Minute * 1e6
-	if res.Flows, err = insertFlows(ctx, tx.StmtContext(ctx, st.flow), tid, sid, b); err != nil {
+	if res.Flows, err = insertFlows(st.flows.writer(ctx, tx), st.flowAddrs.writer(ctx, tx), tid, sid, b); err != nil {
 		return res, err
 	}
 	deviceCap := tenantCap
@@ -277,22 +283,41 @@ func (s *Store) ingest(ctx context.Context, tx *sql.Tx, tenant string, b *wirepb
 	return res, nil
 }
 
-// insertFlows stores the batch's flow rows. Flow times are kept as
-// microsecond offsets from the minute; an unset first time falls back to the
-// minute's start and an unset last time to the first.
-func insertFlows(ctx context.Context, stmt *sql.Stmt, tid, sid int64, b *wirepb.Batch) (int, error) {
+// insertFlows stores the batch's flow rows, and the minute for each of
+// their addresses (flow_addresses, what a search by address starts from).
+// Flow times are kept as microsecond offsets from the minute; an unset
+// first time falls back to the minute's start and an unset last time to
+// the first.
+func insertFlows(w, addrs *bulkWriter, tid, sid int64, b *wirepb.Batch) (int, error) {
 	minuteUS := b.Minute * 1e6
+	seen := make(map[string]bool, len(b.Flows)/2)
 	for _, f := range b.Flows {
+		for _, raw := range [2][]byte{f.SrcIp, f.DstIp} {
+			ip := ipKey(raw)
+			if ip == nil || seen[string(ip)] {
+				continue
+			}
+			seen[string(ip)] = true
+			if err := addrs.add(tid, ip, b.Minute); err != nil {
+				return 0, fmt.Errorf("flow address: %w", err)
+			}
+		}
 		first := nsToUS(f.FirstUnixNs, minuteUS)
 		last := max(nsToUS(f.LastUnixNs, first), first)
-		if _, err := stmt.ExecContext(ctx, tid, sid, b.Minute, f.IpProto,
+		if err := w.add(tid, sid, b.Minute, f.IpProto,
 			ipKey(f.SrcIp), f.SrcPort, ipKey(f.DstIp), f.DstPort,
 			macBytes(f.SrcMac), macBytes(f.DstMac), f.Vlan,
 			i64(f.SrcPackets), i64(f.SrcBytes), i64(f.DstPackets), i64(f.DstBytes),
 			f.SrcTcpFlags, f.DstTcpFlags, first-minuteUS, last-minuteUS,
-			boolInt(f.State == wirepb.FlowState_FLOW_STATE_NEW), boolInt(f.Ended)); err != nil {
+			boolInt(f.State == wirepb.FlowState_FLOW_STATE_NEW), boolInt(f.Ended), dstVLAN(f)); err != nil {
 			return 0, fmt.Errorf("flow: %w", err)
 		}
+	}
+	if err := w.flush(); err != nil {
+		return 0, fmt.Errorf("flow: %w", err)
+	}
+	if err := addrs.flush(); err != nil {
+		return 0, fmt.Errorf("flow address: %w", err)
 	}
 	return len(b.Flows), nil
 }
@@ -314,9 +339,17 @@ func (s *Store) mergeDevices(ctx context.Context, tx *sql.Tx, st *ingestStmts, t
 	admitted := make(map[string]bool)
 	refusedMACs := make(map[string]bool)
 	exists := tx.StmtContext(ctx, st.deviceExists)
-	device := tx.StmtContext(ctx, st.device)
-	deviceIP := tx.StmtContext(ctx, st.deviceIP)
-	deviceSensor := tx.StmtContext(ctx, st.deviceSensor)
+	device := st.device.writer(ctx, tx)
+	// Addresses, sensors and fingerprints refer to their device, so they
+	// are written once every device is.
+	deviceIP := st.deviceIP.held(ctx, tx)
+	deviceSensor := st.deviceSensor.held(ctx, tx)
+	type fingerprinted struct {
+		mac         string
+		d           *wirepb.Device
+		first, last int64
+	}
+	var prints []fingerprinted
 	for _, d := range b.Devices {
 		mac := macString(d.Mac)
 		if mac == "" {
@@ -351,28 +384,39 @@ func (s *Store) mergeDevices(ctx context.Context, tx *sql.Tx, st *ingestStmts, t
 		if err != nil {
 			return 0, 0, fmt.Errorf("device %s: %w", mac, err)
 		}
-		if _, err := device.ExecContext(ctx, tid, mac, d.DhcpHostname, d.DhcpVendorClass, params,
+		if err := device.add(tid, mac, d.DhcpHostname, d.DhcpVendorClass, params,
 			d.Evidence, d.Vlan, first, last,
 			i64(d.SentPackets), i64(d.SentBytes), i64(d.RecvPackets), i64(d.RecvBytes),
 			browser, link, d.L2Protocols, min(d.MaxTtl, 255)); err != nil {
 			return 0, 0, fmt.Errorf("device %s: %w", mac, err)
 		}
-		if err := insertFingerprints(ctx, tx.StmtContext(ctx, s.inv.fingerprint), tid, mac, d, first, last); err != nil {
-			return 0, 0, fmt.Errorf("device %s: %w", mac, err)
+		if len(d.Fingerprints) > 0 {
+			prints = append(prints, fingerprinted{mac, d, first, last})
 		}
 		for _, raw := range d.Ips {
 			ip := ipKey(raw)
 			if ip == nil {
 				continue
 			}
-			if _, err := deviceIP.ExecContext(ctx, tid, mac, ip, first, last, d.Evidence); err != nil {
+			if err := deviceIP.add(tid, mac, ip, first, last, d.Evidence); err != nil {
 				return 0, 0, fmt.Errorf("device %s address: %w", mac, err)
 			}
 		}
-		if _, err := deviceSensor.ExecContext(ctx, tid, mac, sid, first, last); err != nil {
+		if err := deviceSensor.add(tid, mac, sid, first, last); err != nil {
 			return 0, 0, fmt.Errorf("device %s sensor: %w", mac, err)
 		}
 		merged++
+	}
+	for _, w := range []*bulkWriter{device, deviceIP, deviceSensor} {
+		if err := w.flush(); err != nil {
+			return 0, 0, fmt.Errorf("devices: %w", err)
+		}
+	}
+	fingerprint := tx.StmtContext(ctx, s.inv.fingerprint)
+	for _, p := range prints {
+		if err := insertFingerprints(ctx, fingerprint, tid, p.mac, p.d, p.first, p.last); err != nil {
+			return 0, 0, fmt.Errorf("device %s: %w", p.mac, err)
+		}
 	}
 	return merged, refused, nil
 }
@@ -402,4 +446,13 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// dstVLAN is a flow's dst_vlan column: the responder's VLAN of a routed
+// flow, NULL otherwise.
+func dstVLAN(f *wirepb.Flow) any {
+	if !f.Routed {
+		return nil
+	}
+	return int64(f.DstVlan)
 }

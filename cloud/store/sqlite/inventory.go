@@ -20,7 +20,7 @@ import (
 type inventoryStmts struct {
 	fingerprint  *sql.Stmt
 	identity     *sql.Stmt
-	conversation *sql.Stmt
+	conversation bulk
 	ot           *sql.Stmt
 }
 
@@ -51,24 +51,6 @@ func (st *inventoryStmts) prepare(ctx context.Context, db *sql.DB) error {
 				name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END,
 				first_seen_us = min(first_seen_us, excluded.first_seen_us),
 				last_seen_us = max(last_seen_us, excluded.last_seen_us)`},
-		{&st.conversation, `
-			INSERT INTO conversations (tenant_id, day, client_ip, server_ip, proto, port, client_mac, server_mac,
-				flows, minutes, client_packets, client_bytes, server_packets, server_bytes, server_tcp_flags,
-				same_port, first_seen_us, last_seen_us)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (tenant_id, day, client_ip, server_ip, proto, port) DO UPDATE SET
-				client_mac = coalesce(excluded.client_mac, client_mac),
-				server_mac = coalesce(excluded.server_mac, server_mac),
-				flows = flows + excluded.flows,
-				minutes = minutes + excluded.minutes,
-				client_packets = client_packets + excluded.client_packets,
-				client_bytes = client_bytes + excluded.client_bytes,
-				server_packets = server_packets + excluded.server_packets,
-				server_bytes = server_bytes + excluded.server_bytes,
-				server_tcp_flags = server_tcp_flags | excluded.server_tcp_flags,
-				same_port = max(same_port, excluded.same_port),
-				first_seen_us = min(first_seen_us, excluded.first_seen_us),
-				last_seen_us = max(last_seen_us, excluded.last_seen_us)`},
 		// Ports, MACs, VLAN and sensor are part of the key (see 0003_ot.sql);
 		// a re-sent detail text costs no call to the merge function.
 		{&st.ot, `
@@ -96,12 +78,28 @@ func (st *inventoryStmts) prepare(ctx context.Context, db *sql.DB) error {
 		}
 		*p.dst = stmt
 	}
-	return nil
+	return st.conversation.prepare(ctx, db, `
+			INSERT INTO conversations (tenant_id, day, client_ip, server_ip, proto, port, client_mac, server_mac,
+				flows, minutes, client_packets, client_bytes, server_packets, server_bytes, server_tcp_flags,
+				same_port, first_seen_us, last_seen_us)`, 18, `
+			ON CONFLICT (tenant_id, day, client_ip, server_ip, proto, port) DO UPDATE SET
+				client_mac = coalesce(excluded.client_mac, client_mac),
+				server_mac = coalesce(excluded.server_mac, server_mac),
+				flows = flows + excluded.flows,
+				minutes = minutes + excluded.minutes,
+				client_packets = client_packets + excluded.client_packets,
+				client_bytes = client_bytes + excluded.client_bytes,
+				server_packets = server_packets + excluded.server_packets,
+				server_bytes = server_bytes + excluded.server_bytes,
+				server_tcp_flags = server_tcp_flags | excluded.server_tcp_flags,
+				same_port = max(same_port, excluded.same_port),
+				first_seen_us = min(first_seen_us, excluded.first_seen_us),
+				last_seen_us = max(last_seen_us, excluded.last_seen_us)`)
 }
 
 func (st *inventoryStmts) close() error {
-	var errs []error
-	for _, stmt := range []*sql.Stmt{st.fingerprint, st.identity, st.conversation, st.ot} {
+	errs := []error{st.conversation.close()}
+	for _, stmt := range []*sql.Stmt{st.fingerprint, st.identity, st.ot} {
 		if stmt != nil {
 			errs = append(errs, stmt.Close())
 		}
@@ -218,14 +216,17 @@ func (s *Store) ingestInventory(ctx context.Context, tx *sql.Tx, tid, sid int64,
 		}
 		c.last = max(c.last, last)
 	}
-	conv := tx.StmtContext(ctx, s.inv.conversation)
+	conv := s.inv.conversation.writer(ctx, tx)
 	for _, k := range order {
 		c := convs[k]
-		if _, err := conv.ExecContext(ctx, tid, day, []byte(k.client), []byte(k.server), k.proto, k.port,
+		if err := conv.add(tid, day, []byte(k.client), []byte(k.server), k.proto, k.port,
 			c.clientMAC, c.serverMAC, c.flows, 1, i64(c.clientPackets), i64(c.clientBytes),
 			i64(c.serverPackets), i64(c.serverBytes), c.flags&0xff, boolInt(c.samePort), c.first, c.last); err != nil {
 			return fmt.Errorf("conversation: %w", err)
 		}
+	}
+	if err := conv.flush(); err != nil {
+		return fmt.Errorf("conversation: %w", err)
 	}
 
 	if err := insertOT(ctx, tx.StmtContext(ctx, s.inv.ot), tid, sid, day, minuteUS, b); err != nil {

@@ -59,6 +59,21 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 				break
 			}
 		}
+		for {
+			res, err := s.w.ExecContext(ctx, `DELETE FROM flow_addresses WHERE (tenant_id, ip, minute) IN (
+				SELECT tenant_id, ip, minute FROM flow_addresses WHERE tenant_id = ? AND minute < ? LIMIT ?)`,
+				tid, minute, pruneChunk)
+			if err != nil {
+				return total, fmt.Errorf("sqlite: prune flow addresses: %w", err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return total, fmt.Errorf("sqlite: prune flow addresses: %w", err)
+			}
+			if n < pruneChunk {
+				break
+			}
+		}
 		// One row per sensor and minute: small enough for one statement.
 		res, err := s.w.ExecContext(ctx,
 			`DELETE FROM sensor_minutes WHERE tenant_id = ? AND minute < ?`, tid, minute)

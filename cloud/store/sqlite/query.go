@@ -214,22 +214,25 @@ func (s *Store) Flows(ctx context.Context, tenant string, q store.FlowQuery) ([]
 		}
 		var f filter
 		if q.IP.IsValid() {
-			// Written as a union of two index searches on (tenant, address,
-			// minute): given "tenant_id = ? AND (src_ip = ? OR dst_ip = ?)"
-			// SQLite prefers walking the tenant's minute index for the sake
-			// of ORDER BY, which reads every row of a rarely seen address's
-			// tenant. The subqueries carry the tenant restriction.
+			// The minutes the address was seen in (flow_addresses), then
+			// that minute's flows from or to it through the (tenant,
+			// minute, address) indexes: a union of two searches, as
+			// "src_ip = ? OR dst_ip = ?" would make SQLite prefer walking
+			// every flow of the tenant for the sake of ORDER BY.
 			ip := addrKey(q.IP)
-			side := func(column string) string {
-				sub := "SELECT id FROM flows WHERE tenant_id = ? AND " + column + " = ?"
-				for _, c := range span.conds {
-					sub += " AND " + c
-				}
-				return sub
+			minutes := "SELECT minute FROM flow_addresses WHERE tenant_id = ? AND ip = ?"
+			for _, c := range span.conds {
+				minutes += " AND " + c
 			}
-			args := append([]any{tid, ip}, span.args...)
-			args = append(args, tid, ip)
-			args = append(args, span.args...)
+			side := func(column string) string {
+				return "SELECT id FROM flows WHERE tenant_id = ? AND minute IN (" + minutes + ") AND " + column + " = ?"
+			}
+			var args []any
+			for range 2 {
+				args = append(args, tid, tid, ip)
+				args = append(args, span.args...)
+				args = append(args, ip)
+			}
 			f.add("f.id IN ("+side("src_ip")+" UNION ALL "+side("dst_ip")+")", args...)
 		} else {
 			f.add("f.tenant_id = ?", tid)
@@ -249,7 +252,7 @@ func (s *Store) Flows(ctx context.Context, tenant string, q store.FlowQuery) ([]
 		rows, err := tx.QueryContext(ctx, `
 			SELECT s.name, f.minute, f.proto, f.src_ip, f.src_port, f.dst_ip, f.dst_port,
 				f.src_mac, f.dst_mac, f.vlan, f.src_packets, f.src_bytes, f.dst_packets, f.dst_bytes,
-				f.src_tcp_flags, f.dst_tcp_flags, f.first_us, f.last_us, f.is_new, f.ended
+				f.src_tcp_flags, f.dst_tcp_flags, f.first_us, f.last_us, f.is_new, f.ended, f.dst_vlan
 			FROM flows f JOIN sensors s ON s.id = f.sensor_id
 			WHERE `+f.where()+`
 			ORDER BY f.minute DESC, f.id DESC
@@ -263,11 +266,13 @@ func (s *Store) Flows(ctx context.Context, tenant string, q store.FlowQuery) ([]
 			var fl store.Flow
 			var minute, proto, sport, dport, vlan, sp, sb, dp, db, sflags, dflags, first, last int64
 			var srcIP, dstIP, srcMAC, dstMAC []byte
+			var dstVLAN sql.NullInt64
 			if err := rows.Scan(&fl.Sensor, &minute, &proto, &srcIP, &sport, &dstIP, &dport,
 				&srcMAC, &dstMAC, &vlan, &sp, &sb, &dp, &db, &sflags, &dflags, &first, &last,
-				&fl.New, &fl.Ended); err != nil {
+				&fl.New, &fl.Ended, &dstVLAN); err != nil {
 				return err
 			}
+			fl.Routed, fl.DstVLAN = dstVLAN.Valid, uint16(dstVLAN.Int64)
 			minuteUS := minute * 1e6
 			fl.Minute = fromUS(minuteUS)
 			fl.Proto = uint8(proto)

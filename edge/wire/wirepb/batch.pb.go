@@ -31,6 +31,8 @@ type SchemaVersion int32
 const (
 	SchemaVersion_SCHEMA_VERSION_UNSPECIFIED SchemaVersion = 0
 	SchemaVersion_SCHEMA_VERSION_1           SchemaVersion = 1
+	// Flows travel as flow_columns instead of flows (the cloud reads both).
+	SchemaVersion_SCHEMA_VERSION_2 SchemaVersion = 2
 )
 
 // Enum value maps for SchemaVersion.
@@ -38,10 +40,12 @@ var (
 	SchemaVersion_name = map[int32]string{
 		0: "SCHEMA_VERSION_UNSPECIFIED",
 		1: "SCHEMA_VERSION_1",
+		2: "SCHEMA_VERSION_2",
 	}
 	SchemaVersion_value = map[string]int32{
 		"SCHEMA_VERSION_UNSPECIFIED": 0,
 		"SCHEMA_VERSION_1":           1,
+		"SCHEMA_VERSION_2":           2,
 	}
 )
 
@@ -70,6 +74,65 @@ func (x SchemaVersion) Number() protoreflect.EnumNumber {
 // Deprecated: Use SchemaVersion.Descriptor instead.
 func (SchemaVersion) EnumDescriptor() ([]byte, []int) {
 	return file_edge_wire_batch_proto_rawDescGZIP(), []int{0}
+}
+
+// FlowFlag bits of FlowColumns.flags.
+type FlowFlag int32
+
+const (
+	FlowFlag_FLOW_FLAG_NONE              FlowFlag = 0
+	FlowFlag_FLOW_FLAG_NEW               FlowFlag = 1 // Flow.state NEW
+	FlowFlag_FLOW_FLAG_CONTINUED         FlowFlag = 2 // Flow.state CONTINUED
+	FlowFlag_FLOW_FLAG_ENDED             FlowFlag = 4
+	FlowFlag_FLOW_FLAG_INITIATOR_CERTAIN FlowFlag = 8
+	FlowFlag_FLOW_FLAG_ROUTED            FlowFlag = 16 // Flow.routed; its dst_vlan is the next dst_vlan entry
+)
+
+// Enum value maps for FlowFlag.
+var (
+	FlowFlag_name = map[int32]string{
+		0:  "FLOW_FLAG_NONE",
+		1:  "FLOW_FLAG_NEW",
+		2:  "FLOW_FLAG_CONTINUED",
+		4:  "FLOW_FLAG_ENDED",
+		8:  "FLOW_FLAG_INITIATOR_CERTAIN",
+		16: "FLOW_FLAG_ROUTED",
+	}
+	FlowFlag_value = map[string]int32{
+		"FLOW_FLAG_NONE":              0,
+		"FLOW_FLAG_NEW":               1,
+		"FLOW_FLAG_CONTINUED":         2,
+		"FLOW_FLAG_ENDED":             4,
+		"FLOW_FLAG_INITIATOR_CERTAIN": 8,
+		"FLOW_FLAG_ROUTED":            16,
+	}
+)
+
+func (x FlowFlag) Enum() *FlowFlag {
+	p := new(FlowFlag)
+	*p = x
+	return p
+}
+
+func (x FlowFlag) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (FlowFlag) Descriptor() protoreflect.EnumDescriptor {
+	return file_edge_wire_batch_proto_enumTypes[1].Descriptor()
+}
+
+func (FlowFlag) Type() protoreflect.EnumType {
+	return &file_edge_wire_batch_proto_enumTypes[1]
+}
+
+func (x FlowFlag) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use FlowFlag.Descriptor instead.
+func (FlowFlag) EnumDescriptor() ([]byte, []int) {
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{1}
 }
 
 type FlowState int32
@@ -107,11 +170,11 @@ func (x FlowState) String() string {
 }
 
 func (FlowState) Descriptor() protoreflect.EnumDescriptor {
-	return file_edge_wire_batch_proto_enumTypes[1].Descriptor()
+	return file_edge_wire_batch_proto_enumTypes[2].Descriptor()
 }
 
 func (FlowState) Type() protoreflect.EnumType {
-	return &file_edge_wire_batch_proto_enumTypes[1]
+	return &file_edge_wire_batch_proto_enumTypes[2]
 }
 
 func (x FlowState) Number() protoreflect.EnumNumber {
@@ -120,7 +183,7 @@ func (x FlowState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use FlowState.Descriptor instead.
 func (FlowState) EnumDescriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{1}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{2}
 }
 
 // Source bits for how a device or binding was seen.
@@ -163,11 +226,11 @@ func (x Evidence) String() string {
 }
 
 func (Evidence) Descriptor() protoreflect.EnumDescriptor {
-	return file_edge_wire_batch_proto_enumTypes[2].Descriptor()
+	return file_edge_wire_batch_proto_enumTypes[3].Descriptor()
 }
 
 func (Evidence) Type() protoreflect.EnumType {
-	return &file_edge_wire_batch_proto_enumTypes[2]
+	return &file_edge_wire_batch_proto_enumTypes[3]
 }
 
 func (x Evidence) Number() protoreflect.EnumNumber {
@@ -176,7 +239,7 @@ func (x Evidence) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Evidence.Descriptor instead.
 func (Evidence) EnumDescriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{2}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{3}
 }
 
 // FingerprintKind says which packet a Fingerprint was read from.
@@ -225,11 +288,11 @@ func (x FingerprintKind) String() string {
 }
 
 func (FingerprintKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_edge_wire_batch_proto_enumTypes[3].Descriptor()
+	return file_edge_wire_batch_proto_enumTypes[4].Descriptor()
 }
 
 func (FingerprintKind) Type() protoreflect.EnumType {
-	return &file_edge_wire_batch_proto_enumTypes[3]
+	return &file_edge_wire_batch_proto_enumTypes[4]
 }
 
 func (x FingerprintKind) Number() protoreflect.EnumNumber {
@@ -238,7 +301,7 @@ func (x FingerprintKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use FingerprintKind.Descriptor instead.
 func (FingerprintKind) EnumDescriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{3}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{4}
 }
 
 // TCPQuirk bits of TCPSignature.quirks, after p0f's quirk names.
@@ -320,11 +383,11 @@ func (x TCPQuirk) String() string {
 }
 
 func (TCPQuirk) Descriptor() protoreflect.EnumDescriptor {
-	return file_edge_wire_batch_proto_enumTypes[4].Descriptor()
+	return file_edge_wire_batch_proto_enumTypes[5].Descriptor()
 }
 
 func (TCPQuirk) Type() protoreflect.EnumType {
-	return &file_edge_wire_batch_proto_enumTypes[4]
+	return &file_edge_wire_batch_proto_enumTypes[5]
 }
 
 func (x TCPQuirk) Number() protoreflect.EnumNumber {
@@ -333,7 +396,7 @@ func (x TCPQuirk) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use TCPQuirk.Descriptor instead.
 func (TCPQuirk) EnumDescriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{4}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{5}
 }
 
 // L2Protocol bits of Device.l2_protocols.
@@ -388,11 +451,11 @@ func (x L2Protocol) String() string {
 }
 
 func (L2Protocol) Descriptor() protoreflect.EnumDescriptor {
-	return file_edge_wire_batch_proto_enumTypes[5].Descriptor()
+	return file_edge_wire_batch_proto_enumTypes[6].Descriptor()
 }
 
 func (L2Protocol) Type() protoreflect.EnumType {
-	return &file_edge_wire_batch_proto_enumTypes[5]
+	return &file_edge_wire_batch_proto_enumTypes[6]
 }
 
 func (x L2Protocol) Number() protoreflect.EnumNumber {
@@ -401,7 +464,7 @@ func (x L2Protocol) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use L2Protocol.Descriptor instead.
 func (L2Protocol) EnumDescriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{5}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{6}
 }
 
 type NameSource int32
@@ -446,11 +509,11 @@ func (x NameSource) String() string {
 }
 
 func (NameSource) Descriptor() protoreflect.EnumDescriptor {
-	return file_edge_wire_batch_proto_enumTypes[6].Descriptor()
+	return file_edge_wire_batch_proto_enumTypes[7].Descriptor()
 }
 
 func (NameSource) Type() protoreflect.EnumType {
-	return &file_edge_wire_batch_proto_enumTypes[6]
+	return &file_edge_wire_batch_proto_enumTypes[7]
 }
 
 func (x NameSource) Number() protoreflect.EnumNumber {
@@ -459,7 +522,7 @@ func (x NameSource) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use NameSource.Descriptor instead.
 func (NameSource) EnumDescriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{6}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{7}
 }
 
 // Batch is everything one sensor observed during one minute.
@@ -486,7 +549,10 @@ type Batch struct {
 	Identities      []*Identity          `protobuf:"bytes,17,rep,name=identities,proto3" json:"identities,omitempty"`
 	// The LTE modem and this month's data usage (E4, C4); absent when the
 	// sensor has no modem manager.
-	Modem         *Modem `protobuf:"bytes,20,opt,name=modem,proto3" json:"modem,omitempty"`
+	Modem *Modem `protobuf:"bytes,20,opt,name=modem,proto3" json:"modem,omitempty"`
+	// Schema 2: the minute's flows in columns (see FlowColumns). Decoders
+	// turn them back into flows; a batch may carry both.
+	FlowColumns   *FlowColumns `protobuf:"bytes,21,opt,name=flow_columns,json=flowColumns,proto3" json:"flow_columns,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -633,6 +699,219 @@ func (x *Batch) GetModem() *Modem {
 	return nil
 }
 
+func (x *Batch) GetFlowColumns() *FlowColumns {
+	if x != nil {
+		return x.FlowColumns
+	}
+	return nil
+}
+
+// FlowColumns is a minute's flows, one column per Flow field, with the
+// addresses and MACs each stored once per batch. It carries exactly what
+// Flow does, except that flow times are microseconds (what the cloud
+// keeps). Laid out this way, sorted by server, a minute of flows
+// compresses to about 60 % of the list of messages. Every per-flow column
+// has one entry per flow, in the same order, except dst_vlan.
+type FlowColumns struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Addresses [][]byte               `protobuf:"bytes,1,rep,name=addresses,proto3" json:"addresses,omitempty"` // distinct IP addresses, 4 or 16 bytes each
+	Macs      [][]byte               `protobuf:"bytes,2,rep,name=macs,proto3" json:"macs,omitempty"`           // distinct MAC addresses, 6 bytes each
+	IpProto   []uint32               `protobuf:"varint,3,rep,packed,name=ip_proto,json=ipProto,proto3" json:"ip_proto,omitempty"`
+	SrcIp     []uint32               `protobuf:"varint,4,rep,packed,name=src_ip,json=srcIp,proto3" json:"src_ip,omitempty"` // index into addresses
+	// The client port; for a flow after one with the same ip_proto, dst_ip,
+	// dst_port and src_ip, the difference from that flow's src_port.
+	SrcPort []int32  `protobuf:"zigzag32,5,rep,packed,name=src_port,json=srcPort,proto3" json:"src_port,omitempty"`
+	DstIp   []uint32 `protobuf:"varint,6,rep,packed,name=dst_ip,json=dstIp,proto3" json:"dst_ip,omitempty"`
+	DstPort []uint32 `protobuf:"varint,7,rep,packed,name=dst_port,json=dstPort,proto3" json:"dst_port,omitempty"`
+	// 0: no MAC; 1: the MAC the previous flow (in column order) with the
+	// same address had, on either side; n >= 2: macs[n-2].
+	SrcMac        []uint32 `protobuf:"varint,8,rep,packed,name=src_mac,json=srcMac,proto3" json:"src_mac,omitempty"`
+	DstMac        []uint32 `protobuf:"varint,9,rep,packed,name=dst_mac,json=dstMac,proto3" json:"dst_mac,omitempty"`
+	Vlan          []uint32 `protobuf:"varint,10,rep,packed,name=vlan,proto3" json:"vlan,omitempty"`
+	SrcPackets    []uint64 `protobuf:"varint,11,rep,packed,name=src_packets,json=srcPackets,proto3" json:"src_packets,omitempty"`
+	SrcBytes      []uint64 `protobuf:"varint,12,rep,packed,name=src_bytes,json=srcBytes,proto3" json:"src_bytes,omitempty"`
+	DstPackets    []uint64 `protobuf:"varint,13,rep,packed,name=dst_packets,json=dstPackets,proto3" json:"dst_packets,omitempty"`
+	DstBytes      []uint64 `protobuf:"varint,14,rep,packed,name=dst_bytes,json=dstBytes,proto3" json:"dst_bytes,omitempty"`
+	SrcTcpFlags   []uint32 `protobuf:"varint,15,rep,packed,name=src_tcp_flags,json=srcTcpFlags,proto3" json:"src_tcp_flags,omitempty"`
+	DstTcpFlags   []uint32 `protobuf:"varint,16,rep,packed,name=dst_tcp_flags,json=dstTcpFlags,proto3" json:"dst_tcp_flags,omitempty"`
+	FirstUs       []int64  `protobuf:"zigzag64,17,rep,packed,name=first_us,json=firstUs,proto3" json:"first_us,omitempty"`        // first packet, microseconds from Batch.minute
+	DurationUs    []uint64 `protobuf:"varint,18,rep,packed,name=duration_us,json=durationUs,proto3" json:"duration_us,omitempty"` // last packet minus first packet, microseconds
+	Flags         []uint32 `protobuf:"varint,19,rep,packed,name=flags,proto3" json:"flags,omitempty"`                             // OR of FlowFlag bits
+	DstVlan       []uint32 `protobuf:"varint,20,rep,packed,name=dst_vlan,json=dstVlan,proto3" json:"dst_vlan,omitempty"`          // one per routed flow, in flow order
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FlowColumns) Reset() {
+	*x = FlowColumns{}
+	mi := &file_edge_wire_batch_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FlowColumns) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FlowColumns) ProtoMessage() {}
+
+func (x *FlowColumns) ProtoReflect() protoreflect.Message {
+	mi := &file_edge_wire_batch_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FlowColumns.ProtoReflect.Descriptor instead.
+func (*FlowColumns) Descriptor() ([]byte, []int) {
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *FlowColumns) GetAddresses() [][]byte {
+	if x != nil {
+		return x.Addresses
+	}
+	return nil
+}
+
+func (x *FlowColumns) GetMacs() [][]byte {
+	if x != nil {
+		return x.Macs
+	}
+	return nil
+}
+
+func (x *FlowColumns) GetIpProto() []uint32 {
+	if x != nil {
+		return x.IpProto
+	}
+	return nil
+}
+
+func (x *FlowColumns) GetSrcIp() []uint32 {
+	if x != nil {
+		return x.SrcIp
+	}
+	return nil
+}
+
+func (x *FlowColumns) GetSrcPort() []int32 {
+	if x != nil {
+		return x.SrcPort
+	}
+	return nil
+}
+
+func (x *FlowColumns) GetDstIp() []uint32 {
+	if x != nil {
+		return x.DstIp
+	}
+	return nil
+}
+
+func (x *FlowColumns) GetDstPort() []uint32 {
+	if x != nil {
+		return x.DstPort
+	}
+	return nil
+}
+
+func (x *FlowColumns) GetSrcMac() []uint32 {
+	if x != nil {
+		return x.SrcMac
+	}
+	return nil
+}
+
+func (x *FlowColumns) GetDstMac() []uint32 {
+	if x != nil {
+		return x.DstMac
+	}
+	return nil
+}
+
+func (x *FlowColumns) GetVlan() []uint32 {
+	if x != nil {
+		return x.Vlan
+	}
+	return nil
+}
+
+func (x *FlowColumns) GetSrcPackets() []uint64 {
+	if x != nil {
+		return x.SrcPackets
+	}
+	return nil
+}
+
+func (x *FlowColumns) GetSrcBytes() []uint64 {
+	if x != nil {
+		return x.SrcBytes
+	}
+	return nil
+}
+
+func (x *FlowColumns) GetDstPackets() []uint64 {
+	if x != nil {
+		return x.DstPackets
+	}
+	return nil
+}
+
+func (x *FlowColumns) GetDstBytes() []uint64 {
+	if x != nil {
+		return x.DstBytes
+	}
+	return nil
+}
+
+func (x *FlowColumns) GetSrcTcpFlags() []uint32 {
+	if x != nil {
+		return x.SrcTcpFlags
+	}
+	return nil
+}
+
+func (x *FlowColumns) GetDstTcpFlags() []uint32 {
+	if x != nil {
+		return x.DstTcpFlags
+	}
+	return nil
+}
+
+func (x *FlowColumns) GetFirstUs() []int64 {
+	if x != nil {
+		return x.FirstUs
+	}
+	return nil
+}
+
+func (x *FlowColumns) GetDurationUs() []uint64 {
+	if x != nil {
+		return x.DurationUs
+	}
+	return nil
+}
+
+func (x *FlowColumns) GetFlags() []uint32 {
+	if x != nil {
+		return x.Flags
+	}
+	return nil
+}
+
+func (x *FlowColumns) GetDstVlan() []uint32 {
+	if x != nil {
+		return x.DstVlan
+	}
+	return nil
+}
+
 // Flow is one bidirectional conversation's activity within the minute.
 // "src" is the initiator (client) when the handshake or first packet showed
 // it; counters are deltas for this minute only.
@@ -645,7 +924,7 @@ type Flow struct {
 	DstPort     uint32                 `protobuf:"varint,5,opt,name=dst_port,json=dstPort,proto3" json:"dst_port,omitempty"`
 	SrcMac      []byte                 `protobuf:"bytes,6,opt,name=src_mac,json=srcMac,proto3" json:"src_mac,omitempty"` // 6 bytes, as last seen from src
 	DstMac      []byte                 `protobuf:"bytes,7,opt,name=dst_mac,json=dstMac,proto3" json:"dst_mac,omitempty"`
-	Vlan        uint32                 `protobuf:"varint,8,opt,name=vlan,proto3" json:"vlan,omitempty"`                               // outer 802.1Q VLAN id, 0 if untagged
+	Vlan        uint32                 `protobuf:"varint,8,opt,name=vlan,proto3" json:"vlan,omitempty"`                               // outer 802.1Q VLAN id of src's packets, 0 if untagged
 	SrcPackets  uint64                 `protobuf:"varint,9,opt,name=src_packets,json=srcPackets,proto3" json:"src_packets,omitempty"` // sent by src
 	SrcBytes    uint64                 `protobuf:"varint,10,opt,name=src_bytes,json=srcBytes,proto3" json:"src_bytes,omitempty"`      // frame bytes (wire length) sent by src
 	DstPackets  uint64                 `protobuf:"varint,11,opt,name=dst_packets,json=dstPackets,proto3" json:"dst_packets,omitempty"`
@@ -659,13 +938,17 @@ type Flow struct {
 	// True when the initiator was decided from a SYN or request; false when
 	// it is only the sender of the first packet seen.
 	InitiatorCertain bool `protobuf:"varint,19,opt,name=initiator_certain,json=initiatorCertain,proto3" json:"initiator_certain,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// A conversation routed between VLANs: the mirror showed dst's packets
+	// on dst_vlan, another VLAN than src's (vlan). Both halves are one flow.
+	Routed        bool   `protobuf:"varint,20,opt,name=routed,proto3" json:"routed,omitempty"`
+	DstVlan       uint32 `protobuf:"varint,21,opt,name=dst_vlan,json=dstVlan,proto3" json:"dst_vlan,omitempty"` // only when routed
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Flow) Reset() {
 	*x = Flow{}
-	mi := &file_edge_wire_batch_proto_msgTypes[1]
+	mi := &file_edge_wire_batch_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -677,7 +960,7 @@ func (x *Flow) String() string {
 func (*Flow) ProtoMessage() {}
 
 func (x *Flow) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[1]
+	mi := &file_edge_wire_batch_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -690,7 +973,7 @@ func (x *Flow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Flow.ProtoReflect.Descriptor instead.
 func (*Flow) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{1}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Flow) GetIpProto() uint32 {
@@ -826,6 +1109,20 @@ func (x *Flow) GetInitiatorCertain() bool {
 	return false
 }
 
+func (x *Flow) GetRouted() bool {
+	if x != nil {
+		return x.Routed
+	}
+	return false
+}
+
+func (x *Flow) GetDstVlan() uint32 {
+	if x != nil {
+		return x.DstVlan
+	}
+	return 0
+}
+
 // Device is what the sensor learned about one MAC address during the minute.
 type Device struct {
 	state           protoimpl.MessageState `protogen:"open.v1"`
@@ -857,7 +1154,7 @@ type Device struct {
 
 func (x *Device) Reset() {
 	*x = Device{}
-	mi := &file_edge_wire_batch_proto_msgTypes[2]
+	mi := &file_edge_wire_batch_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -869,7 +1166,7 @@ func (x *Device) String() string {
 func (*Device) ProtoMessage() {}
 
 func (x *Device) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[2]
+	mi := &file_edge_wire_batch_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -882,7 +1179,7 @@ func (x *Device) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Device.ProtoReflect.Descriptor instead.
 func (*Device) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{2}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Device) GetMac() []byte {
@@ -1035,7 +1332,7 @@ type Fingerprint struct {
 
 func (x *Fingerprint) Reset() {
 	*x = Fingerprint{}
-	mi := &file_edge_wire_batch_proto_msgTypes[3]
+	mi := &file_edge_wire_batch_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1047,7 +1344,7 @@ func (x *Fingerprint) String() string {
 func (*Fingerprint) ProtoMessage() {}
 
 func (x *Fingerprint) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[3]
+	mi := &file_edge_wire_batch_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1060,7 +1357,7 @@ func (x *Fingerprint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Fingerprint.ProtoReflect.Descriptor instead.
 func (*Fingerprint) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{3}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Fingerprint) GetKind() FingerprintKind {
@@ -1123,7 +1420,7 @@ type TCPSignature struct {
 
 func (x *TCPSignature) Reset() {
 	*x = TCPSignature{}
-	mi := &file_edge_wire_batch_proto_msgTypes[4]
+	mi := &file_edge_wire_batch_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1135,7 +1432,7 @@ func (x *TCPSignature) String() string {
 func (*TCPSignature) ProtoMessage() {}
 
 func (x *TCPSignature) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[4]
+	mi := &file_edge_wire_batch_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1148,7 +1445,7 @@ func (x *TCPSignature) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TCPSignature.ProtoReflect.Descriptor instead.
 func (*TCPSignature) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{4}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *TCPSignature) GetIpVersion() uint32 {
@@ -1230,7 +1527,7 @@ type BrowserAnnouncement struct {
 
 func (x *BrowserAnnouncement) Reset() {
 	*x = BrowserAnnouncement{}
-	mi := &file_edge_wire_batch_proto_msgTypes[5]
+	mi := &file_edge_wire_batch_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1242,7 +1539,7 @@ func (x *BrowserAnnouncement) String() string {
 func (*BrowserAnnouncement) ProtoMessage() {}
 
 func (x *BrowserAnnouncement) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[5]
+	mi := &file_edge_wire_batch_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1255,7 +1552,7 @@ func (x *BrowserAnnouncement) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BrowserAnnouncement.ProtoReflect.Descriptor instead.
 func (*BrowserAnnouncement) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{5}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *BrowserAnnouncement) GetName() string {
@@ -1316,7 +1613,7 @@ type LinkAnnouncement struct {
 
 func (x *LinkAnnouncement) Reset() {
 	*x = LinkAnnouncement{}
-	mi := &file_edge_wire_batch_proto_msgTypes[6]
+	mi := &file_edge_wire_batch_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1328,7 +1625,7 @@ func (x *LinkAnnouncement) String() string {
 func (*LinkAnnouncement) ProtoMessage() {}
 
 func (x *LinkAnnouncement) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[6]
+	mi := &file_edge_wire_batch_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1341,7 +1638,7 @@ func (x *LinkAnnouncement) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LinkAnnouncement.ProtoReflect.Descriptor instead.
 func (*LinkAnnouncement) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{6}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *LinkAnnouncement) GetProtocol() L2Protocol {
@@ -1408,7 +1705,7 @@ type Name struct {
 
 func (x *Name) Reset() {
 	*x = Name{}
-	mi := &file_edge_wire_batch_proto_msgTypes[7]
+	mi := &file_edge_wire_batch_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1420,7 +1717,7 @@ func (x *Name) String() string {
 func (*Name) ProtoMessage() {}
 
 func (x *Name) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[7]
+	mi := &file_edge_wire_batch_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1433,7 +1730,7 @@ func (x *Name) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Name.ProtoReflect.Descriptor instead.
 func (*Name) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{7}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Name) GetIp() []byte {
@@ -1499,7 +1796,7 @@ type CaptureStats struct {
 
 func (x *CaptureStats) Reset() {
 	*x = CaptureStats{}
-	mi := &file_edge_wire_batch_proto_msgTypes[8]
+	mi := &file_edge_wire_batch_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1511,7 +1808,7 @@ func (x *CaptureStats) String() string {
 func (*CaptureStats) ProtoMessage() {}
 
 func (x *CaptureStats) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[8]
+	mi := &file_edge_wire_batch_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1524,7 +1821,7 @@ func (x *CaptureStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CaptureStats.ProtoReflect.Descriptor instead.
 func (*CaptureStats) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{8}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CaptureStats) GetSource() string {
@@ -1643,7 +1940,7 @@ type OTEvent struct {
 
 func (x *OTEvent) Reset() {
 	*x = OTEvent{}
-	mi := &file_edge_wire_batch_proto_msgTypes[9]
+	mi := &file_edge_wire_batch_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1655,7 +1952,7 @@ func (x *OTEvent) String() string {
 func (*OTEvent) ProtoMessage() {}
 
 func (x *OTEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[9]
+	mi := &file_edge_wire_batch_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1668,7 +1965,7 @@ func (x *OTEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OTEvent.ProtoReflect.Descriptor instead.
 func (*OTEvent) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{9}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *OTEvent) GetProtocol() string {
@@ -1801,7 +2098,7 @@ type Attr struct {
 
 func (x *Attr) Reset() {
 	*x = Attr{}
-	mi := &file_edge_wire_batch_proto_msgTypes[10]
+	mi := &file_edge_wire_batch_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1813,7 +2110,7 @@ func (x *Attr) String() string {
 func (*Attr) ProtoMessage() {}
 
 func (x *Attr) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[10]
+	mi := &file_edge_wire_batch_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1826,7 +2123,7 @@ func (x *Attr) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Attr.ProtoReflect.Descriptor instead.
 func (*Attr) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{10}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Attr) GetKey() string {
@@ -1865,7 +2162,7 @@ type Identity struct {
 
 func (x *Identity) Reset() {
 	*x = Identity{}
-	mi := &file_edge_wire_batch_proto_msgTypes[11]
+	mi := &file_edge_wire_batch_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1877,7 +2174,7 @@ func (x *Identity) String() string {
 func (*Identity) ProtoMessage() {}
 
 func (x *Identity) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[11]
+	mi := &file_edge_wire_batch_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1890,7 +2187,7 @@ func (x *Identity) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Identity.ProtoReflect.Descriptor instead.
 func (*Identity) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{11}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Identity) GetProtocol() string {
@@ -1995,7 +2292,7 @@ type Health struct {
 
 func (x *Health) Reset() {
 	*x = Health{}
-	mi := &file_edge_wire_batch_proto_msgTypes[12]
+	mi := &file_edge_wire_batch_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2007,7 +2304,7 @@ func (x *Health) String() string {
 func (*Health) ProtoMessage() {}
 
 func (x *Health) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[12]
+	mi := &file_edge_wire_batch_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2020,7 +2317,7 @@ func (x *Health) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Health.ProtoReflect.Descriptor instead.
 func (*Health) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{12}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Health) GetCpuPercent() float64 {
@@ -2099,7 +2396,7 @@ type SupervisorRestart struct {
 
 func (x *SupervisorRestart) Reset() {
 	*x = SupervisorRestart{}
-	mi := &file_edge_wire_batch_proto_msgTypes[13]
+	mi := &file_edge_wire_batch_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2111,7 +2408,7 @@ func (x *SupervisorRestart) String() string {
 func (*SupervisorRestart) ProtoMessage() {}
 
 func (x *SupervisorRestart) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[13]
+	mi := &file_edge_wire_batch_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2124,7 +2421,7 @@ func (x *SupervisorRestart) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SupervisorRestart.ProtoReflect.Descriptor instead.
 func (*SupervisorRestart) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{13}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *SupervisorRestart) GetActor() string {
@@ -2195,7 +2492,7 @@ type Modem struct {
 
 func (x *Modem) Reset() {
 	*x = Modem{}
-	mi := &file_edge_wire_batch_proto_msgTypes[14]
+	mi := &file_edge_wire_batch_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2207,7 +2504,7 @@ func (x *Modem) String() string {
 func (*Modem) ProtoMessage() {}
 
 func (x *Modem) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[14]
+	mi := &file_edge_wire_batch_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2220,7 +2517,7 @@ func (x *Modem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Modem.ProtoReflect.Descriptor instead.
 func (*Modem) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{14}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Modem) GetState() string {
@@ -2381,7 +2678,7 @@ var File_edge_wire_batch_proto protoreflect.FileDescriptor
 
 const file_edge_wire_batch_proto_rawDesc = "" +
 	"\n" +
-	"\x15edge/wire/batch.proto\x12\vmimamori.v1\"\xaa\x05\n" +
+	"\x15edge/wire/batch.proto\x12\vmimamori.v1\"\xe7\x05\n" +
 	"\x05Batch\x12A\n" +
 	"\x0eschema_version\x18\x01 \x01(\x0e2\x1a.mimamori.v1.SchemaVersionR\rschemaVersion\x12\x16\n" +
 	"\x06tenant\x18\x02 \x01(\tR\x06tenant\x12\x16\n" +
@@ -2401,7 +2698,33 @@ const file_edge_wire_batch_proto_rawDesc = "" +
 	"\n" +
 	"identities\x18\x11 \x03(\v2\x15.mimamori.v1.IdentityR\n" +
 	"identities\x12(\n" +
-	"\x05modem\x18\x14 \x01(\v2\x12.mimamori.v1.ModemR\x05modem\"\xc6\x04\n" +
+	"\x05modem\x18\x14 \x01(\v2\x12.mimamori.v1.ModemR\x05modem\x12;\n" +
+	"\fflow_columns\x18\x15 \x01(\v2\x18.mimamori.v1.FlowColumnsR\vflowColumns\"\xb5\x04\n" +
+	"\vFlowColumns\x12\x1c\n" +
+	"\taddresses\x18\x01 \x03(\fR\taddresses\x12\x12\n" +
+	"\x04macs\x18\x02 \x03(\fR\x04macs\x12\x19\n" +
+	"\bip_proto\x18\x03 \x03(\rR\aipProto\x12\x15\n" +
+	"\x06src_ip\x18\x04 \x03(\rR\x05srcIp\x12\x19\n" +
+	"\bsrc_port\x18\x05 \x03(\x11R\asrcPort\x12\x15\n" +
+	"\x06dst_ip\x18\x06 \x03(\rR\x05dstIp\x12\x19\n" +
+	"\bdst_port\x18\a \x03(\rR\adstPort\x12\x17\n" +
+	"\asrc_mac\x18\b \x03(\rR\x06srcMac\x12\x17\n" +
+	"\adst_mac\x18\t \x03(\rR\x06dstMac\x12\x12\n" +
+	"\x04vlan\x18\n" +
+	" \x03(\rR\x04vlan\x12\x1f\n" +
+	"\vsrc_packets\x18\v \x03(\x04R\n" +
+	"srcPackets\x12\x1b\n" +
+	"\tsrc_bytes\x18\f \x03(\x04R\bsrcBytes\x12\x1f\n" +
+	"\vdst_packets\x18\r \x03(\x04R\n" +
+	"dstPackets\x12\x1b\n" +
+	"\tdst_bytes\x18\x0e \x03(\x04R\bdstBytes\x12\"\n" +
+	"\rsrc_tcp_flags\x18\x0f \x03(\rR\vsrcTcpFlags\x12\"\n" +
+	"\rdst_tcp_flags\x18\x10 \x03(\rR\vdstTcpFlags\x12\x19\n" +
+	"\bfirst_us\x18\x11 \x03(\x12R\afirstUs\x12\x1f\n" +
+	"\vduration_us\x18\x12 \x03(\x04R\n" +
+	"durationUs\x12\x14\n" +
+	"\x05flags\x18\x13 \x03(\rR\x05flags\x12\x19\n" +
+	"\bdst_vlan\x18\x14 \x03(\rR\adstVlan\"\xf9\x04\n" +
 	"\x04Flow\x12\x19\n" +
 	"\bip_proto\x18\x01 \x01(\rR\aipProto\x12\x15\n" +
 	"\x06src_ip\x18\x02 \x01(\fR\x05srcIp\x12\x19\n" +
@@ -2425,7 +2748,9 @@ const file_edge_wire_batch_proto_rawDesc = "" +
 	"lastUnixNs\x12,\n" +
 	"\x05state\x18\x11 \x01(\x0e2\x16.mimamori.v1.FlowStateR\x05state\x12\x14\n" +
 	"\x05ended\x18\x12 \x01(\bR\x05ended\x12+\n" +
-	"\x11initiator_certain\x18\x13 \x01(\bR\x10initiatorCertain\"\xb4\x05\n" +
+	"\x11initiator_certain\x18\x13 \x01(\bR\x10initiatorCertain\x12\x16\n" +
+	"\x06routed\x18\x14 \x01(\bR\x06routed\x12\x19\n" +
+	"\bdst_vlan\x18\x15 \x01(\rR\adstVlan\"\xb4\x05\n" +
 	"\x06Device\x12\x10\n" +
 	"\x03mac\x18\x01 \x01(\fR\x03mac\x12\x10\n" +
 	"\x03ips\x18\x02 \x03(\fR\x03ips\x12\x1a\n" +
@@ -2595,10 +2920,18 @@ const file_edge_wire_batch_proto_rawDesc = "" +
 	"\vusage_month\x18\x14 \x01(\tR\n" +
 	"usageMonth\x12$\n" +
 	"\x0emonth_rx_bytes\x18\x15 \x01(\x04R\fmonthRxBytes\x12$\n" +
-	"\x0emonth_tx_bytes\x18\x16 \x01(\x04R\fmonthTxBytes*E\n" +
+	"\x0emonth_tx_bytes\x18\x16 \x01(\x04R\fmonthTxBytes*[\n" +
 	"\rSchemaVersion\x12\x1e\n" +
 	"\x1aSCHEMA_VERSION_UNSPECIFIED\x10\x00\x12\x14\n" +
-	"\x10SCHEMA_VERSION_1\x10\x01*U\n" +
+	"\x10SCHEMA_VERSION_1\x10\x01\x12\x14\n" +
+	"\x10SCHEMA_VERSION_2\x10\x02*\x96\x01\n" +
+	"\bFlowFlag\x12\x12\n" +
+	"\x0eFLOW_FLAG_NONE\x10\x00\x12\x11\n" +
+	"\rFLOW_FLAG_NEW\x10\x01\x12\x17\n" +
+	"\x13FLOW_FLAG_CONTINUED\x10\x02\x12\x13\n" +
+	"\x0fFLOW_FLAG_ENDED\x10\x04\x12\x1f\n" +
+	"\x1bFLOW_FLAG_INITIATOR_CERTAIN\x10\b\x12\x14\n" +
+	"\x10FLOW_FLAG_ROUTED\x10\x10*U\n" +
 	"\tFlowState\x12\x1a\n" +
 	"\x16FLOW_STATE_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eFLOW_STATE_NEW\x10\x01\x12\x18\n" +
@@ -2668,58 +3001,61 @@ func file_edge_wire_batch_proto_rawDescGZIP() []byte {
 	return file_edge_wire_batch_proto_rawDescData
 }
 
-var file_edge_wire_batch_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_edge_wire_batch_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_edge_wire_batch_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
+var file_edge_wire_batch_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_edge_wire_batch_proto_goTypes = []any{
 	(SchemaVersion)(0),          // 0: mimamori.v1.SchemaVersion
-	(FlowState)(0),              // 1: mimamori.v1.FlowState
-	(Evidence)(0),               // 2: mimamori.v1.Evidence
-	(FingerprintKind)(0),        // 3: mimamori.v1.FingerprintKind
-	(TCPQuirk)(0),               // 4: mimamori.v1.TCPQuirk
-	(L2Protocol)(0),             // 5: mimamori.v1.L2Protocol
-	(NameSource)(0),             // 6: mimamori.v1.NameSource
-	(*Batch)(nil),               // 7: mimamori.v1.Batch
-	(*Flow)(nil),                // 8: mimamori.v1.Flow
-	(*Device)(nil),              // 9: mimamori.v1.Device
-	(*Fingerprint)(nil),         // 10: mimamori.v1.Fingerprint
-	(*TCPSignature)(nil),        // 11: mimamori.v1.TCPSignature
-	(*BrowserAnnouncement)(nil), // 12: mimamori.v1.BrowserAnnouncement
-	(*LinkAnnouncement)(nil),    // 13: mimamori.v1.LinkAnnouncement
-	(*Name)(nil),                // 14: mimamori.v1.Name
-	(*CaptureStats)(nil),        // 15: mimamori.v1.CaptureStats
-	(*OTEvent)(nil),             // 16: mimamori.v1.OTEvent
-	(*Attr)(nil),                // 17: mimamori.v1.Attr
-	(*Identity)(nil),            // 18: mimamori.v1.Identity
-	(*Health)(nil),              // 19: mimamori.v1.Health
-	(*SupervisorRestart)(nil),   // 20: mimamori.v1.SupervisorRestart
-	(*Modem)(nil),               // 21: mimamori.v1.Modem
+	(FlowFlag)(0),               // 1: mimamori.v1.FlowFlag
+	(FlowState)(0),              // 2: mimamori.v1.FlowState
+	(Evidence)(0),               // 3: mimamori.v1.Evidence
+	(FingerprintKind)(0),        // 4: mimamori.v1.FingerprintKind
+	(TCPQuirk)(0),               // 5: mimamori.v1.TCPQuirk
+	(L2Protocol)(0),             // 6: mimamori.v1.L2Protocol
+	(NameSource)(0),             // 7: mimamori.v1.NameSource
+	(*Batch)(nil),               // 8: mimamori.v1.Batch
+	(*FlowColumns)(nil),         // 9: mimamori.v1.FlowColumns
+	(*Flow)(nil),                // 10: mimamori.v1.Flow
+	(*Device)(nil),              // 11: mimamori.v1.Device
+	(*Fingerprint)(nil),         // 12: mimamori.v1.Fingerprint
+	(*TCPSignature)(nil),        // 13: mimamori.v1.TCPSignature
+	(*BrowserAnnouncement)(nil), // 14: mimamori.v1.BrowserAnnouncement
+	(*LinkAnnouncement)(nil),    // 15: mimamori.v1.LinkAnnouncement
+	(*Name)(nil),                // 16: mimamori.v1.Name
+	(*CaptureStats)(nil),        // 17: mimamori.v1.CaptureStats
+	(*OTEvent)(nil),             // 18: mimamori.v1.OTEvent
+	(*Attr)(nil),                // 19: mimamori.v1.Attr
+	(*Identity)(nil),            // 20: mimamori.v1.Identity
+	(*Health)(nil),              // 21: mimamori.v1.Health
+	(*SupervisorRestart)(nil),   // 22: mimamori.v1.SupervisorRestart
+	(*Modem)(nil),               // 23: mimamori.v1.Modem
 }
 var file_edge_wire_batch_proto_depIdxs = []int32{
 	0,  // 0: mimamori.v1.Batch.schema_version:type_name -> mimamori.v1.SchemaVersion
-	8,  // 1: mimamori.v1.Batch.flows:type_name -> mimamori.v1.Flow
-	9,  // 2: mimamori.v1.Batch.devices:type_name -> mimamori.v1.Device
-	14, // 3: mimamori.v1.Batch.names:type_name -> mimamori.v1.Name
-	15, // 4: mimamori.v1.Batch.captures:type_name -> mimamori.v1.CaptureStats
-	19, // 5: mimamori.v1.Batch.health:type_name -> mimamori.v1.Health
-	20, // 6: mimamori.v1.Batch.restarts:type_name -> mimamori.v1.SupervisorRestart
-	16, // 7: mimamori.v1.Batch.ot_events:type_name -> mimamori.v1.OTEvent
-	18, // 8: mimamori.v1.Batch.identities:type_name -> mimamori.v1.Identity
-	21, // 9: mimamori.v1.Batch.modem:type_name -> mimamori.v1.Modem
-	1,  // 10: mimamori.v1.Flow.state:type_name -> mimamori.v1.FlowState
-	10, // 11: mimamori.v1.Device.fingerprints:type_name -> mimamori.v1.Fingerprint
-	12, // 12: mimamori.v1.Device.browser:type_name -> mimamori.v1.BrowserAnnouncement
-	13, // 13: mimamori.v1.Device.link:type_name -> mimamori.v1.LinkAnnouncement
-	3,  // 14: mimamori.v1.Fingerprint.kind:type_name -> mimamori.v1.FingerprintKind
-	11, // 15: mimamori.v1.Fingerprint.tcp:type_name -> mimamori.v1.TCPSignature
-	5,  // 16: mimamori.v1.LinkAnnouncement.protocol:type_name -> mimamori.v1.L2Protocol
-	6,  // 17: mimamori.v1.Name.source:type_name -> mimamori.v1.NameSource
-	17, // 18: mimamori.v1.OTEvent.extras:type_name -> mimamori.v1.Attr
-	17, // 19: mimamori.v1.Identity.extras:type_name -> mimamori.v1.Attr
-	20, // [20:20] is the sub-list for method output_type
-	20, // [20:20] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	10, // 1: mimamori.v1.Batch.flows:type_name -> mimamori.v1.Flow
+	11, // 2: mimamori.v1.Batch.devices:type_name -> mimamori.v1.Device
+	16, // 3: mimamori.v1.Batch.names:type_name -> mimamori.v1.Name
+	17, // 4: mimamori.v1.Batch.captures:type_name -> mimamori.v1.CaptureStats
+	21, // 5: mimamori.v1.Batch.health:type_name -> mimamori.v1.Health
+	22, // 6: mimamori.v1.Batch.restarts:type_name -> mimamori.v1.SupervisorRestart
+	18, // 7: mimamori.v1.Batch.ot_events:type_name -> mimamori.v1.OTEvent
+	20, // 8: mimamori.v1.Batch.identities:type_name -> mimamori.v1.Identity
+	23, // 9: mimamori.v1.Batch.modem:type_name -> mimamori.v1.Modem
+	9,  // 10: mimamori.v1.Batch.flow_columns:type_name -> mimamori.v1.FlowColumns
+	2,  // 11: mimamori.v1.Flow.state:type_name -> mimamori.v1.FlowState
+	12, // 12: mimamori.v1.Device.fingerprints:type_name -> mimamori.v1.Fingerprint
+	14, // 13: mimamori.v1.Device.browser:type_name -> mimamori.v1.BrowserAnnouncement
+	15, // 14: mimamori.v1.Device.link:type_name -> mimamori.v1.LinkAnnouncement
+	4,  // 15: mimamori.v1.Fingerprint.kind:type_name -> mimamori.v1.FingerprintKind
+	13, // 16: mimamori.v1.Fingerprint.tcp:type_name -> mimamori.v1.TCPSignature
+	6,  // 17: mimamori.v1.LinkAnnouncement.protocol:type_name -> mimamori.v1.L2Protocol
+	7,  // 18: mimamori.v1.Name.source:type_name -> mimamori.v1.NameSource
+	19, // 19: mimamori.v1.OTEvent.extras:type_name -> mimamori.v1.Attr
+	19, // 20: mimamori.v1.Identity.extras:type_name -> mimamori.v1.Attr
+	21, // [21:21] is the sub-list for method output_type
+	21, // [21:21] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_edge_wire_batch_proto_init() }
@@ -2732,8 +3068,8 @@ func file_edge_wire_batch_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_edge_wire_batch_proto_rawDesc), len(file_edge_wire_batch_proto_rawDesc)),
-			NumEnums:      7,
-			NumMessages:   15,
+			NumEnums:      8,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
