@@ -79,7 +79,7 @@ func runDemo(ctx context.Context, args []string) error {
 		Tenant: demoTenant, ID: demoSensor, DataDir: filepath.Join(*data, "sensor"),
 		Broker: c.MQTTURL(), Password: demoSensorPassword, Heartbeat: true, Logger: logger,
 		Sources: []sensor.Source{{Name: "factory-sim", Open: func() (capture.Source, error) {
-			gen := synth.New(synth.Config{Seed: *seed, Start: start})
+			gen := synth.New(synth.Config{Seed: *seed, Start: start, Factory: synth.DemoFactory(3)})
 			return synth.NewSource(gen, synth.RealTime(*speed)), nil
 		}}},
 		Modem: &modem.Config{Device: sim.Path(), APN: modem.APN{Name: "mimamori.demo"}},

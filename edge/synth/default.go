@@ -296,3 +296,17 @@ func macFor(name string, oui [3]byte, used map[string]bool) net.HardwareAddr {
 		}
 	}
 }
+
+// DemoFactory is DefaultFactory(cells) with a CC-Link IE Field network in
+// the first cell (the MELSEC's network module as master, two servo
+// amplifiers), so that the demonstration also shows layer-2 industrial
+// traffic. DefaultFactory itself stays as it is: tests pin its hosts.
+func DemoFactory(cells int) *Factory {
+	f := DefaultFactory(cells)
+	b := &factoryBuilder{f: f, macs: map[string]bool{}}
+	for _, h := range f.Hosts {
+		b.macs[string(h.MAC)] = true
+	}
+	b.fieldNetwork(1)
+	return f
+}
