@@ -13,27 +13,15 @@ import (
 // captures are the corpus files that carry BACnet: the whole bacnet
 // directory.
 func captures(t *testing.T) []string {
-	dir := capturetest.Dir(t)
-	var out []string
-	for _, f := range capturetest.Files(t) {
-		rel, _ := filepath.Rel(dir, f)
-		if rel = filepath.ToSlash(rel); strings.HasPrefix(rel, "bacnet/") {
-			out = append(out, rel)
-		}
-	}
-	return out
+	return goldentest.Captures(t, func(rel string) bool {
+		return strings.HasPrefix(rel, "bacnet/")
+	})
 }
 
 // TestGolden pins the ot and identity records of every BACnet capture;
 // -update rewrites them.
 func TestGolden(t *testing.T) {
-	dir := capturetest.Dir(t)
-	for _, rel := range captures(t) {
-		t.Run(rel, func(t *testing.T) {
-			got := goldentest.OT(t, filepath.Join(dir, rel))
-			goldentest.CheckGolden(t, filepath.Join("testdata", "golden", goldentest.GoldenName(rel, ".jsonl")), got)
-		})
-	}
+	goldentest.CheckGoldens(t, captures(t))
 }
 
 // TestTshark checks our per-service counts against tshark's on every

@@ -1,10 +1,8 @@
 package cciefbasic_test
 
 import (
-	"path/filepath"
 	"testing"
 
-	"mimamori/edge/capture/capturetest"
 	"mimamori/protocols/goldentest"
 )
 
@@ -20,10 +18,5 @@ var captures = []string{
 // 222 requests from the master to the broadcast address, 222 responses
 // from the one slave.
 func TestGolden(t *testing.T) {
-	for _, rel := range captures {
-		t.Run(rel, func(t *testing.T) {
-			got := goldentest.OT(t, capturetest.Path(t, rel))
-			goldentest.CheckGolden(t, filepath.Join("testdata", "golden", goldentest.GoldenName(rel, ".jsonl")), got)
-		})
-	}
+	goldentest.CheckGoldens(t, captures)
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"maps"
-	"path/filepath"
 	"testing"
 
 	"mimamori/edge/capture"
@@ -29,12 +28,7 @@ var captures = []string{
 // with; TestFrameCounts checks the per-type counts against the frames'
 // first bytes instead.
 func TestGolden(t *testing.T) {
-	for _, rel := range captures {
-		t.Run(rel, func(t *testing.T) {
-			got := goldentest.OT(t, capturetest.Path(t, rel))
-			goldentest.CheckGolden(t, filepath.Join("testdata", "golden", goldentest.GoldenName(rel, ".jsonl")), got)
-		})
-	}
+	goldentest.CheckGoldens(t, captures)
 }
 
 // TestFrameCounts checks, in place of a tshark comparison, that every

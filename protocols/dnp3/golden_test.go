@@ -14,27 +14,15 @@ import (
 // directory, and a QuickDraw capture that reads a DNP3 outstation besides
 // its EtherNet/IP traffic.
 func captures(t *testing.T) []string {
-	dir := capturetest.Dir(t)
-	var out []string
-	for _, f := range capturetest.Files(t) {
-		rel, _ := filepath.Rel(dir, f)
-		if rel = filepath.ToSlash(rel); strings.HasPrefix(rel, "dnp3/") || rel == "attacks/quickdraw_enip_CL5000EIP-View_Device_Status.pcap" {
-			out = append(out, rel)
-		}
-	}
-	return out
+	return goldentest.Captures(t, func(rel string) bool {
+		return strings.HasPrefix(rel, "dnp3/") || rel == "attacks/quickdraw_enip_CL5000EIP-View_Device_Status.pcap"
+	})
 }
 
 // TestGolden pins the ot and identity records of every DNP3 capture;
 // -update rewrites them.
 func TestGolden(t *testing.T) {
-	dir := capturetest.Dir(t)
-	for _, rel := range captures(t) {
-		t.Run(rel, func(t *testing.T) {
-			got := goldentest.OT(t, filepath.Join(dir, rel))
-			goldentest.CheckGolden(t, filepath.Join("testdata", "golden", goldentest.GoldenName(rel, ".jsonl")), got)
-		})
-	}
+	goldentest.CheckGoldens(t, captures(t))
 }
 
 // TestTshark checks our per-function counts against tshark's dnp3.al.func

@@ -17,28 +17,15 @@ import (
 // captures are the corpus files that carry EtherNet/IP: the enip-cip
 // directory and the QuickDraw ControlLogix attack captures.
 func captures(t *testing.T) []string {
-	dir := capturetest.Dir(t)
-	var out []string
-	for _, f := range capturetest.Files(t) {
-		rel, _ := filepath.Rel(dir, f)
-		rel = filepath.ToSlash(rel)
-		if strings.HasPrefix(rel, "enip-cip/") || strings.HasPrefix(rel, "attacks/quickdraw_enip_") {
-			out = append(out, rel)
-		}
-	}
-	return out
+	return goldentest.Captures(t, func(rel string) bool {
+		return strings.HasPrefix(rel, "enip-cip/") || strings.HasPrefix(rel, "attacks/quickdraw_enip_")
+	})
 }
 
 // TestGolden pins the ot and identity records of every EtherNet/IP
 // capture; -update rewrites them.
 func TestGolden(t *testing.T) {
-	dir := capturetest.Dir(t)
-	for _, rel := range captures(t) {
-		t.Run(rel, func(t *testing.T) {
-			got := goldentest.OT(t, filepath.Join(dir, rel))
-			goldentest.CheckGolden(t, filepath.Join("testdata", "golden", goldentest.GoldenName(rel, ".jsonl")), got)
-		})
-	}
+	goldentest.CheckGoldens(t, captures(t))
 }
 
 // TestTshark checks our counts against tshark's on every EtherNet/IP

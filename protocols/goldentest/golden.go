@@ -24,6 +24,7 @@ import (
 	"testing"
 
 	"mimamori/edge/analyze"
+	"mimamori/edge/capture/capturetest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files and recorded tshark output")
@@ -233,4 +234,36 @@ func readCounts(file string) (map[uint32]uint64, error) {
 		counts[c] = n
 	}
 	return counts, nil
+}
+
+// Captures lists the corpus files, as slash-separated paths relative to
+// the corpus directory ("dnp3/x.pcap"), that keep accepts.
+func Captures(tb testing.TB, keep func(rel string) bool) []string {
+	tb.Helper()
+	dir := capturetest.Dir(tb)
+	var out []string
+	for _, f := range capturetest.Files(tb) {
+		rel, err := filepath.Rel(dir, f)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if rel = filepath.ToSlash(rel); keep(rel) {
+			out = append(out, rel)
+		}
+	}
+	return out
+}
+
+// CheckGoldens checks the ot and identity records of each capture (as
+// Captures lists them) against testdata/golden/<GoldenName>.jsonl, one
+// subtest per capture; -update rewrites them.
+func CheckGoldens(t *testing.T, rels []string) {
+	t.Helper()
+	dir := capturetest.Dir(t)
+	for _, rel := range rels {
+		t.Run(rel, func(t *testing.T) {
+			got := OT(t, filepath.Join(dir, rel))
+			CheckGolden(t, filepath.Join("testdata", "golden", GoldenName(rel, ".jsonl")), got)
+		})
+	}
 }

@@ -13,29 +13,16 @@ import (
 // captures are the corpus files that carry Modbus/TCP: the Modbus
 // directory, the Modbus attacks, and the Modicon (UMAS) capture.
 func captures(t *testing.T) []string {
-	dir := capturetest.Dir(t)
-	var out []string
-	for _, f := range capturetest.Files(t) {
-		rel, _ := filepath.Rel(dir, f)
-		rel = filepath.ToSlash(rel)
-		if strings.HasPrefix(rel, "modbus/") || strings.HasPrefix(rel, "attacks/") && strings.Contains(rel, "modbus") ||
-			strings.HasSuffix(rel, "iti_modicon_test.pcap") {
-			out = append(out, rel)
-		}
-	}
-	return out
+	return goldentest.Captures(t, func(rel string) bool {
+		return strings.HasPrefix(rel, "modbus/") || strings.HasPrefix(rel, "attacks/") && strings.Contains(rel, "modbus") ||
+			strings.HasSuffix(rel, "iti_modicon_test.pcap")
+	})
 }
 
 // TestGolden pins the ot and identity records of every Modbus capture;
 // -update rewrites them.
 func TestGolden(t *testing.T) {
-	dir := capturetest.Dir(t)
-	for _, rel := range captures(t) {
-		t.Run(rel, func(t *testing.T) {
-			got := goldentest.OT(t, filepath.Join(dir, rel))
-			goldentest.CheckGolden(t, filepath.Join("testdata", "golden", goldentest.GoldenName(rel, ".jsonl")), got)
-		})
-	}
+	goldentest.CheckGoldens(t, captures(t))
 }
 
 // TestTshark checks our per-function counts against tshark's

@@ -21,28 +21,15 @@ import (
 // directory, but for iti_Profinet_Failed.pcap, which despite its name
 // holds none (LLDP, ARP, S7comm).
 func captures(t *testing.T) []string {
-	dir := capturetest.Dir(t)
-	var out []string
-	for _, f := range capturetest.Files(t) {
-		rel, _ := filepath.Rel(dir, f)
-		rel = filepath.ToSlash(rel)
-		if strings.HasPrefix(rel, "profinet/") && rel != "profinet/iti_Profinet_Failed.pcap" {
-			out = append(out, rel)
-		}
-	}
-	return out
+	return goldentest.Captures(t, func(rel string) bool {
+		return strings.HasPrefix(rel, "profinet/") && rel != "profinet/iti_Profinet_Failed.pcap"
+	})
 }
 
 // TestGolden pins the ot and identity records of every PROFINET capture;
 // -update rewrites them.
 func TestGolden(t *testing.T) {
-	dir := capturetest.Dir(t)
-	for _, rel := range captures(t) {
-		t.Run(rel, func(t *testing.T) {
-			got := goldentest.OT(t, filepath.Join(dir, rel))
-			goldentest.CheckGolden(t, filepath.Join("testdata", "golden", goldentest.GoldenName(rel, ".jsonl")), got)
-		})
-	}
+	goldentest.CheckGoldens(t, captures(t))
 }
 
 // TestTshark checks our per-service counts of DCP against tshark's

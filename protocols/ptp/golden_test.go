@@ -18,12 +18,7 @@ var captures = []string{
 // TestGolden pins the ot and identity records of every PTP capture;
 // -update rewrites them.
 func TestGolden(t *testing.T) {
-	for _, rel := range captures {
-		t.Run(rel, func(t *testing.T) {
-			got := goldentest.OT(t, capturetest.Path(t, rel))
-			goldentest.CheckGolden(t, filepath.Join("testdata", "golden", goldentest.GoldenName(rel, ".jsonl")), got)
-		})
-	}
+	goldentest.CheckGoldens(t, captures)
 }
 
 // TestTshark checks our per-message-type counts against tshark's

@@ -18,27 +18,15 @@ import (
 // s7comm directory, and a PROFINET capture in which an HMI opens (and
 // never uses) an S7 connection to the PLC.
 func captures(t *testing.T) []string {
-	dir := capturetest.Dir(t)
-	var out []string
-	for _, f := range capturetest.Files(t) {
-		rel, _ := filepath.Rel(dir, f)
-		if rel = filepath.ToSlash(rel); strings.HasPrefix(rel, "s7comm/") || rel == "profinet/iti_Profinet_Failed.pcap" {
-			out = append(out, rel)
-		}
-	}
-	return out
+	return goldentest.Captures(t, func(rel string) bool {
+		return strings.HasPrefix(rel, "s7comm/") || rel == "profinet/iti_Profinet_Failed.pcap"
+	})
 }
 
 // TestGolden pins the ot and identity records of every S7 capture;
 // -update rewrites them.
 func TestGolden(t *testing.T) {
-	dir := capturetest.Dir(t)
-	for _, rel := range captures(t) {
-		t.Run(rel, func(t *testing.T) {
-			got := goldentest.OT(t, filepath.Join(dir, rel))
-			goldentest.CheckGolden(t, filepath.Join("testdata", "golden", goldentest.GoldenName(rel, ".jsonl")), got)
-		})
-	}
+	goldentest.CheckGoldens(t, captures(t))
 }
 
 // TestTshark checks our S7comm counts against tshark's on every S7

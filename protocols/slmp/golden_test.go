@@ -1,10 +1,8 @@
 package slmp_test
 
 import (
-	"path/filepath"
 	"testing"
 
-	"mimamori/edge/capture/capturetest"
 	"mimamori/protocols/goldentest"
 )
 
@@ -19,10 +17,5 @@ var captures = []string{
 // TestGolden pins the ot and identity records of every SLMP capture;
 // -update rewrites them. tshark has no SLMP dissector to compare with.
 func TestGolden(t *testing.T) {
-	for _, rel := range captures {
-		t.Run(rel, func(t *testing.T) {
-			got := goldentest.OT(t, capturetest.Path(t, rel))
-			goldentest.CheckGolden(t, filepath.Join("testdata", "golden", goldentest.GoldenName(rel, ".jsonl")), got)
-		})
-	}
+	goldentest.CheckGoldens(t, captures)
 }
