@@ -343,10 +343,15 @@ type Sensor struct {
 	Batches     uint64
 	MonthBytes  uint64 // compressed bytes received this calendar month (UTC)
 	Month       string // YYYY-MM that MonthBytes counts
-	// SoftwareVersion, Health and Captures come from the newest batch.
+	// SoftwareVersion, Health, Captures, Restarts and Modem come from
+	// the newest batch: Restarts are the supervision restarts of its
+	// minute, Modem the LTE link and the data its interface carried
+	// (nil for a sensor without a modem).
 	SoftwareVersion string
 	Health          *wirepb.Health
 	Captures        []*wirepb.CaptureStats
+	Restarts        []*wirepb.SupervisorRestart
+	Modem           *wirepb.Modem
 }
 
 // User is a portal account.

@@ -105,6 +105,47 @@ type apiSensor struct {
 	MonthBudgetBytes uint64       `json:"month_budget_bytes"`
 	Health           *apiHealth   `json:"health"`
 	Captures         []apiCapture `json:"captures"`
+	Modem            *apiModem    `json:"modem"`
+	Restarts         []apiRestart `json:"restarts"`
+}
+
+// apiModem is the sensor's LTE link in its newest batch.
+type apiModem struct {
+	State        string `json:"state"`
+	Reason       string `json:"reason"`
+	RSSIdBm      int32  `json:"rssi_dbm"`
+	Bars         uint32 `json:"bars"`
+	Registration string `json:"registration"`
+	Operator     string `json:"operator"`
+	Technology   string `json:"technology"`
+	UsageMonth   string `json:"usage_month"`
+	MonthRxBytes uint64 `json:"month_rx_bytes"`
+	MonthTxBytes uint64 `json:"month_tx_bytes"`
+}
+
+// apiRestart is a supervision restart during the newest batch's minute.
+type apiRestart struct {
+	Actor  string  `json:"actor"`
+	Reason string  `json:"reason"`
+	At     apiTime `json:"at"`
+	Total  uint32  `json:"total"`
+}
+
+func modemJSON(m *wirepb.Modem) *apiModem {
+	if m == nil {
+		return nil
+	}
+	return &apiModem{State: m.State, Reason: m.Reason, RSSIdBm: m.RssiDbm, Bars: m.Bars, Registration: m.Registration,
+		Operator: m.Operator, Technology: m.Technology, UsageMonth: m.UsageMonth,
+		MonthRxBytes: m.MonthRxBytes, MonthTxBytes: m.MonthTxBytes}
+}
+
+func restartsJSON(rs []*wirepb.SupervisorRestart) []apiRestart {
+	out := make([]apiRestart, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, apiRestart{Actor: r.Actor, Reason: r.Reason, At: apiTime(time.UnixMilli(r.UnixMs)), Total: r.Total})
+	}
+	return out
 }
 
 type apiName struct {
@@ -261,6 +302,8 @@ func (s *Server) apiSensors(w http.ResponseWriter, r *http.Request, sess *sessio
 			MonthBudgetBytes: MonthlyBudgetBytes,
 			Health:           healthJSON(sn.Health),
 			Captures:         capturesJSON(sn.Captures),
+			Modem:            modemJSON(sn.Modem),
+			Restarts:         restartsJSON(sn.Restarts),
 		}
 	}
 	writeJSON(w, http.StatusOK, struct {

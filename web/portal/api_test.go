@@ -242,7 +242,7 @@ func TestAPISensorsAndNames(t *testing.T) {
 		t.Fatalf("%d sensors, want 1", len(sensors))
 	}
 	s := sensors[0]
-	wantKeys := []string{"batches", "captures", "display_name", "health", "id", "last_minute", "last_seen", "last_seq", "month", "month_budget_bytes", "month_bytes", "software_version", "status"}
+	wantKeys := []string{"batches", "captures", "display_name", "health", "id", "last_minute", "last_seen", "last_seq", "modem", "month", "month_budget_bytes", "month_bytes", "restarts", "software_version", "status"}
 	if got := keys(s); !slices.Equal(got, wantKeys) {
 		t.Errorf("sensor keys = %v", got)
 	}
@@ -254,6 +254,12 @@ func TestAPISensorsAndNames(t *testing.T) {
 	h := s["health"].(map[string]any)
 	if h["cpu_percent"].(float64) != 12.5 || h["temperature_c"].(float64) != 48.5 || h["mem_total_bytes"].(float64) != 8<<30 {
 		t.Errorf("health = %v", h)
+	}
+	if m := s["modem"].(map[string]any); m["state"] != "searching" || m["rssi_dbm"].(float64) != -109 || m["month_rx_bytes"].(float64) != 1<<30 {
+		t.Errorf("modem = %v", m)
+	}
+	if rs := s["restarts"].([]any); len(rs) != 1 || rs[0].(map[string]any)["actor"] != "sensor/modem" || rs[0].(map[string]any)["total"].(float64) != 3 {
+		t.Errorf("restarts = %v", rs)
 	}
 	caps := s["captures"].([]any)
 	if len(caps) != 1 || caps[0].(map[string]any)["kernel_drops"].(float64) != 7 {

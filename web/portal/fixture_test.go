@@ -185,6 +185,9 @@ func (f *fixture) seed(ctx context.Context) {
 		Captures: []*wirepb.CaptureStats{
 			{Source: "eth1", Packets: 123_456, Bytes: 98_000_000, KernelDrops: 7, DecodeErrors: 2},
 		},
+		Restarts: []*wirepb.SupervisorRestart{{Actor: "sensor/modem", Reason: "modem: no answer to AT", UnixMs: f.minute.UnixMilli(), Total: 3}},
+		Modem: &wirepb.Modem{State: "searching", Reason: "no_signal", RssiDbm: -109, Bars: 1, Operator: "NTT DOCOMO",
+			Technology: "LTE", UsageMonth: time.Now().In(time.FixedZone("JST", 9*3600)).Format("2006-01"), MonthRxBytes: 1 << 30, MonthTxBytes: 1 << 30},
 	}, 1_500_000_000)
 
 	f.ingest(ctx, tenantB, &wirepb.Batch{

@@ -2,10 +2,12 @@ package portal
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
 	"mimamori/cloud/store"
+	"mimamori/edge/wire/wirepb"
 )
 
 // Page sizes of the HTML lists.
@@ -147,6 +149,51 @@ type sensorView struct {
 	BudgetBytes uint64
 	MemPct      float64
 	DiskPct     float64
+	// The LTE link, when the sensor has a modem.
+	LTE *lteView
+}
+
+// lteView is the sensor's LTE link as its last batch described it.
+type lteView struct {
+	State, StateLabel string // the modem manager's state and its label
+	Problem           bool   // not online
+	Signal            string // "-71 dBm（4本）"
+	Operator          string
+	Technology        string
+	// LineBytes is what the modem's interface carried this month (sent
+	// and received), the figure the SIM contract bills; 0 when the
+	// modem's month is an older one.
+	LineBytes uint64
+	LinePct   float64
+}
+
+// modemStates names the modem manager's states (edge/wire Modem.state).
+var modemStates = map[string]string{
+	"online": "接続中", "connecting": "接続処理中", "searching": "電波を探索中", "denied": "登録拒否",
+	"no_sim": "SIMカードなし", "sim_locked": "SIMロック中", "no_modem": "モデム未接続",
+	"initializing": "初期化中", "recovering": "復旧処理中", "unresponsive": "モデム応答なし", "starting": "起動中",
+}
+
+// lteCard turns the newest batch's modem report into the page's view.
+func lteCard(m *wirepb.Modem, now time.Time) *lteView {
+	if m == nil {
+		return nil
+	}
+	v := &lteView{State: m.State, StateLabel: modemStates[m.State], Problem: m.State != "online",
+		Operator: m.Operator, Technology: m.Technology}
+	if v.StateLabel == "" {
+		v.StateLabel = m.State
+	}
+	if m.RssiDbm != 0 {
+		v.Signal = fmt.Sprintf("%d dBm（%d本）", m.RssiDbm, m.Bars)
+	}
+	// The sensor counts per month in its own time zone; the portal's month
+	// is Japan's, the same for sensors installed in Japan.
+	if m.UsageMonth == now.Format("2006-01") {
+		v.LineBytes = m.MonthRxBytes + m.MonthTxBytes
+	}
+	v.LinePct = percent(v.LineBytes, MonthlyBudgetBytes)
+	return v
 }
 
 type sensorsView struct {
@@ -191,6 +238,7 @@ func (s *Server) sensorCard(sn store.Sensor, now time.Time) sensorView {
 		v.UsageBytes = sn.MonthBytes
 	}
 	v.UsagePct = percent(v.UsageBytes, v.BudgetBytes)
+	v.LTE = lteCard(sn.Modem, now.In(s.loc))
 	if h := sn.Health; h != nil {
 		v.MemPct = percent(h.MemUsedBytes, h.MemTotalBytes)
 		v.DiskPct = percent(h.DiskUsedBytes, h.DiskTotalBytes)

@@ -269,6 +269,9 @@ func TestSensorsPage(t *testing.T) {
 		"データ通信利用量（"+month+"）", "1.40 GB", "10.0 GB", "14.0%", `<meter class="usage-meter"`,
 		"ホスト状態", "CPU", "12.5%", "メモリ", "2.00 GB / 8.00 GB", "ディスク", "20.0 GB / 120 GB", "48.5 ℃", "3日 4時間",
 		"キャプチャ", "eth1", "123,456", `<td class="num warn">7</td>`,
+		"LTE回線", `<span class="badge badge-fault">電波を探索中</span>`, "-109 dBm（1本）", "NTT DOCOMO", "（LTE）",
+		"今月の回線通信量", "2.00 GB", "（20.0%）",
+		"プロセスの再起動（直近1分）", "sensor/modem", "modem: no answer to AT", `<td class="num warn">3</td>`,
 		f.minute.In(f.srv.loc).Format("2006/01/02 15:04"),
 	)
 	assertNotContains(t, "/sensors", res.body, sensorB, "本社工場")

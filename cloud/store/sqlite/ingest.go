@@ -248,7 +248,7 @@ func (s *Store) ingest(ctx context.Context, tx *sql.Tx, tenant string, b *wirepb
 		return res, err
 	}
 
-	status, err := proto.Marshal(&wirepb.Batch{Health: b.Health, Captures: b.Captures, Restarts: b.Restarts})
+	status, err := proto.Marshal(&wirepb.Batch{Health: b.Health, Captures: b.Captures, Restarts: b.Restarts, Modem: b.Modem})
 	if err != nil {
 		return res, fmt.Errorf("sensor status: %w", err)
 	}

@@ -370,7 +370,7 @@ func (s *Store) Sensors(ctx context.Context, tenant string) ([]store.Sensor, err
 			if err := proto.Unmarshal(status, &b); err != nil {
 				return nil, fmt.Errorf("sqlite: sensors %s: status of %s: %w", tenant, sn.ID, err)
 			}
-			sn.Health, sn.Captures = b.Health, b.Captures
+			sn.Health, sn.Captures, sn.Restarts, sn.Modem = b.Health, b.Captures, b.Restarts, b.Modem
 		}
 		out = append(out, sn)
 	}

@@ -197,6 +197,8 @@ func cellBatch(sensor string, seq uint64, m time.Time) *wirepb.Batch {
 			DiskUsedBytes: 3 << 30, DiskTotalBytes: 32 << 30, TemperatureC: 51.5,
 			UptimeSeconds: 7200, Load1: 0.35, SpoolBacklog: 0},
 		Restarts: []*wirepb.SupervisorRestart{{Actor: "capture/eth2", Reason: "link down", UnixMs: m.UnixMilli(), Total: 1}},
+		Modem: &wirepb.Modem{State: "online", RssiDbm: -71, Bars: 4, Registration: "home", Operator: "NTT DOCOMO",
+			Technology: "LTE", UsageMonth: m.UTC().Format("2006-01"), MonthRxBytes: 300 << 20, MonthTxBytes: 900 << 20},
 	}
 }
 
@@ -413,6 +415,12 @@ func testIngestRoundTrip(t *testing.T, h *harness) {
 		if !proto.Equal(s.Captures[i], b.Captures[i]) {
 			t.Errorf("capture %d = %v, want %v", i, s.Captures[i], b.Captures[i])
 		}
+	}
+	if !proto.Equal(s.Modem, b.Modem) {
+		t.Errorf("modem = %v, want %v", s.Modem, b.Modem)
+	}
+	if len(s.Restarts) != 1 || !proto.Equal(s.Restarts[0], b.Restarts[0]) {
+		t.Errorf("restarts = %v, want %v", s.Restarts, b.Restarts)
 	}
 
 	// A newer batch replaces the status; its minute becomes LastMinute.
