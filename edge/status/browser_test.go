@@ -3,8 +3,6 @@ package status
 import (
 	"context"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -68,18 +66,10 @@ func TestBrowserPhone(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	dir := browsertest.ScreenshotDir(t, "mimamori-status-screens-")
+	shoot := browsertest.Screenshots(t, "mimamori-status-screens-")
 	shot := func(name string) {
 		t.Helper()
-		buf, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		p := filepath.Join(dir, name+".png")
-		if err := os.WriteFile(p, buf, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s", p)
+		shoot(sctx, name)
 	}
 	// The page refreshes itself, and a refresh that fires while the test
 	// navigates aborts that navigation: try again.

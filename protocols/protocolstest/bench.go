@@ -77,3 +77,50 @@ func CheckExchangeAllocs(t *testing.T, reg *protocols.Registry, client, server s
 		t.Errorf("%.2f allocations per packet, want 0", n)
 	}
 }
+
+// Frames sets up a steady exchange of layer-2 frames (a link scan, a
+// time-sync exchange), sent round-robin, warms it up, and returns a
+// function that sends frame i, as the pipeline does. Every frame must be
+// its own event: warm-up fails otherwise.
+func Frames(tb testing.TB, reg *protocols.Registry, pkts []*decode.Packet) func(i int) {
+	tb.Helper()
+	h := New(reg, protocols.Options{})
+	step := func(i int) {
+		p := pkts[i%len(pkts)]
+		p.TimestampNs = Base + int64(i)*1000
+		h.Packet(p)
+	}
+	for i := 0; i < 64; i++ {
+		step(i)
+	}
+	if events, _, st := h.Flush(); len(events) != len(pkts) || st.Malformed != 0 {
+		tb.Fatalf("warm-up: %d events, %d malformed", len(events), st.Malformed)
+	}
+	for i := 0; i < 64; i++ { // the new minute's events exist again
+		step(i)
+	}
+	return step
+}
+
+// BenchmarkFrames measures the steady state of a layer-2 exchange (see
+// Frames). It reports ns/packet; allocations must be zero.
+func BenchmarkFrames(b *testing.B, reg *protocols.Registry, pkts []*decode.Packet) {
+	step := Frames(b, reg, pkts)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		step(i)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/packet")
+}
+
+// CheckFramesAllocs fails unless a layer-2 exchange's steady state (see
+// Frames) allocates nothing per frame.
+func CheckFramesAllocs(t *testing.T, reg *protocols.Registry, pkts []*decode.Packet) {
+	t.Helper()
+	step := Frames(t, reg, pkts)
+	i := 0
+	if n := testing.AllocsPerRun(1000, func() { step(i); i++ }); n != 0 {
+		t.Errorf("%.2f allocations per frame, want 0", n)
+	}
+}

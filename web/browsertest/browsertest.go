@@ -4,6 +4,9 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -73,4 +76,56 @@ func ScreenshotDir(t testing.TB, prefix string) string {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// WatchConsole collects the page's console errors and exceptions, and
+// Content Security Policy reports (the pages are meant to run clean under
+// their strict policy). The returned function stops watching and fails
+// the test for each message collected; call it at the end of the test.
+func WatchConsole(t testing.TB, ctx context.Context) (check func()) {
+	t.Helper()
+	var mu sync.Mutex
+	var problems []string
+	consoleCtx, stop := context.WithCancel(ctx)
+	messages := chromedp.Console(consoleCtx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleException || strings.Contains(m.Text, "Content Security Policy") {
+				mu.Lock()
+				problems = append(problems, m.String())
+				mu.Unlock()
+			}
+		}
+	}()
+	return func() {
+		t.Helper()
+		stop()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, p := range problems {
+			t.Errorf("browser console: %s", p)
+		}
+	}
+}
+
+// Screenshots returns a function that saves a full-page PNG of the current
+// page under ScreenshotDir(prefix) and logs its path.
+func Screenshots(t testing.TB, prefix string) func(ctx context.Context, name string) {
+	t.Helper()
+	dir := ScreenshotDir(t, prefix)
+	return func(ctx context.Context, name string) {
+		t.Helper()
+		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 = PNG
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		p := filepath.Join(dir, name+".png")
+		if err := os.WriteFile(p, buf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot: %s", p)
+	}
 }

@@ -2,11 +2,8 @@ package portal
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,39 +23,8 @@ func TestBrowserLogin(t *testing.T) {
 
 	ctx := browsertest.Start(t, 1440, 900)
 
-	// Collect console errors: a CSP violation shows up there, and the pages
-	// are meant to run clean under the strict policy.
-	var mu sync.Mutex
-	var problems []string
-	consoleCtx, stopConsole := context.WithCancel(ctx)
-	defer stopConsole()
-	messages := chromedp.Console(consoleCtx)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleException || strings.Contains(m.Text, "Content Security Policy") {
-				mu.Lock()
-				problems = append(problems, m.String())
-				mu.Unlock()
-			}
-		}
-	}()
-
-	dir := browsertest.ScreenshotDir(t, "mimamori-portal-screens-")
-	shot := func(ctx context.Context, name string) {
-		t.Helper()
-		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 = PNG
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		p := filepath.Join(dir, name+".png")
-		if err := os.WriteFile(p, buf, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s", p)
-	}
+	checkConsole := browsertest.WatchConsole(t, ctx)
+	shot := browsertest.Screenshots(t, "mimamori-portal-screens-")
 	step := func(timeout time.Duration) (context.Context, context.CancelFunc) {
 		return context.WithTimeout(ctx, timeout)
 	}
@@ -257,10 +223,5 @@ func TestBrowserLogin(t *testing.T) {
 		shot(sctx, p.name)
 	}
 
-	stopConsole()
-	mu.Lock()
-	defer mu.Unlock()
-	for _, p := range problems {
-		t.Errorf("browser console: %s", p)
-	}
+	checkConsole()
 }

@@ -2,11 +2,8 @@ package portal
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,36 +22,8 @@ func TestBrowserOT(t *testing.T) {
 	f.seedOT()
 	ctx := browsertest.Start(t, 1440, 900)
 
-	var mu sync.Mutex
-	var problems []string
-	consoleCtx, stopConsole := context.WithCancel(ctx)
-	defer stopConsole()
-	messages := chromedp.Console(consoleCtx)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleException || strings.Contains(m.Text, "Content Security Policy") {
-				mu.Lock()
-				problems = append(problems, m.String())
-				mu.Unlock()
-			}
-		}
-	}()
-	dir := browsertest.ScreenshotDir(t, "mimamori-ot-screens-")
-	shot := func(ctx context.Context, name string) {
-		t.Helper()
-		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		p := filepath.Join(dir, name+".png")
-		if err := os.WriteFile(p, buf, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s", p)
-	}
+	checkConsole := browsertest.WatchConsole(t, ctx)
+	shot := browsertest.Screenshots(t, "mimamori-ot-screens-")
 	// Each step has its own deadline: the machine may be busy.
 	step := func() (context.Context, context.CancelFunc) { return context.WithTimeout(ctx, 60*time.Second) }
 	clickAndLoad := func(ctx context.Context, sel string) error {
@@ -178,10 +147,5 @@ func TestBrowserOT(t *testing.T) {
 		t.Errorf("device heading = %q (%v)", h, err)
 	}
 
-	stopConsole()
-	mu.Lock()
-	defer mu.Unlock()
-	for _, p := range problems {
-		t.Errorf("browser console: %s", p)
-	}
+	checkConsole()
 }
