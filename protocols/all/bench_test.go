@@ -11,6 +11,7 @@ import (
 	"mimamori/edge/flow"
 	"mimamori/protocols"
 	"mimamori/protocols/all"
+	"mimamori/protocols/protocolstest"
 )
 
 // BenchmarkDecodeFlowOT is the sensor's hot path with and without the OT
@@ -23,7 +24,7 @@ import (
 // "ot=none" is that foundation figure (decode and flow table); "ot=all"
 // adds every dissector. The difference is what the dissectors cost.
 func BenchmarkDecodeFlowOT(b *testing.B) {
-	frames := generated()
+	frames := protocolstest.NewReplay()
 	for _, tc := range []struct {
 		name string
 		reg  *protocols.Registry
@@ -43,7 +44,7 @@ func BenchmarkDecodeFlowOT(b *testing.B) {
 			const minuteNs = int64(time.Minute)
 			curMinute := int64(-1)
 			run := func(i int) {
-				fr, ts := replay(frames, i)
+				data, ts := frames.Frame(i)
 				if m := ts - ts%minuteNs; m != curMinute {
 					if curMinute >= 0 {
 						tab.Flush(curMinute)
@@ -54,20 +55,20 @@ func BenchmarkDecodeFlowOT(b *testing.B) {
 					curMinute = m
 				}
 				ci.Timestamp = time.Unix(0, ts)
-				ci.CaptureLength, ci.Length = len(fr.data), len(fr.data)
-				_ = d.Decode(fr.data, ci, layers.LinkTypeEthernet, &p)
+				ci.CaptureLength, ci.Length = len(data), len(data)
+				_ = d.Decode(data, ci, layers.LinkTypeEthernet, &p)
 				ref := tab.Packet(&p)
 				if tr != nil && len(p.Payload) > 0 && !ref.Ignored && !tr.Packet(&p, ref) {
 					tab.Ignore(ref)
 				}
 			}
-			for i := range frames { // warm the tables
+			for i := range frames.Len() { // warm the tables
 				run(i)
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				run(len(frames) + i)
+				run(frames.Len() + i)
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/packet")
 		})

@@ -1,4 +1,4 @@
-package all_test
+package protocolstest
 
 import (
 	"encoding/binary"
@@ -12,6 +12,15 @@ import (
 	"mimamori/edge/synth"
 )
 
+// ReplaySpan is how much generated traffic a Replay holds.
+const ReplaySpan = 5 * time.Minute
+
+// Replay is five minutes of the generated default factory, replayed
+// endlessly by the dissector and pipeline benchmarks.
+type Replay struct {
+	frames []replayFrame
+}
+
 // replayFrame is one generated frame with, for TCP segments, where its
 // sequence number sits.
 type replayFrame struct {
@@ -21,16 +30,13 @@ type replayFrame struct {
 	seq    uint32
 }
 
-// replaySpan is how much generated traffic the benchmarks replay.
-const replaySpan = 5 * time.Minute
-
-// generated returns five minutes of the default factory's frames.
-func generated() []replayFrame {
+// NewReplay generates the frames (seed 1, one default factory).
+func NewReplay() *Replay {
 	start := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
-	gen := synth.New(synth.Config{Seed: 1, Start: start, Duration: replaySpan})
+	gen := synth.New(synth.Config{Seed: 1, Start: start, Duration: ReplaySpan})
 	dec := decode.New()
 	var p decode.Packet
-	var frames []replayFrame
+	r := &Replay{}
 	for {
 		data, ts, ok := gen.Next()
 		if !ok {
@@ -41,9 +47,27 @@ func generated() []replayFrame {
 		if dec.Decode(fr.data, ci, layers.LinkTypeEthernet, &p) == nil && p.IPProto == layers.IPProtocolTCP && !p.Fragment {
 			fr.seqOff, fr.seq = seqOffset(fr.data, &p), p.TCPSeq
 		}
-		frames = append(frames, fr)
+		r.frames = append(r.frames, fr)
 	}
-	return frames
+	return r
+}
+
+// Len is the number of frames in one pass.
+func (r *Replay) Len() int { return len(r.frames) }
+
+// Frame returns frame i of the endless replay and its timestamp: each
+// pass over the frames is shifted forward in time by ReplaySpan, and TCP
+// sequence numbers by a quarter of their space, so that every pass is new
+// traffic to the flow table and to TCP reassembly (which would otherwise
+// take it for retransmissions) at the cost of one resync per connection
+// and pass. The frame is valid until the next call for the same index.
+func (r *Replay) Frame(i int) (data []byte, tsNs int64) {
+	fr := &r.frames[i%len(r.frames)]
+	pass := i / len(r.frames)
+	if fr.seqOff >= 0 {
+		binary.BigEndian.PutUint32(fr.data[fr.seqOff:], fr.seq+uint32(pass)<<30)
+	}
+	return fr.data, fr.ts + int64(pass)*int64(ReplaySpan)
 }
 
 // seqOffset finds the TCP sequence number field of a decoded segment, or
@@ -63,18 +87,4 @@ func seqOffset(data []byte, p *decode.Packet) int {
 		}
 	}
 	return -1
-}
-
-// replay returns frame i of an endless replay and its timestamp: each pass
-// over the frames is shifted forward in time by the span, and TCP sequence
-// numbers by a quarter of their space, so that every pass is new traffic
-// to the flow table and to TCP reassembly (which would otherwise take it
-// for retransmissions) at the cost of one resync per connection and pass.
-func replay(frames []replayFrame, i int) (*replayFrame, int64) {
-	fr := &frames[i%len(frames)]
-	pass := i / len(frames)
-	if fr.seqOff >= 0 {
-		binary.BigEndian.PutUint32(fr.data[fr.seqOff:], fr.seq+uint32(pass)<<30)
-	}
-	return fr, fr.ts + int64(pass)*int64(replaySpan)
 }
