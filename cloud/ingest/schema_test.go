@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"mimamori/cloud/store"
 	"mimamori/edge/wire"
@@ -12,9 +13,10 @@ import (
 )
 
 // TestIngestBothSchemas sends the same minute as schema 1 (flows as a
-// list, from a sensor not yet updated) and as schema 2 (flow columns) from
-// two sensors, and checks that the cloud stores the same flows and the same
-// per-minute totals for both.
+// list, from a sensor not yet updated), schema 2 (flow columns) and the
+// current schema (columns with millisecond times) from three sensors, and
+// checks that the cloud stores the same flows and the same per-minute
+// totals for all, times to the millisecond for the current one.
 func TestIngestBothSchemas(t *testing.T) {
 	svc, st, _ := startService(t)
 	ctx := context.Background()
@@ -39,18 +41,19 @@ func TestIngestBothSchemas(t *testing.T) {
 	}
 	old := make1("s1")
 	old.SchemaVersion = wirepb.SchemaVersion_SCHEMA_VERSION_1
-	cur := make1("s2")
-	if err := svc.Ingest(ctx, wire.BatchTopic("acme", "s1"), encode(t, old)); err != nil {
-		t.Fatalf("schema 1: %v", err)
-	}
-	if err := svc.Ingest(ctx, wire.BatchTopic("acme", "s2"), encode(t, cur)); err != nil {
-		t.Fatalf("schema 2: %v", err)
+	two := make1("s2")
+	two.SchemaVersion = wirepb.SchemaVersion_SCHEMA_VERSION_2
+	cur := make1("s3")
+	for _, b := range []*wirepb.Batch{old, two, cur} {
+		if err := svc.Ingest(ctx, wire.BatchTopic("acme", b.Sensor), encode(t, b)); err != nil {
+			t.Fatalf("schema %v: %v", b.SchemaVersion, err)
+		}
 	}
 	if cur.SchemaVersion != wire.CurrentSchema || wire.CurrentSchema == wirepb.SchemaVersion_SCHEMA_VERSION_1 {
 		t.Fatalf("the second batch went as schema %v", cur.SchemaVersion)
 	}
 	routed := 0
-	stored := func(sensor string) (rows []string, totals [4]uint64) {
+	stored := func(sensor string, precision time.Duration) (rows []string, totals [4]uint64) {
 		fs, err := st.Flows(ctx, "acme", store.FlowQuery{Sensor: sensor, Limit: store.MaxLimit})
 		if err != nil {
 			t.Fatal(err)
@@ -58,7 +61,8 @@ func TestIngestBothSchemas(t *testing.T) {
 		for _, f := range fs {
 			rows = append(rows, fmt.Sprintf("%v %d %s:%d>%s:%d %s/%s vlan=%d %d/%d %d/%d %x/%x %v..%v new=%v ended=%v routed=%v/%d",
 				f.Minute, f.Proto, f.SrcIP, f.SrcPort, f.DstIP, f.DstPort, f.SrcMAC, f.DstMAC, f.VLAN,
-				f.SrcPackets, f.SrcBytes, f.DstPackets, f.DstBytes, f.SrcTCPFlags, f.DstTCPFlags, f.First, f.Last, f.New, f.Ended, f.Routed, f.DstVLAN))
+				f.SrcPackets, f.SrcBytes, f.DstPackets, f.DstBytes, f.SrcTCPFlags, f.DstTCPFlags,
+				f.First.Truncate(precision), f.Last.Truncate(precision), f.New, f.Ended, f.Routed, f.DstVLAN))
 			if f.Routed && f.DstVLAN == 20 {
 				routed++
 			}
@@ -70,18 +74,23 @@ func TestIngestBothSchemas(t *testing.T) {
 		slices.Sort(rows)
 		return rows, totals
 	}
-	rows1, totals1 := stored("s1")
-	rows2, totals2 := stored("s2")
+	rows1, totals1 := stored("s1", time.Microsecond)
+	rows2, totals2 := stored("s2", time.Microsecond)
+	rows1ms, _ := stored("s1", time.Millisecond)
+	rows3, totals3 := stored("s3", time.Microsecond)
 	if len(rows1) != len(old.Flows) {
 		t.Fatalf("schema 1: %d flows stored, %d sent", len(rows1), len(old.Flows))
 	}
-	if routed != 2*8 {
-		t.Errorf("%d routed flows stored with their responder's VLAN, want 16", routed)
+	if routed != 4*8 {
+		t.Errorf("%d routed flows stored with their responder's VLAN, want 32", routed)
 	}
-	if totals1 != totals2 {
-		t.Errorf("minute totals differ: schema 1 %v, schema 2 %v", totals1, totals2)
+	if totals1 != totals2 || totals1 != totals3 {
+		t.Errorf("minute totals differ: schema 1 %v, schema 2 %v, schema 3 %v", totals1, totals2, totals3)
 	}
 	if !slices.Equal(rows1, rows2) {
 		t.Errorf("stored flows differ:\nschema 1 %q\nschema 2 %q", rows1, rows2)
+	}
+	if !slices.Equal(rows1ms, rows3) {
+		t.Errorf("stored flows differ:\nschema 1 %q\nschema 3 %q", rows1ms, rows3)
 	}
 }

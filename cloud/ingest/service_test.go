@@ -29,7 +29,7 @@ func startService(t *testing.T) (*ingest.Service, store.Store, string) {
 	q := filepath.Join(dir, "quarantine")
 	svc, err := ingest.Start(ctx, ingest.Config{
 		Store:         st,
-		Tenants:       []ingest.Tenant{{ID: "acme", Name: "ACME", Sensors: []ingest.Sensor{{ID: "s1"}, {ID: "s2"}}}},
+		Tenants:       []ingest.Tenant{{ID: "acme", Name: "ACME", Sensors: []ingest.Sensor{{ID: "s1"}, {ID: "s2"}, {ID: "s3"}}}},
 		QuarantineDir: q,
 		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
@@ -150,7 +150,7 @@ func TestIngestRejectsAndQuarantines(t *testing.T) {
 
 func TestTreeShowsTenantsAndSensors(t *testing.T) {
 	svc, _, _ := startService(t)
-	want := map[string]bool{"cloud": false, "cloud/ingest": false, "cloud/tenants": false, "cloud/tenants/acme": false, "cloud/tenants/acme/s1": false, "cloud/tenants/acme/s2": false}
+	want := map[string]bool{"cloud": false, "cloud/ingest": false, "cloud/tenants": false, "cloud/tenants/acme": false, "cloud/tenants/acme/s1": false, "cloud/tenants/acme/s2": false, "cloud/tenants/acme/s3": false}
 	deadline := time.Now().Add(2 * time.Second)
 	for time.Now().Before(deadline) {
 		for _, n := range svc.Tree() {

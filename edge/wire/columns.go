@@ -19,11 +19,18 @@ var ErrColumns = errors.New("wire: malformed flow columns")
 // flow table holds at most a quarter of it.
 const MaxColumnFlows = 1 << 20
 
-// FlowsToColumns lays flows out as FlowColumns for the minute starting at
-// minute (Unix seconds). Times keep microsecond precision. The flows are
-// ordered by protocol, server, service port, client and client port, so
-// that a server's conversations sit together and the columns repeat.
+// FlowsToColumns lays flows out as FlowColumns of schema 2 for the minute
+// starting at minute (Unix seconds). Times keep microsecond precision. The
+// flows are ordered by protocol, server, service port, client and client
+// port, so that a server's conversations sit together and the columns
+// repeat.
 func FlowsToColumns(flows []*wirepb.Flow, minute int64) *wirepb.FlowColumns {
+	return flowsToColumns(flows, minute, false)
+}
+
+// flowsToColumns is FlowsToColumns; compact selects schema 3's layout:
+// times in milliseconds, byte counters as mean frame size and remainder.
+func flowsToColumns(flows []*wirepb.Flow, minute int64, compact bool) *wirepb.FlowColumns {
 	flows = slices.Clone(flows)
 	slices.SortStableFunc(flows, func(x, y *wirepb.Flow) int {
 		return cmp.Or(cmp.Compare(x.IpProto, y.IpProto), bytes.Compare(x.DstIp, y.DstIp),
@@ -38,6 +45,10 @@ func FlowsToColumns(flows []*wirepb.Flow, minute int64) *wirepb.FlowColumns {
 		DstPackets: make([]uint64, n), DstBytes: make([]uint64, n),
 		SrcTcpFlags: make([]uint32, n), DstTcpFlags: make([]uint32, n),
 		FirstUs: make([]int64, n), DurationUs: make([]uint64, n), Flags: make([]uint32, n),
+	}
+	if compact {
+		c.FirstMs, c.DurationMs = make([]int64, n), make([]uint64, n)
+		c.SrcFrame, c.DstFrame = make([]uint64, n), make([]uint64, n)
 	}
 	addrs := make(map[string]uint32)
 	macs := make(map[[6]byte]uint32)
@@ -88,6 +99,11 @@ func FlowsToColumns(flows []*wirepb.Flow, minute int64) *wirepb.FlowColumns {
 			last = max(f.LastUnixNs/1000, first)
 		}
 		c.FirstUs[i], c.DurationUs[i] = first-minuteUS, uint64(last-first)
+		if compact {
+			c.FirstMs[i], c.DurationMs[i] = floorDiv(first-minuteUS, 1000), uint64(floorDiv(last-minuteUS, 1000)-floorDiv(first-minuteUS, 1000))
+			c.SrcFrame[i], c.SrcBytes[i] = frames(f.SrcBytes, f.SrcPackets)
+			c.DstFrame[i], c.DstBytes[i] = frames(f.DstBytes, f.DstPackets)
+		}
 		var fl wirepb.FlowFlag
 		switch f.State {
 		case wirepb.FlowState_FLOW_STATE_NEW:
@@ -107,7 +123,26 @@ func FlowsToColumns(flows []*wirepb.Flow, minute int64) *wirepb.FlowColumns {
 		}
 		c.Flags[i] = uint32(fl)
 	}
+	if compact {
+		c.FirstUs, c.DurationUs = nil, nil
+	}
 	return c
+}
+
+// frames splits a byte counter into the mean frame size and the remainder.
+func frames(bytes, packets uint64) (frame, rest uint64) {
+	if packets == 0 {
+		return 0, bytes
+	}
+	return bytes / packets, bytes % packets
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
 }
 
 // ColumnsToFlows turns flow columns back into flows. Times come back in
@@ -117,9 +152,19 @@ func ColumnsToFlows(c *wirepb.FlowColumns, minute int64) ([]*wirepb.Flow, error)
 	if n > MaxColumnFlows {
 		return nil, fmt.Errorf("%w: %d flows", ErrColumns, n)
 	}
+	ms := n > 0 && len(c.FirstMs) == n
+	firsts, durations := len(c.FirstUs), len(c.DurationUs)
+	if ms {
+		firsts, durations = len(c.FirstMs), len(c.DurationMs)
+	}
+	framed := n > 0 && len(c.SrcFrame) == n
+	srcFrames, dstFrames := n, n
+	if framed {
+		srcFrames, dstFrames = len(c.SrcFrame), len(c.DstFrame)
+	}
 	for _, l := range []int{len(c.SrcIp), len(c.SrcPort), len(c.DstIp), len(c.DstPort), len(c.SrcMac),
 		len(c.DstMac), len(c.Vlan), len(c.SrcPackets), len(c.SrcBytes), len(c.DstPackets), len(c.DstBytes),
-		len(c.SrcTcpFlags), len(c.DstTcpFlags), len(c.FirstUs), len(c.DurationUs), len(c.Flags)} {
+		len(c.SrcTcpFlags), len(c.DstTcpFlags), firsts, durations, len(c.Flags), srcFrames, dstFrames} {
 		if l != n {
 			return nil, fmt.Errorf("%w: a column has %d entries for %d flows", ErrColumns, l, n)
 		}
@@ -178,10 +223,20 @@ func ColumnsToFlows(c *wirepb.FlowColumns, minute int64) ([]*wirepb.Flow, error)
 		f.SrcPort, f.DstPort, f.Vlan = uint32(port), c.DstPort[i], c.Vlan[i]
 		f.SrcPackets, f.SrcBytes = c.SrcPackets[i], c.SrcBytes[i]
 		f.DstPackets, f.DstBytes = c.DstPackets[i], c.DstBytes[i]
+		if framed {
+			f.SrcBytes += c.SrcFrame[i] * f.SrcPackets
+			f.DstBytes += c.DstFrame[i] * f.DstPackets
+		}
 		f.SrcTcpFlags, f.DstTcpFlags = c.SrcTcpFlags[i], c.DstTcpFlags[i]
-		first := minuteUS + c.FirstUs[i]
-		f.FirstUnixNs = first * 1000
-		f.LastUnixNs = (first + int64(min(c.DurationUs[i], 1<<40))) * 1000
+		if ms {
+			first := minute*1000 + c.FirstMs[i]
+			f.FirstUnixNs = first * 1e6
+			f.LastUnixNs = (first + int64(min(c.DurationMs[i], 1<<40))) * 1e6
+		} else {
+			first := minuteUS + c.FirstUs[i]
+			f.FirstUnixNs = first * 1000
+			f.LastUnixNs = (first + int64(min(c.DurationUs[i], 1<<40))) * 1000
+		}
 		fl := wirepb.FlowFlag(c.Flags[i])
 		switch {
 		case fl&wirepb.FlowFlag_FLOW_FLAG_CONTINUED != 0:

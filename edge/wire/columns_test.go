@@ -61,21 +61,7 @@ func TestColumnsRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%d flows: %v", n, err)
 		}
-		if len(out) != len(in) {
-			t.Fatalf("%d flows came back as %d", n, len(out))
-		}
-		want := map[string]int{}
-		for _, f := range in {
-			b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(f)
-			want[string(b)]++
-		}
-		for _, f := range out {
-			b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(f)
-			if want[string(b)] == 0 {
-				t.Fatalf("%d flows: decoded flow %v was not sent", n, f)
-			}
-			want[string(b)]--
-		}
+		sameSet(t, "flows", in, out)
 	}
 }
 
@@ -146,7 +132,7 @@ func TestEncodeWritesColumns(t *testing.T) {
 	if err := proto.Unmarshal(raw, &probe); err != nil {
 		t.Fatal(err)
 	}
-	if probe.SchemaVersion != wirepb.SchemaVersion_SCHEMA_VERSION_2 || len(probe.Flows) != 0 || len(probe.FlowColumns.GetIpProto()) != 1 {
+	if probe.SchemaVersion != wirepb.SchemaVersion_SCHEMA_VERSION_3 || len(probe.Flows) != 0 || len(probe.FlowColumns.GetIpProto()) != 1 {
 		t.Errorf("wire layout: schema %v, %d flows, columns %v", probe.SchemaVersion, len(probe.Flows), probe.FlowColumns)
 	}
 }

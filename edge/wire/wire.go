@@ -11,12 +11,14 @@ import (
 	"mimamori/edge/wire/wirepb"
 )
 
-// CurrentSchema is the schema version this build writes: 2, flows in
-// columns (Batch.flow_columns).
-const CurrentSchema = wirepb.SchemaVersion_SCHEMA_VERSION_2
+// CurrentSchema is the schema version this build writes: 3, flows, OT
+// events and devices in columns (Batch.flow_columns, ot_columns,
+// device_columns), flow times in milliseconds and the times of everything
+// else in whole seconds.
+const CurrentSchema = wirepb.SchemaVersion_SCHEMA_VERSION_3
 
 // accepted reports whether Decode reads batches of schema v: the current
-// one and every earlier one (1: flows as Batch.flows).
+// one and every earlier one (1: flows as Batch.flows; 2: flows in columns).
 func accepted(v wirepb.SchemaVersion) bool {
 	return v >= wirepb.SchemaVersion_SCHEMA_VERSION_1 && v <= CurrentSchema
 }
@@ -58,17 +60,21 @@ func NewCodec() (*Codec, error) {
 }
 
 // Encode serialises b and compresses it. A batch of the current schema
-// (or without one) carries its flows as columns; b itself is left as it
-// was apart from its schema version. A batch that names an earlier schema
-// is written in that schema's layout.
+// (or without one) carries its flows, OT events and devices as columns and
+// the times of its devices, names, OT events and identities in whole
+// seconds; b itself is left as it was apart from its schema version. A
+// batch that names an earlier schema is written in that schema's layout.
 func (c *Codec) Encode(b *wirepb.Batch) ([]byte, error) {
 	if b.SchemaVersion == wirepb.SchemaVersion_SCHEMA_VERSION_UNSPECIFIED {
 		b.SchemaVersion = CurrentSchema
 	}
 	if b.SchemaVersion >= wirepb.SchemaVersion_SCHEMA_VERSION_2 && len(b.Flows) > 0 && b.FlowColumns == nil {
 		flows := b.Flows
-		b.Flows, b.FlowColumns = nil, FlowsToColumns(flows, b.Minute)
+		b.Flows, b.FlowColumns = nil, flowsToColumns(flows, b.Minute, b.SchemaVersion >= wirepb.SchemaVersion_SCHEMA_VERSION_3)
 		defer func() { b.Flows, b.FlowColumns = flows, nil }()
+	}
+	if b.SchemaVersion >= wirepb.SchemaVersion_SCHEMA_VERSION_3 {
+		defer toColumns(b)()
 	}
 	raw, err := proto.Marshal(b)
 	if err != nil {
@@ -77,9 +83,56 @@ func (c *Codec) Encode(b *wirepb.Batch) ([]byte, error) {
 	return c.enc.EncodeAll(raw, make([]byte, 0, len(raw)/4+64)), nil
 }
 
+// toColumns moves b's OT events and devices into columns and truncates
+// the times of its names and identities to whole seconds, returning what
+// puts b back as it was.
+func toColumns(b *wirepb.Batch) (undo func()) {
+	if len(b.OtEvents) == 0 && len(b.Devices) == 0 && len(b.Names) == 0 && len(b.Identities) == 0 {
+		return func() {}
+	}
+	events, devices, tablesOnly := b.OtEvents, b.Devices, false
+	if b.FlowColumns == nil && (len(events) > 0 || len(devices) > 0) {
+		b.FlowColumns, tablesOnly = &wirepb.FlowColumns{}, true
+	}
+	var t *tables
+	if b.FlowColumns != nil {
+		t = newTables(b.FlowColumns)
+	}
+	if len(events) > 0 {
+		b.OtEvents, b.OtColumns = nil, otToColumns(events, b.Minute, t)
+	}
+	if len(devices) > 0 {
+		b.Devices, b.DeviceColumns = nil, devicesToColumns(devices, b.Minute, t)
+	}
+	type times struct{ first, last int64 }
+	names := make([]times, len(b.Names))
+	for i, n := range b.Names {
+		names[i] = times{n.FirstUnixNs, n.LastUnixNs}
+		n.FirstUnixNs, n.LastUnixNs = truncSecond(n.FirstUnixNs), truncSecond(n.LastUnixNs)
+	}
+	seen := make([]int64, len(b.Identities))
+	for i, x := range b.Identities {
+		seen[i], x.SeenUnixNs = x.SeenUnixNs, truncSecond(x.SeenUnixNs)
+	}
+	return func() {
+		b.OtEvents, b.Devices, b.OtColumns, b.DeviceColumns = events, devices, nil, nil
+		if tablesOnly {
+			b.FlowColumns = nil
+		}
+		for i, n := range b.Names {
+			n.FirstUnixNs, n.LastUnixNs = names[i].first, names[i].last
+		}
+		for i, x := range b.Identities {
+			x.SeenUnixNs = seen[i]
+		}
+	}
+}
+
+func truncSecond(ns int64) int64 { return ns / 1e9 * 1e9 }
+
 // Decode decompresses and parses a payload, rejecting unknown schemas.
-// Flow columns come back as Batch.flows (after any flows sent as such),
-// so readers see one layout whatever the schema.
+// Columns come back as Batch.flows, ot_events and devices (after any sent
+// as such), so readers see one layout whatever the schema.
 func (c *Codec) Decode(payload []byte) (*wirepb.Batch, error) {
 	raw, err := c.dec.DecodeAll(payload, nil)
 	if err != nil {
@@ -91,6 +144,20 @@ func (c *Codec) Decode(payload []byte) (*wirepb.Batch, error) {
 	}
 	if !accepted(b.SchemaVersion) {
 		return nil, fmt.Errorf("%w: %d", ErrSchema, b.SchemaVersion)
+	}
+	if b.OtColumns != nil {
+		events, err := columnsToOT(b.OtColumns, b.FlowColumns, b.Minute)
+		if err != nil {
+			return nil, err
+		}
+		b.OtEvents, b.OtColumns = append(b.OtEvents, events...), nil
+	}
+	if b.DeviceColumns != nil {
+		devices, err := columnsToDevices(b.DeviceColumns, b.FlowColumns, b.Minute)
+		if err != nil {
+			return nil, err
+		}
+		b.Devices, b.DeviceColumns = append(b.Devices, devices...), nil
 	}
 	if b.FlowColumns != nil {
 		flows, err := ColumnsToFlows(b.FlowColumns, b.Minute)

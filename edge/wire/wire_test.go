@@ -3,6 +3,7 @@ package wire
 import (
 	"bytes"
 	"errors"
+	"math/rand/v2"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -124,6 +125,12 @@ func FuzzDecode(f *testing.F) {
 	}
 	good, _ := c.Encode(sample())
 	f.Add(good)
+	r := rand.New(rand.NewPCG(5, 6))
+	full := sample()
+	full.OtEvents, full.Devices = randomEvents(r, 6, full.Minute), randomDevices(r, 5, full.Minute)
+	full.Identities = []*wirepb.Identity{{Protocol: "enip", Ip: []byte{10, 0, 0, 2}, Vendor: "Rockwell", SeenUnixNs: full.Minute*1e9 + 7e9}}
+	withColumns, _ := c.Encode(full)
+	f.Add(withColumns)
 	f.Add([]byte{})
 	f.Add([]byte{0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0})
 	f.Add(good[:len(good)/2])

@@ -33,6 +33,10 @@ const (
 	SchemaVersion_SCHEMA_VERSION_1           SchemaVersion = 1
 	// Flows travel as flow_columns instead of flows (the cloud reads both).
 	SchemaVersion_SCHEMA_VERSION_2 SchemaVersion = 2
+	// OT events and devices travel as ot_columns and device_columns too,
+	// sharing the flow columns' address and MAC tables; their times (and
+	// those of names and identities) are whole seconds.
+	SchemaVersion_SCHEMA_VERSION_3 SchemaVersion = 3
 )
 
 // Enum value maps for SchemaVersion.
@@ -41,11 +45,13 @@ var (
 		0: "SCHEMA_VERSION_UNSPECIFIED",
 		1: "SCHEMA_VERSION_1",
 		2: "SCHEMA_VERSION_2",
+		3: "SCHEMA_VERSION_3",
 	}
 	SchemaVersion_value = map[string]int32{
 		"SCHEMA_VERSION_UNSPECIFIED": 0,
 		"SCHEMA_VERSION_1":           1,
 		"SCHEMA_VERSION_2":           2,
+		"SCHEMA_VERSION_3":           3,
 	}
 )
 
@@ -552,7 +558,12 @@ type Batch struct {
 	Modem *Modem `protobuf:"bytes,20,opt,name=modem,proto3" json:"modem,omitempty"`
 	// Schema 2: the minute's flows in columns (see FlowColumns). Decoders
 	// turn them back into flows; a batch may carry both.
-	FlowColumns   *FlowColumns `protobuf:"bytes,21,opt,name=flow_columns,json=flowColumns,proto3" json:"flow_columns,omitempty"`
+	FlowColumns *FlowColumns `protobuf:"bytes,21,opt,name=flow_columns,json=flowColumns,proto3" json:"flow_columns,omitempty"`
+	// Schema 3: the minute's OT events and devices in columns (see
+	// OTColumns, DeviceColumns). Their addresses and MACs are indexes into
+	// flow_columns' tables, which a batch without flows sends alone.
+	OtColumns     *OTColumns     `protobuf:"bytes,22,opt,name=ot_columns,json=otColumns,proto3" json:"ot_columns,omitempty"`
+	DeviceColumns *DeviceColumns `protobuf:"bytes,23,opt,name=device_columns,json=deviceColumns,proto3" json:"device_columns,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -706,6 +717,20 @@ func (x *Batch) GetFlowColumns() *FlowColumns {
 	return nil
 }
 
+func (x *Batch) GetOtColumns() *OTColumns {
+	if x != nil {
+		return x.OtColumns
+	}
+	return nil
+}
+
+func (x *Batch) GetDeviceColumns() *DeviceColumns {
+	if x != nil {
+		return x.DeviceColumns
+	}
+	return nil
+}
+
 // FlowColumns is a minute's flows, one column per Flow field, with the
 // addresses and MACs each stored once per batch. It carries exactly what
 // Flow does, except that flow times are microseconds (what the cloud
@@ -725,19 +750,28 @@ type FlowColumns struct {
 	DstPort []uint32 `protobuf:"varint,7,rep,packed,name=dst_port,json=dstPort,proto3" json:"dst_port,omitempty"`
 	// 0: no MAC; 1: the MAC the previous flow (in column order) with the
 	// same address had, on either side; n >= 2: macs[n-2].
-	SrcMac        []uint32 `protobuf:"varint,8,rep,packed,name=src_mac,json=srcMac,proto3" json:"src_mac,omitempty"`
-	DstMac        []uint32 `protobuf:"varint,9,rep,packed,name=dst_mac,json=dstMac,proto3" json:"dst_mac,omitempty"`
-	Vlan          []uint32 `protobuf:"varint,10,rep,packed,name=vlan,proto3" json:"vlan,omitempty"`
-	SrcPackets    []uint64 `protobuf:"varint,11,rep,packed,name=src_packets,json=srcPackets,proto3" json:"src_packets,omitempty"`
-	SrcBytes      []uint64 `protobuf:"varint,12,rep,packed,name=src_bytes,json=srcBytes,proto3" json:"src_bytes,omitempty"`
-	DstPackets    []uint64 `protobuf:"varint,13,rep,packed,name=dst_packets,json=dstPackets,proto3" json:"dst_packets,omitempty"`
-	DstBytes      []uint64 `protobuf:"varint,14,rep,packed,name=dst_bytes,json=dstBytes,proto3" json:"dst_bytes,omitempty"`
-	SrcTcpFlags   []uint32 `protobuf:"varint,15,rep,packed,name=src_tcp_flags,json=srcTcpFlags,proto3" json:"src_tcp_flags,omitempty"`
-	DstTcpFlags   []uint32 `protobuf:"varint,16,rep,packed,name=dst_tcp_flags,json=dstTcpFlags,proto3" json:"dst_tcp_flags,omitempty"`
-	FirstUs       []int64  `protobuf:"zigzag64,17,rep,packed,name=first_us,json=firstUs,proto3" json:"first_us,omitempty"`        // first packet, microseconds from Batch.minute
-	DurationUs    []uint64 `protobuf:"varint,18,rep,packed,name=duration_us,json=durationUs,proto3" json:"duration_us,omitempty"` // last packet minus first packet, microseconds
-	Flags         []uint32 `protobuf:"varint,19,rep,packed,name=flags,proto3" json:"flags,omitempty"`                             // OR of FlowFlag bits
-	DstVlan       []uint32 `protobuf:"varint,20,rep,packed,name=dst_vlan,json=dstVlan,proto3" json:"dst_vlan,omitempty"`          // one per routed flow, in flow order
+	SrcMac      []uint32 `protobuf:"varint,8,rep,packed,name=src_mac,json=srcMac,proto3" json:"src_mac,omitempty"`
+	DstMac      []uint32 `protobuf:"varint,9,rep,packed,name=dst_mac,json=dstMac,proto3" json:"dst_mac,omitempty"`
+	Vlan        []uint32 `protobuf:"varint,10,rep,packed,name=vlan,proto3" json:"vlan,omitempty"`
+	SrcPackets  []uint64 `protobuf:"varint,11,rep,packed,name=src_packets,json=srcPackets,proto3" json:"src_packets,omitempty"`
+	SrcBytes    []uint64 `protobuf:"varint,12,rep,packed,name=src_bytes,json=srcBytes,proto3" json:"src_bytes,omitempty"`
+	DstPackets  []uint64 `protobuf:"varint,13,rep,packed,name=dst_packets,json=dstPackets,proto3" json:"dst_packets,omitempty"`
+	DstBytes    []uint64 `protobuf:"varint,14,rep,packed,name=dst_bytes,json=dstBytes,proto3" json:"dst_bytes,omitempty"`
+	SrcTcpFlags []uint32 `protobuf:"varint,15,rep,packed,name=src_tcp_flags,json=srcTcpFlags,proto3" json:"src_tcp_flags,omitempty"`
+	DstTcpFlags []uint32 `protobuf:"varint,16,rep,packed,name=dst_tcp_flags,json=dstTcpFlags,proto3" json:"dst_tcp_flags,omitempty"`
+	FirstUs     []int64  `protobuf:"zigzag64,17,rep,packed,name=first_us,json=firstUs,proto3" json:"first_us,omitempty"`        // first packet, microseconds from Batch.minute
+	DurationUs  []uint64 `protobuf:"varint,18,rep,packed,name=duration_us,json=durationUs,proto3" json:"duration_us,omitempty"` // last packet minus first packet, microseconds
+	Flags       []uint32 `protobuf:"varint,19,rep,packed,name=flags,proto3" json:"flags,omitempty"`                             // OR of FlowFlag bits
+	DstVlan     []uint32 `protobuf:"varint,20,rep,packed,name=dst_vlan,json=dstVlan,proto3" json:"dst_vlan,omitempty"`          // one per routed flow, in flow order
+	// Schema 3 sends times in milliseconds instead of first_us and
+	// duration_us, and each byte counter as the mean frame size (bytes
+	// divided by packets, in *_frame) and the remainder (in *_bytes), so
+	// that a server's fixed-size frames repeat. A decoder uses whichever
+	// columns have one entry per flow.
+	FirstMs       []int64  `protobuf:"zigzag64,21,rep,packed,name=first_ms,json=firstMs,proto3" json:"first_ms,omitempty"`        // first packet, milliseconds from Batch.minute
+	DurationMs    []uint64 `protobuf:"varint,22,rep,packed,name=duration_ms,json=durationMs,proto3" json:"duration_ms,omitempty"` // last packet minus first packet, milliseconds
+	SrcFrame      []uint64 `protobuf:"varint,23,rep,packed,name=src_frame,json=srcFrame,proto3" json:"src_frame,omitempty"`
+	DstFrame      []uint64 `protobuf:"varint,24,rep,packed,name=dst_frame,json=dstFrame,proto3" json:"dst_frame,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -912,6 +946,396 @@ func (x *FlowColumns) GetDstVlan() []uint32 {
 	return nil
 }
 
+func (x *FlowColumns) GetFirstMs() []int64 {
+	if x != nil {
+		return x.FirstMs
+	}
+	return nil
+}
+
+func (x *FlowColumns) GetDurationMs() []uint64 {
+	if x != nil {
+		return x.DurationMs
+	}
+	return nil
+}
+
+func (x *FlowColumns) GetSrcFrame() []uint64 {
+	if x != nil {
+		return x.SrcFrame
+	}
+	return nil
+}
+
+func (x *FlowColumns) GetDstFrame() []uint64 {
+	if x != nil {
+		return x.DstFrame
+	}
+	return nil
+}
+
+// OTColumns is a minute's OT events, one column per OTEvent field, sorted
+// by protocol, responder, port, requester and code. Strings (protocol ids,
+// function names, extra keys and values) are stored once per batch.
+// Addresses and MACs refer to the batch's flow_columns tables: 0 means
+// none, n means addresses[n-1] (macs[n-1]). Times are whole seconds.
+type OTColumns struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Strings       []string               `protobuf:"bytes,1,rep,name=strings,proto3" json:"strings,omitempty"`
+	Protocol      []uint32               `protobuf:"varint,2,rep,packed,name=protocol,proto3" json:"protocol,omitempty"` // index into strings
+	Code          []uint32               `protobuf:"varint,3,rep,packed,name=code,proto3" json:"code,omitempty"`
+	Function      []uint32               `protobuf:"varint,4,rep,packed,name=function,proto3" json:"function,omitempty"` // index into strings
+	SrcIp         []uint32               `protobuf:"varint,5,rep,packed,name=src_ip,json=srcIp,proto3" json:"src_ip,omitempty"`
+	DstIp         []uint32               `protobuf:"varint,6,rep,packed,name=dst_ip,json=dstIp,proto3" json:"dst_ip,omitempty"`
+	SrcPort       []uint32               `protobuf:"varint,7,rep,packed,name=src_port,json=srcPort,proto3" json:"src_port,omitempty"`
+	DstPort       []uint32               `protobuf:"varint,8,rep,packed,name=dst_port,json=dstPort,proto3" json:"dst_port,omitempty"`
+	SrcMac        []uint32               `protobuf:"varint,9,rep,packed,name=src_mac,json=srcMac,proto3" json:"src_mac,omitempty"`
+	DstMac        []uint32               `protobuf:"varint,10,rep,packed,name=dst_mac,json=dstMac,proto3" json:"dst_mac,omitempty"`
+	Vlan          []uint32               `protobuf:"varint,11,rep,packed,name=vlan,proto3" json:"vlan,omitempty"`
+	Requests      []uint64               `protobuf:"varint,12,rep,packed,name=requests,proto3" json:"requests,omitempty"`
+	Responses     []uint64               `protobuf:"varint,13,rep,packed,name=responses,proto3" json:"responses,omitempty"`
+	Others        []int64                `protobuf:"zigzag64,14,rep,packed,name=others,proto3" json:"others,omitempty"` // count minus requests minus responses
+	Errors        []uint64               `protobuf:"varint,15,rep,packed,name=errors,proto3" json:"errors,omitempty"`
+	FirstS        []int64                `protobuf:"zigzag64,16,rep,packed,name=first_s,json=firstS,proto3" json:"first_s,omitempty"`     // first message, seconds from Batch.minute
+	SpanS         []uint64               `protobuf:"varint,17,rep,packed,name=span_s,json=spanS,proto3" json:"span_s,omitempty"`          // last message minus first, seconds
+	Extras        []uint32               `protobuf:"varint,18,rep,packed,name=extras,proto3" json:"extras,omitempty"`                     // how many extras each event has
+	ExtraKey      []uint32               `protobuf:"varint,19,rep,packed,name=extra_key,json=extraKey,proto3" json:"extra_key,omitempty"` // every event's extras in turn, index into strings
+	ExtraValue    []uint32               `protobuf:"varint,20,rep,packed,name=extra_value,json=extraValue,proto3" json:"extra_value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OTColumns) Reset() {
+	*x = OTColumns{}
+	mi := &file_edge_wire_batch_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OTColumns) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OTColumns) ProtoMessage() {}
+
+func (x *OTColumns) ProtoReflect() protoreflect.Message {
+	mi := &file_edge_wire_batch_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OTColumns.ProtoReflect.Descriptor instead.
+func (*OTColumns) Descriptor() ([]byte, []int) {
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *OTColumns) GetStrings() []string {
+	if x != nil {
+		return x.Strings
+	}
+	return nil
+}
+
+func (x *OTColumns) GetProtocol() []uint32 {
+	if x != nil {
+		return x.Protocol
+	}
+	return nil
+}
+
+func (x *OTColumns) GetCode() []uint32 {
+	if x != nil {
+		return x.Code
+	}
+	return nil
+}
+
+func (x *OTColumns) GetFunction() []uint32 {
+	if x != nil {
+		return x.Function
+	}
+	return nil
+}
+
+func (x *OTColumns) GetSrcIp() []uint32 {
+	if x != nil {
+		return x.SrcIp
+	}
+	return nil
+}
+
+func (x *OTColumns) GetDstIp() []uint32 {
+	if x != nil {
+		return x.DstIp
+	}
+	return nil
+}
+
+func (x *OTColumns) GetSrcPort() []uint32 {
+	if x != nil {
+		return x.SrcPort
+	}
+	return nil
+}
+
+func (x *OTColumns) GetDstPort() []uint32 {
+	if x != nil {
+		return x.DstPort
+	}
+	return nil
+}
+
+func (x *OTColumns) GetSrcMac() []uint32 {
+	if x != nil {
+		return x.SrcMac
+	}
+	return nil
+}
+
+func (x *OTColumns) GetDstMac() []uint32 {
+	if x != nil {
+		return x.DstMac
+	}
+	return nil
+}
+
+func (x *OTColumns) GetVlan() []uint32 {
+	if x != nil {
+		return x.Vlan
+	}
+	return nil
+}
+
+func (x *OTColumns) GetRequests() []uint64 {
+	if x != nil {
+		return x.Requests
+	}
+	return nil
+}
+
+func (x *OTColumns) GetResponses() []uint64 {
+	if x != nil {
+		return x.Responses
+	}
+	return nil
+}
+
+func (x *OTColumns) GetOthers() []int64 {
+	if x != nil {
+		return x.Others
+	}
+	return nil
+}
+
+func (x *OTColumns) GetErrors() []uint64 {
+	if x != nil {
+		return x.Errors
+	}
+	return nil
+}
+
+func (x *OTColumns) GetFirstS() []int64 {
+	if x != nil {
+		return x.FirstS
+	}
+	return nil
+}
+
+func (x *OTColumns) GetSpanS() []uint64 {
+	if x != nil {
+		return x.SpanS
+	}
+	return nil
+}
+
+func (x *OTColumns) GetExtras() []uint32 {
+	if x != nil {
+		return x.Extras
+	}
+	return nil
+}
+
+func (x *OTColumns) GetExtraKey() []uint32 {
+	if x != nil {
+		return x.ExtraKey
+	}
+	return nil
+}
+
+func (x *OTColumns) GetExtraValue() []uint32 {
+	if x != nil {
+		return x.ExtraValue
+	}
+	return nil
+}
+
+// DeviceColumns is a minute's devices, one column per common Device field,
+// in MAC order. Addresses and MACs refer to the batch's flow_columns
+// tables as in OTColumns. The fields few devices have (DHCP, fingerprints,
+// announcements) travel in rest, a Device message holding only those, for
+// the device at the same position of rest_index. Times are whole seconds.
+type DeviceColumns struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Mac           []uint32               `protobuf:"varint,1,rep,packed,name=mac,proto3" json:"mac,omitempty"`
+	Ips           []uint32               `protobuf:"varint,2,rep,packed,name=ips,proto3" json:"ips,omitempty"` // how many addresses each device has
+	Ip            []uint32               `protobuf:"varint,3,rep,packed,name=ip,proto3" json:"ip,omitempty"`   // every device's addresses in turn
+	Evidence      []uint32               `protobuf:"varint,4,rep,packed,name=evidence,proto3" json:"evidence,omitempty"`
+	FirstS        []int64                `protobuf:"zigzag64,5,rep,packed,name=first_s,json=firstS,proto3" json:"first_s,omitempty"` // seconds from Batch.minute
+	SpanS         []uint64               `protobuf:"varint,6,rep,packed,name=span_s,json=spanS,proto3" json:"span_s,omitempty"`
+	SentPackets   []uint64               `protobuf:"varint,7,rep,packed,name=sent_packets,json=sentPackets,proto3" json:"sent_packets,omitempty"`
+	SentBytes     []uint64               `protobuf:"varint,8,rep,packed,name=sent_bytes,json=sentBytes,proto3" json:"sent_bytes,omitempty"`
+	RecvPackets   []uint64               `protobuf:"varint,9,rep,packed,name=recv_packets,json=recvPackets,proto3" json:"recv_packets,omitempty"`
+	RecvBytes     []uint64               `protobuf:"varint,10,rep,packed,name=recv_bytes,json=recvBytes,proto3" json:"recv_bytes,omitempty"`
+	Vlan          []uint32               `protobuf:"varint,11,rep,packed,name=vlan,proto3" json:"vlan,omitempty"`
+	L2Protocols   []uint32               `protobuf:"varint,12,rep,packed,name=l2_protocols,json=l2Protocols,proto3" json:"l2_protocols,omitempty"`
+	MaxTtl        []uint32               `protobuf:"varint,13,rep,packed,name=max_ttl,json=maxTtl,proto3" json:"max_ttl,omitempty"`
+	RestIndex     []uint32               `protobuf:"varint,14,rep,packed,name=rest_index,json=restIndex,proto3" json:"rest_index,omitempty"` // ascending device positions
+	Rest          []*Device              `protobuf:"bytes,15,rep,name=rest,proto3" json:"rest,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeviceColumns) Reset() {
+	*x = DeviceColumns{}
+	mi := &file_edge_wire_batch_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeviceColumns) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeviceColumns) ProtoMessage() {}
+
+func (x *DeviceColumns) ProtoReflect() protoreflect.Message {
+	mi := &file_edge_wire_batch_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeviceColumns.ProtoReflect.Descriptor instead.
+func (*DeviceColumns) Descriptor() ([]byte, []int) {
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *DeviceColumns) GetMac() []uint32 {
+	if x != nil {
+		return x.Mac
+	}
+	return nil
+}
+
+func (x *DeviceColumns) GetIps() []uint32 {
+	if x != nil {
+		return x.Ips
+	}
+	return nil
+}
+
+func (x *DeviceColumns) GetIp() []uint32 {
+	if x != nil {
+		return x.Ip
+	}
+	return nil
+}
+
+func (x *DeviceColumns) GetEvidence() []uint32 {
+	if x != nil {
+		return x.Evidence
+	}
+	return nil
+}
+
+func (x *DeviceColumns) GetFirstS() []int64 {
+	if x != nil {
+		return x.FirstS
+	}
+	return nil
+}
+
+func (x *DeviceColumns) GetSpanS() []uint64 {
+	if x != nil {
+		return x.SpanS
+	}
+	return nil
+}
+
+func (x *DeviceColumns) GetSentPackets() []uint64 {
+	if x != nil {
+		return x.SentPackets
+	}
+	return nil
+}
+
+func (x *DeviceColumns) GetSentBytes() []uint64 {
+	if x != nil {
+		return x.SentBytes
+	}
+	return nil
+}
+
+func (x *DeviceColumns) GetRecvPackets() []uint64 {
+	if x != nil {
+		return x.RecvPackets
+	}
+	return nil
+}
+
+func (x *DeviceColumns) GetRecvBytes() []uint64 {
+	if x != nil {
+		return x.RecvBytes
+	}
+	return nil
+}
+
+func (x *DeviceColumns) GetVlan() []uint32 {
+	if x != nil {
+		return x.Vlan
+	}
+	return nil
+}
+
+func (x *DeviceColumns) GetL2Protocols() []uint32 {
+	if x != nil {
+		return x.L2Protocols
+	}
+	return nil
+}
+
+func (x *DeviceColumns) GetMaxTtl() []uint32 {
+	if x != nil {
+		return x.MaxTtl
+	}
+	return nil
+}
+
+func (x *DeviceColumns) GetRestIndex() []uint32 {
+	if x != nil {
+		return x.RestIndex
+	}
+	return nil
+}
+
+func (x *DeviceColumns) GetRest() []*Device {
+	if x != nil {
+		return x.Rest
+	}
+	return nil
+}
+
 // Flow is one bidirectional conversation's activity within the minute.
 // "src" is the initiator (client) when the handshake or first packet showed
 // it; counters are deltas for this minute only.
@@ -948,7 +1372,7 @@ type Flow struct {
 
 func (x *Flow) Reset() {
 	*x = Flow{}
-	mi := &file_edge_wire_batch_proto_msgTypes[2]
+	mi := &file_edge_wire_batch_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -960,7 +1384,7 @@ func (x *Flow) String() string {
 func (*Flow) ProtoMessage() {}
 
 func (x *Flow) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[2]
+	mi := &file_edge_wire_batch_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -973,7 +1397,7 @@ func (x *Flow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Flow.ProtoReflect.Descriptor instead.
 func (*Flow) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{2}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Flow) GetIpProto() uint32 {
@@ -1154,7 +1578,7 @@ type Device struct {
 
 func (x *Device) Reset() {
 	*x = Device{}
-	mi := &file_edge_wire_batch_proto_msgTypes[3]
+	mi := &file_edge_wire_batch_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1166,7 +1590,7 @@ func (x *Device) String() string {
 func (*Device) ProtoMessage() {}
 
 func (x *Device) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[3]
+	mi := &file_edge_wire_batch_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1179,7 +1603,7 @@ func (x *Device) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Device.ProtoReflect.Descriptor instead.
 func (*Device) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{3}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Device) GetMac() []byte {
@@ -1332,7 +1756,7 @@ type Fingerprint struct {
 
 func (x *Fingerprint) Reset() {
 	*x = Fingerprint{}
-	mi := &file_edge_wire_batch_proto_msgTypes[4]
+	mi := &file_edge_wire_batch_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1344,7 +1768,7 @@ func (x *Fingerprint) String() string {
 func (*Fingerprint) ProtoMessage() {}
 
 func (x *Fingerprint) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[4]
+	mi := &file_edge_wire_batch_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1357,7 +1781,7 @@ func (x *Fingerprint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Fingerprint.ProtoReflect.Descriptor instead.
 func (*Fingerprint) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{4}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Fingerprint) GetKind() FingerprintKind {
@@ -1420,7 +1844,7 @@ type TCPSignature struct {
 
 func (x *TCPSignature) Reset() {
 	*x = TCPSignature{}
-	mi := &file_edge_wire_batch_proto_msgTypes[5]
+	mi := &file_edge_wire_batch_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1432,7 +1856,7 @@ func (x *TCPSignature) String() string {
 func (*TCPSignature) ProtoMessage() {}
 
 func (x *TCPSignature) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[5]
+	mi := &file_edge_wire_batch_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1445,7 +1869,7 @@ func (x *TCPSignature) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TCPSignature.ProtoReflect.Descriptor instead.
 func (*TCPSignature) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{5}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *TCPSignature) GetIpVersion() uint32 {
@@ -1527,7 +1951,7 @@ type BrowserAnnouncement struct {
 
 func (x *BrowserAnnouncement) Reset() {
 	*x = BrowserAnnouncement{}
-	mi := &file_edge_wire_batch_proto_msgTypes[6]
+	mi := &file_edge_wire_batch_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1539,7 +1963,7 @@ func (x *BrowserAnnouncement) String() string {
 func (*BrowserAnnouncement) ProtoMessage() {}
 
 func (x *BrowserAnnouncement) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[6]
+	mi := &file_edge_wire_batch_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1552,7 +1976,7 @@ func (x *BrowserAnnouncement) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BrowserAnnouncement.ProtoReflect.Descriptor instead.
 func (*BrowserAnnouncement) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{6}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *BrowserAnnouncement) GetName() string {
@@ -1613,7 +2037,7 @@ type LinkAnnouncement struct {
 
 func (x *LinkAnnouncement) Reset() {
 	*x = LinkAnnouncement{}
-	mi := &file_edge_wire_batch_proto_msgTypes[7]
+	mi := &file_edge_wire_batch_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1625,7 +2049,7 @@ func (x *LinkAnnouncement) String() string {
 func (*LinkAnnouncement) ProtoMessage() {}
 
 func (x *LinkAnnouncement) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[7]
+	mi := &file_edge_wire_batch_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1638,7 +2062,7 @@ func (x *LinkAnnouncement) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LinkAnnouncement.ProtoReflect.Descriptor instead.
 func (*LinkAnnouncement) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{7}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *LinkAnnouncement) GetProtocol() L2Protocol {
@@ -1705,7 +2129,7 @@ type Name struct {
 
 func (x *Name) Reset() {
 	*x = Name{}
-	mi := &file_edge_wire_batch_proto_msgTypes[8]
+	mi := &file_edge_wire_batch_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1717,7 +2141,7 @@ func (x *Name) String() string {
 func (*Name) ProtoMessage() {}
 
 func (x *Name) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[8]
+	mi := &file_edge_wire_batch_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1730,7 +2154,7 @@ func (x *Name) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Name.ProtoReflect.Descriptor instead.
 func (*Name) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{8}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Name) GetIp() []byte {
@@ -1796,7 +2220,7 @@ type CaptureStats struct {
 
 func (x *CaptureStats) Reset() {
 	*x = CaptureStats{}
-	mi := &file_edge_wire_batch_proto_msgTypes[9]
+	mi := &file_edge_wire_batch_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1808,7 +2232,7 @@ func (x *CaptureStats) String() string {
 func (*CaptureStats) ProtoMessage() {}
 
 func (x *CaptureStats) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[9]
+	mi := &file_edge_wire_batch_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1821,7 +2245,7 @@ func (x *CaptureStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CaptureStats.ProtoReflect.Descriptor instead.
 func (*CaptureStats) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{9}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CaptureStats) GetSource() string {
@@ -1940,7 +2364,7 @@ type OTEvent struct {
 
 func (x *OTEvent) Reset() {
 	*x = OTEvent{}
-	mi := &file_edge_wire_batch_proto_msgTypes[10]
+	mi := &file_edge_wire_batch_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1952,7 +2376,7 @@ func (x *OTEvent) String() string {
 func (*OTEvent) ProtoMessage() {}
 
 func (x *OTEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[10]
+	mi := &file_edge_wire_batch_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1965,7 +2389,7 @@ func (x *OTEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OTEvent.ProtoReflect.Descriptor instead.
 func (*OTEvent) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{10}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *OTEvent) GetProtocol() string {
@@ -2098,7 +2522,7 @@ type Attr struct {
 
 func (x *Attr) Reset() {
 	*x = Attr{}
-	mi := &file_edge_wire_batch_proto_msgTypes[11]
+	mi := &file_edge_wire_batch_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2110,7 +2534,7 @@ func (x *Attr) String() string {
 func (*Attr) ProtoMessage() {}
 
 func (x *Attr) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[11]
+	mi := &file_edge_wire_batch_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2123,7 +2547,7 @@ func (x *Attr) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Attr.ProtoReflect.Descriptor instead.
 func (*Attr) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{11}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Attr) GetKey() string {
@@ -2162,7 +2586,7 @@ type Identity struct {
 
 func (x *Identity) Reset() {
 	*x = Identity{}
-	mi := &file_edge_wire_batch_proto_msgTypes[12]
+	mi := &file_edge_wire_batch_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2174,7 +2598,7 @@ func (x *Identity) String() string {
 func (*Identity) ProtoMessage() {}
 
 func (x *Identity) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[12]
+	mi := &file_edge_wire_batch_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2187,7 +2611,7 @@ func (x *Identity) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Identity.ProtoReflect.Descriptor instead.
 func (*Identity) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{12}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Identity) GetProtocol() string {
@@ -2292,7 +2716,7 @@ type Health struct {
 
 func (x *Health) Reset() {
 	*x = Health{}
-	mi := &file_edge_wire_batch_proto_msgTypes[13]
+	mi := &file_edge_wire_batch_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2304,7 +2728,7 @@ func (x *Health) String() string {
 func (*Health) ProtoMessage() {}
 
 func (x *Health) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[13]
+	mi := &file_edge_wire_batch_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2317,7 +2741,7 @@ func (x *Health) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Health.ProtoReflect.Descriptor instead.
 func (*Health) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{13}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Health) GetCpuPercent() float64 {
@@ -2396,7 +2820,7 @@ type SupervisorRestart struct {
 
 func (x *SupervisorRestart) Reset() {
 	*x = SupervisorRestart{}
-	mi := &file_edge_wire_batch_proto_msgTypes[14]
+	mi := &file_edge_wire_batch_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2408,7 +2832,7 @@ func (x *SupervisorRestart) String() string {
 func (*SupervisorRestart) ProtoMessage() {}
 
 func (x *SupervisorRestart) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[14]
+	mi := &file_edge_wire_batch_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2421,7 +2845,7 @@ func (x *SupervisorRestart) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SupervisorRestart.ProtoReflect.Descriptor instead.
 func (*SupervisorRestart) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{14}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *SupervisorRestart) GetActor() string {
@@ -2492,7 +2916,7 @@ type Modem struct {
 
 func (x *Modem) Reset() {
 	*x = Modem{}
-	mi := &file_edge_wire_batch_proto_msgTypes[15]
+	mi := &file_edge_wire_batch_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2504,7 +2928,7 @@ func (x *Modem) String() string {
 func (*Modem) ProtoMessage() {}
 
 func (x *Modem) ProtoReflect() protoreflect.Message {
-	mi := &file_edge_wire_batch_proto_msgTypes[15]
+	mi := &file_edge_wire_batch_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2517,7 +2941,7 @@ func (x *Modem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Modem.ProtoReflect.Descriptor instead.
 func (*Modem) Descriptor() ([]byte, []int) {
-	return file_edge_wire_batch_proto_rawDescGZIP(), []int{15}
+	return file_edge_wire_batch_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Modem) GetState() string {
@@ -2678,7 +3102,7 @@ var File_edge_wire_batch_proto protoreflect.FileDescriptor
 
 const file_edge_wire_batch_proto_rawDesc = "" +
 	"\n" +
-	"\x15edge/wire/batch.proto\x12\vmimamori.v1\"\xe7\x05\n" +
+	"\x15edge/wire/batch.proto\x12\vmimamori.v1\"\xe1\x06\n" +
 	"\x05Batch\x12A\n" +
 	"\x0eschema_version\x18\x01 \x01(\x0e2\x1a.mimamori.v1.SchemaVersionR\rschemaVersion\x12\x16\n" +
 	"\x06tenant\x18\x02 \x01(\tR\x06tenant\x12\x16\n" +
@@ -2699,7 +3123,10 @@ const file_edge_wire_batch_proto_rawDesc = "" +
 	"identities\x18\x11 \x03(\v2\x15.mimamori.v1.IdentityR\n" +
 	"identities\x12(\n" +
 	"\x05modem\x18\x14 \x01(\v2\x12.mimamori.v1.ModemR\x05modem\x12;\n" +
-	"\fflow_columns\x18\x15 \x01(\v2\x18.mimamori.v1.FlowColumnsR\vflowColumns\"\xb5\x04\n" +
+	"\fflow_columns\x18\x15 \x01(\v2\x18.mimamori.v1.FlowColumnsR\vflowColumns\x125\n" +
+	"\n" +
+	"ot_columns\x18\x16 \x01(\v2\x16.mimamori.v1.OTColumnsR\totColumns\x12A\n" +
+	"\x0edevice_columns\x18\x17 \x01(\v2\x1a.mimamori.v1.DeviceColumnsR\rdeviceColumns\"\xab\x05\n" +
 	"\vFlowColumns\x12\x1c\n" +
 	"\taddresses\x18\x01 \x03(\fR\taddresses\x12\x12\n" +
 	"\x04macs\x18\x02 \x03(\fR\x04macs\x12\x19\n" +
@@ -2724,7 +3151,55 @@ const file_edge_wire_batch_proto_rawDesc = "" +
 	"\vduration_us\x18\x12 \x03(\x04R\n" +
 	"durationUs\x12\x14\n" +
 	"\x05flags\x18\x13 \x03(\rR\x05flags\x12\x19\n" +
-	"\bdst_vlan\x18\x14 \x03(\rR\adstVlan\"\xf9\x04\n" +
+	"\bdst_vlan\x18\x14 \x03(\rR\adstVlan\x12\x19\n" +
+	"\bfirst_ms\x18\x15 \x03(\x12R\afirstMs\x12\x1f\n" +
+	"\vduration_ms\x18\x16 \x03(\x04R\n" +
+	"durationMs\x12\x1b\n" +
+	"\tsrc_frame\x18\x17 \x03(\x04R\bsrcFrame\x12\x1b\n" +
+	"\tdst_frame\x18\x18 \x03(\x04R\bdstFrame\"\x8b\x04\n" +
+	"\tOTColumns\x12\x18\n" +
+	"\astrings\x18\x01 \x03(\tR\astrings\x12\x1a\n" +
+	"\bprotocol\x18\x02 \x03(\rR\bprotocol\x12\x12\n" +
+	"\x04code\x18\x03 \x03(\rR\x04code\x12\x1a\n" +
+	"\bfunction\x18\x04 \x03(\rR\bfunction\x12\x15\n" +
+	"\x06src_ip\x18\x05 \x03(\rR\x05srcIp\x12\x15\n" +
+	"\x06dst_ip\x18\x06 \x03(\rR\x05dstIp\x12\x19\n" +
+	"\bsrc_port\x18\a \x03(\rR\asrcPort\x12\x19\n" +
+	"\bdst_port\x18\b \x03(\rR\adstPort\x12\x17\n" +
+	"\asrc_mac\x18\t \x03(\rR\x06srcMac\x12\x17\n" +
+	"\adst_mac\x18\n" +
+	" \x03(\rR\x06dstMac\x12\x12\n" +
+	"\x04vlan\x18\v \x03(\rR\x04vlan\x12\x1a\n" +
+	"\brequests\x18\f \x03(\x04R\brequests\x12\x1c\n" +
+	"\tresponses\x18\r \x03(\x04R\tresponses\x12\x16\n" +
+	"\x06others\x18\x0e \x03(\x12R\x06others\x12\x16\n" +
+	"\x06errors\x18\x0f \x03(\x04R\x06errors\x12\x17\n" +
+	"\afirst_s\x18\x10 \x03(\x12R\x06firstS\x12\x15\n" +
+	"\x06span_s\x18\x11 \x03(\x04R\x05spanS\x12\x16\n" +
+	"\x06extras\x18\x12 \x03(\rR\x06extras\x12\x1b\n" +
+	"\textra_key\x18\x13 \x03(\rR\bextraKey\x12\x1f\n" +
+	"\vextra_value\x18\x14 \x03(\rR\n" +
+	"extraValue\"\xab\x03\n" +
+	"\rDeviceColumns\x12\x10\n" +
+	"\x03mac\x18\x01 \x03(\rR\x03mac\x12\x10\n" +
+	"\x03ips\x18\x02 \x03(\rR\x03ips\x12\x0e\n" +
+	"\x02ip\x18\x03 \x03(\rR\x02ip\x12\x1a\n" +
+	"\bevidence\x18\x04 \x03(\rR\bevidence\x12\x17\n" +
+	"\afirst_s\x18\x05 \x03(\x12R\x06firstS\x12\x15\n" +
+	"\x06span_s\x18\x06 \x03(\x04R\x05spanS\x12!\n" +
+	"\fsent_packets\x18\a \x03(\x04R\vsentPackets\x12\x1d\n" +
+	"\n" +
+	"sent_bytes\x18\b \x03(\x04R\tsentBytes\x12!\n" +
+	"\frecv_packets\x18\t \x03(\x04R\vrecvPackets\x12\x1d\n" +
+	"\n" +
+	"recv_bytes\x18\n" +
+	" \x03(\x04R\trecvBytes\x12\x12\n" +
+	"\x04vlan\x18\v \x03(\rR\x04vlan\x12!\n" +
+	"\fl2_protocols\x18\f \x03(\rR\vl2Protocols\x12\x17\n" +
+	"\amax_ttl\x18\r \x03(\rR\x06maxTtl\x12\x1d\n" +
+	"\n" +
+	"rest_index\x18\x0e \x03(\rR\trestIndex\x12'\n" +
+	"\x04rest\x18\x0f \x03(\v2\x13.mimamori.v1.DeviceR\x04rest\"\xf9\x04\n" +
 	"\x04Flow\x12\x19\n" +
 	"\bip_proto\x18\x01 \x01(\rR\aipProto\x12\x15\n" +
 	"\x06src_ip\x18\x02 \x01(\fR\x05srcIp\x12\x19\n" +
@@ -2920,11 +3395,12 @@ const file_edge_wire_batch_proto_rawDesc = "" +
 	"\vusage_month\x18\x14 \x01(\tR\n" +
 	"usageMonth\x12$\n" +
 	"\x0emonth_rx_bytes\x18\x15 \x01(\x04R\fmonthRxBytes\x12$\n" +
-	"\x0emonth_tx_bytes\x18\x16 \x01(\x04R\fmonthTxBytes*[\n" +
+	"\x0emonth_tx_bytes\x18\x16 \x01(\x04R\fmonthTxBytes*q\n" +
 	"\rSchemaVersion\x12\x1e\n" +
 	"\x1aSCHEMA_VERSION_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10SCHEMA_VERSION_1\x10\x01\x12\x14\n" +
-	"\x10SCHEMA_VERSION_2\x10\x02*\x96\x01\n" +
+	"\x10SCHEMA_VERSION_2\x10\x02\x12\x14\n" +
+	"\x10SCHEMA_VERSION_3\x10\x03*\x96\x01\n" +
 	"\bFlowFlag\x12\x12\n" +
 	"\x0eFLOW_FLAG_NONE\x10\x00\x12\x11\n" +
 	"\rFLOW_FLAG_NEW\x10\x01\x12\x17\n" +
@@ -3002,7 +3478,7 @@ func file_edge_wire_batch_proto_rawDescGZIP() []byte {
 }
 
 var file_edge_wire_batch_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_edge_wire_batch_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_edge_wire_batch_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_edge_wire_batch_proto_goTypes = []any{
 	(SchemaVersion)(0),          // 0: mimamori.v1.SchemaVersion
 	(FlowFlag)(0),               // 1: mimamori.v1.FlowFlag
@@ -3014,48 +3490,53 @@ var file_edge_wire_batch_proto_goTypes = []any{
 	(NameSource)(0),             // 7: mimamori.v1.NameSource
 	(*Batch)(nil),               // 8: mimamori.v1.Batch
 	(*FlowColumns)(nil),         // 9: mimamori.v1.FlowColumns
-	(*Flow)(nil),                // 10: mimamori.v1.Flow
-	(*Device)(nil),              // 11: mimamori.v1.Device
-	(*Fingerprint)(nil),         // 12: mimamori.v1.Fingerprint
-	(*TCPSignature)(nil),        // 13: mimamori.v1.TCPSignature
-	(*BrowserAnnouncement)(nil), // 14: mimamori.v1.BrowserAnnouncement
-	(*LinkAnnouncement)(nil),    // 15: mimamori.v1.LinkAnnouncement
-	(*Name)(nil),                // 16: mimamori.v1.Name
-	(*CaptureStats)(nil),        // 17: mimamori.v1.CaptureStats
-	(*OTEvent)(nil),             // 18: mimamori.v1.OTEvent
-	(*Attr)(nil),                // 19: mimamori.v1.Attr
-	(*Identity)(nil),            // 20: mimamori.v1.Identity
-	(*Health)(nil),              // 21: mimamori.v1.Health
-	(*SupervisorRestart)(nil),   // 22: mimamori.v1.SupervisorRestart
-	(*Modem)(nil),               // 23: mimamori.v1.Modem
+	(*OTColumns)(nil),           // 10: mimamori.v1.OTColumns
+	(*DeviceColumns)(nil),       // 11: mimamori.v1.DeviceColumns
+	(*Flow)(nil),                // 12: mimamori.v1.Flow
+	(*Device)(nil),              // 13: mimamori.v1.Device
+	(*Fingerprint)(nil),         // 14: mimamori.v1.Fingerprint
+	(*TCPSignature)(nil),        // 15: mimamori.v1.TCPSignature
+	(*BrowserAnnouncement)(nil), // 16: mimamori.v1.BrowserAnnouncement
+	(*LinkAnnouncement)(nil),    // 17: mimamori.v1.LinkAnnouncement
+	(*Name)(nil),                // 18: mimamori.v1.Name
+	(*CaptureStats)(nil),        // 19: mimamori.v1.CaptureStats
+	(*OTEvent)(nil),             // 20: mimamori.v1.OTEvent
+	(*Attr)(nil),                // 21: mimamori.v1.Attr
+	(*Identity)(nil),            // 22: mimamori.v1.Identity
+	(*Health)(nil),              // 23: mimamori.v1.Health
+	(*SupervisorRestart)(nil),   // 24: mimamori.v1.SupervisorRestart
+	(*Modem)(nil),               // 25: mimamori.v1.Modem
 }
 var file_edge_wire_batch_proto_depIdxs = []int32{
 	0,  // 0: mimamori.v1.Batch.schema_version:type_name -> mimamori.v1.SchemaVersion
-	10, // 1: mimamori.v1.Batch.flows:type_name -> mimamori.v1.Flow
-	11, // 2: mimamori.v1.Batch.devices:type_name -> mimamori.v1.Device
-	16, // 3: mimamori.v1.Batch.names:type_name -> mimamori.v1.Name
-	17, // 4: mimamori.v1.Batch.captures:type_name -> mimamori.v1.CaptureStats
-	21, // 5: mimamori.v1.Batch.health:type_name -> mimamori.v1.Health
-	22, // 6: mimamori.v1.Batch.restarts:type_name -> mimamori.v1.SupervisorRestart
-	18, // 7: mimamori.v1.Batch.ot_events:type_name -> mimamori.v1.OTEvent
-	20, // 8: mimamori.v1.Batch.identities:type_name -> mimamori.v1.Identity
-	23, // 9: mimamori.v1.Batch.modem:type_name -> mimamori.v1.Modem
+	12, // 1: mimamori.v1.Batch.flows:type_name -> mimamori.v1.Flow
+	13, // 2: mimamori.v1.Batch.devices:type_name -> mimamori.v1.Device
+	18, // 3: mimamori.v1.Batch.names:type_name -> mimamori.v1.Name
+	19, // 4: mimamori.v1.Batch.captures:type_name -> mimamori.v1.CaptureStats
+	23, // 5: mimamori.v1.Batch.health:type_name -> mimamori.v1.Health
+	24, // 6: mimamori.v1.Batch.restarts:type_name -> mimamori.v1.SupervisorRestart
+	20, // 7: mimamori.v1.Batch.ot_events:type_name -> mimamori.v1.OTEvent
+	22, // 8: mimamori.v1.Batch.identities:type_name -> mimamori.v1.Identity
+	25, // 9: mimamori.v1.Batch.modem:type_name -> mimamori.v1.Modem
 	9,  // 10: mimamori.v1.Batch.flow_columns:type_name -> mimamori.v1.FlowColumns
-	2,  // 11: mimamori.v1.Flow.state:type_name -> mimamori.v1.FlowState
-	12, // 12: mimamori.v1.Device.fingerprints:type_name -> mimamori.v1.Fingerprint
-	14, // 13: mimamori.v1.Device.browser:type_name -> mimamori.v1.BrowserAnnouncement
-	15, // 14: mimamori.v1.Device.link:type_name -> mimamori.v1.LinkAnnouncement
-	4,  // 15: mimamori.v1.Fingerprint.kind:type_name -> mimamori.v1.FingerprintKind
-	13, // 16: mimamori.v1.Fingerprint.tcp:type_name -> mimamori.v1.TCPSignature
-	6,  // 17: mimamori.v1.LinkAnnouncement.protocol:type_name -> mimamori.v1.L2Protocol
-	7,  // 18: mimamori.v1.Name.source:type_name -> mimamori.v1.NameSource
-	19, // 19: mimamori.v1.OTEvent.extras:type_name -> mimamori.v1.Attr
-	19, // 20: mimamori.v1.Identity.extras:type_name -> mimamori.v1.Attr
-	21, // [21:21] is the sub-list for method output_type
-	21, // [21:21] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	10, // 11: mimamori.v1.Batch.ot_columns:type_name -> mimamori.v1.OTColumns
+	11, // 12: mimamori.v1.Batch.device_columns:type_name -> mimamori.v1.DeviceColumns
+	13, // 13: mimamori.v1.DeviceColumns.rest:type_name -> mimamori.v1.Device
+	2,  // 14: mimamori.v1.Flow.state:type_name -> mimamori.v1.FlowState
+	14, // 15: mimamori.v1.Device.fingerprints:type_name -> mimamori.v1.Fingerprint
+	16, // 16: mimamori.v1.Device.browser:type_name -> mimamori.v1.BrowserAnnouncement
+	17, // 17: mimamori.v1.Device.link:type_name -> mimamori.v1.LinkAnnouncement
+	4,  // 18: mimamori.v1.Fingerprint.kind:type_name -> mimamori.v1.FingerprintKind
+	15, // 19: mimamori.v1.Fingerprint.tcp:type_name -> mimamori.v1.TCPSignature
+	6,  // 20: mimamori.v1.LinkAnnouncement.protocol:type_name -> mimamori.v1.L2Protocol
+	7,  // 21: mimamori.v1.Name.source:type_name -> mimamori.v1.NameSource
+	21, // 22: mimamori.v1.OTEvent.extras:type_name -> mimamori.v1.Attr
+	21, // 23: mimamori.v1.Identity.extras:type_name -> mimamori.v1.Attr
+	24, // [24:24] is the sub-list for method output_type
+	24, // [24:24] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_edge_wire_batch_proto_init() }
@@ -3069,7 +3550,7 @@ func file_edge_wire_batch_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_edge_wire_batch_proto_rawDesc), len(file_edge_wire_batch_proto_rawDesc)),
 			NumEnums:      8,
-			NumMessages:   16,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
