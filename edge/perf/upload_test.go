@@ -10,13 +10,15 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"mimamori/edge/pipeline"
+	"mimamori/edge/sensor"
 	"mimamori/edge/wire"
 	"mimamori/edge/wire/wirepb"
 )
 
 // minutes runs warm+n minutes of s (after the spec's Warmup) through the
 // sensor's pipeline and returns the last n full minutes, each completed as
-// the sensor's batcher completes it (identity, sequence, health). The
+// the sensor's batcher completes it (identity, sequence, health, and
+// identities only when they change or once an hour). The
 // first warm minutes fill the pipeline's tables, as on a running sensor.
 func minutes(tb testing.TB, s Spec, warm, n int) []*wirepb.Batch {
 	tb.Helper()
@@ -26,8 +28,10 @@ func minutes(tb testing.TB, s Spec, warm, n int) []*wirepb.Batch {
 	}
 	var out []*wirepb.Batch
 	seq := uint64(0)
+	ids := sensor.NewIdentityRefresh()
 	p := pipeline.New(pipeline.Options{Source: "eth1", OnMinute: func(b *wirepb.Batch) {
 		seq++
+		b.Identities = ids.Filter(b.Minute, b.Identities)
 		if seq <= uint64(warm) {
 			return
 		}

@@ -27,6 +27,7 @@ type batcherActor struct {
 	finished bool // a finite source has ended
 	drained  bool
 	stopTick chan struct{}
+	ids      *IdentityRefresh
 }
 
 type pendingMinute struct {
@@ -41,6 +42,7 @@ func (b *batcherActor) Receive(ctx actor.Context) {
 		b.reported = map[string]int64{}
 		b.pending = map[int64]*pendingMinute{}
 		b.lastSeal = time.Now()
+		b.ids = NewIdentityRefresh()
 		b.stopTick = make(chan struct{})
 		go tick(ctx.ActorSystem(), ctx.Self(), time.Second, b.stopTick)
 	case *actor.Stopping, *actor.Restarting:
@@ -141,6 +143,7 @@ func (b *batcherActor) seal(batch *wirepb.Batch) {
 		batch.Health = h
 	}
 	batch.Modem = s.modemReport()
+	batch.Identities = b.ids.Filter(batch.Minute, batch.Identities)
 	for _, r := range s.monitor.DrainRestarts() {
 		batch.Restarts = append(batch.Restarts, &wirepb.SupervisorRestart{
 			Actor: r.Actor, Reason: r.Reason, UnixMs: r.At.UnixMilli(), Total: r.Total,
