@@ -46,9 +46,12 @@ type Codec struct {
 	dec *zstd.Decoder
 }
 
-// NewCodec returns a Codec.
+// NewCodec returns a Codec. It compresses at zstd's best level: a minute
+// of the specification's load (about 220 KB of columns) takes some 200 ms
+// of one core, once a minute and off the capture path, for 4 % less
+// upload than the next level.
 func NewCodec() (*Codec, error) {
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedBetterCompression), zstd.WithEncoderConcurrency(1))
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedBestCompression), zstd.WithEncoderConcurrency(1))
 	if err != nil {
 		return nil, fmt.Errorf("wire: zstd encoder: %w", err)
 	}
