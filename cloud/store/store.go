@@ -97,6 +97,10 @@ type Store interface {
 	// UTC days of r (the same defaults as OTQuery.Days), sorted, for
 	// filter menus.
 	OTProtocols(ctx context.Context, tenant string, r TimeRange, layer OTLayer) ([]string, error)
+	// OTFunctions lists the functions of the tenant's OT events in the UTC
+	// days of r, of one protocol or of every one (""), sorted by protocol
+	// and code, at most MaxOTFunctions, for filter suggestions.
+	OTFunctions(ctx context.Context, tenant string, r TimeRange, layer OTLayer, protocol string) ([]OTFunction, error)
 
 	// InventoryObservations returns what device inference (edge/intel)
 	// reads for a tenant: every device with its addresses, fingerprints,
@@ -217,6 +221,16 @@ type Flow struct {
 	First, Last              time.Time
 	New, Ended               bool
 }
+
+// OTFunction is one function code of an OT protocol and its name.
+type OTFunction struct {
+	Protocol string
+	Code     uint32
+	Name     string
+}
+
+// MaxOTFunctions bounds the functions OTFunctions returns.
+const MaxOTFunctions = 500
 
 // FlowQuery filters flows. IP matches either side; Port matches either side.
 // Zero values do not filter.

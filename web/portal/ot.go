@@ -114,6 +114,7 @@ type otView struct {
 	// The form's values as entered.
 	Protocol, Function, Device, Sensor, From, To, Sort string
 	Protocols                                          []otOption
+	Functions                                          []otOption // suggestions for the function box
 	Sensors                                            []otOption // offered when the tenant has several
 	Sorts                                              []otOption
 	Period                                             string // the days shown, in words
@@ -244,6 +245,13 @@ func (s *Server) otList(w http.ResponseWriter, r *http.Request, sess *session, l
 	if f.Protocol != "" && !seen {
 		v.Protocols = append(v.Protocols, otOption{Value: f.Protocol, Label: otProtocolName(f.Protocol), Selected: true})
 	}
+	fns, err := s.store.OTFunctions(r.Context(), sess.Tenant, store.TimeRange{From: f.From, To: f.To}, lv.Layer, f.Protocol)
+	if err != nil {
+		s.log.Error("ot functions", "tenant", sess.Tenant, "err", err)
+		s.serverError(w, r, pageRoute)
+		return
+	}
+	v.Functions = functionOptions(fns, f.Protocol == "")
 	sensors, err := s.store.Sensors(r.Context(), sess.Tenant)
 	if err != nil {
 		s.log.Error("ot sensors", "tenant", sess.Tenant, "err", err)
@@ -280,6 +288,27 @@ func (s *Server) otList(w http.ResponseWriter, r *http.Request, sess *session, l
 	}
 	v.Pager = newPager(r, page, otPageSize, len(events), more)
 	s.render(w, r, http.StatusOK, "ot", data())
+}
+
+// functionOptions are the function box's suggestions: each function's
+// name (what the filter matches besides the code), or its code when it
+// has no name, labelled with the code and, across protocols, the
+// protocol.
+func functionOptions(fns []store.OTFunction, withProtocol bool) []otOption {
+	out := make([]otOption, 0, len(fns))
+	for _, fn := range fns {
+		code := otCode(fn.Protocol, fn.Code)
+		o := otOption{Value: fn.Name, Label: code}
+		if fn.Name == "" || fn.Name == "unknown" {
+			o.Value = code
+			o.Label = ""
+		}
+		if withProtocol {
+			o.Label = strings.TrimPrefix(o.Label+" · "+otProtocolName(fn.Protocol), " · ")
+		}
+		out = append(out, o)
+	}
+	return out
 }
 
 // csvQuery keeps a list's filter for its CSV link, without the page.

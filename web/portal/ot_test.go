@@ -101,6 +101,13 @@ func TestOTPages(t *testing.T) {
 	assertContains(t, "IP list", ip.body, "&lt;img src=x onerror=alert(1)&gt;", "&lt;script&gt;alert(1)&lt;/script&gt;")
 	assertNotContains(t, "IP list", ip.body, "<img src=x", "<script>alert", ipSecret, "SendRRData", "Cyclic Data")
 
+	// The function box suggests the functions seen, with code and protocol.
+	assertContains(t, "IP list", ip.body, `list="functions"`, `<datalist id="functions">`,
+		`<option value="Device Write" label="0x1401 · SLMP">`, `<option value="Read Holding Registers" label="3 · Modbus/TCP">`)
+	slmp := c.get("/ot/ip?protocol=slmp")
+	assertContains(t, "SLMP list", slmp.body, `<option value="Device Write" label="0x1401">`)
+	assertNotContains(t, "SLMP list", slmp.body, `<option value="Read Holding Registers"`)
+
 	eth := c.get("/ot/ethernet")
 	if got, want := otRows(eth.body), []string{"cclink-ie-field", "ptp"}; !slices.Equal(got, want) {
 		t.Errorf("Ethernet list rows = %v, want %v", got, want)

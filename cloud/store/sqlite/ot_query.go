@@ -223,6 +223,46 @@ func (s *Store) OTProtocols(ctx context.Context, tenant string, r store.TimeRang
 	return out, nil
 }
 
+// OTFunctions implements store.Store.
+func (s *Store) OTFunctions(ctx context.Context, tenant string, r store.TimeRange, layer store.OTLayer, protocol string) ([]store.OTFunction, error) {
+	var out []store.OTFunction
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
+		tid, ok, err := tenantID(ctx, tx, tenant)
+		if err != nil || !ok {
+			return err
+		}
+		from, to := s.otDays(r)
+		var f filter
+		f.add("tenant_id = ? AND day >= ? AND day < ?", tid, from, to)
+		otLayerCond(&f, layer)
+		if protocol != "" {
+			f.add("protocol = ?", protocol)
+		}
+		// A code keeps one name: the newest day's, should a sensor update
+		// rename it (SQLite takes a bare column from the row of MAX()).
+		rows, err := tx.QueryContext(ctx, `SELECT protocol, code, function, MAX(day) FROM ot_events WHERE `+f.where()+`
+			GROUP BY protocol, code ORDER BY protocol, code LIMIT ?`,
+			append(f.args, store.MaxOTFunctions)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var fn store.OTFunction
+			var day int64
+			if err := rows.Scan(&fn.Protocol, &fn.Code, &fn.Name, &day); err != nil {
+				return err
+			}
+			out = append(out, fn)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: ot functions %s: %w", tenant, err)
+	}
+	return out, nil
+}
+
 // sensorNames maps the tenant's sensor ids to their IDs on the wire.
 func sensorNames(ctx context.Context, tx *sql.Tx, tid int64) (map[int64]string, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT id, name FROM sensors WHERE tenant_id = ?`, tid)

@@ -174,6 +174,22 @@ func testOT(t *testing.T, h *harness) {
 		t.Errorf("OTProtocols(ethernet) = %v, %v", protos, err)
 	}
 
+	fns, err := h.s.OTFunctions(h.ctx, "t1", store.TimeRange{}, store.OTLayerIP, "")
+	wantFns := []store.OTFunction{{Protocol: "fins", Code: 0x0101, Name: "Memory Area Read"}, {Protocol: "modbus", Code: 3, Name: "Read Holding Registers"}, {Protocol: "slmp", Code: 0x1401, Name: "Device Write"}}
+	if err != nil || !slices.Equal(fns, wantFns) {
+		t.Errorf("OTFunctions(ip) = %v, %v; want %v", fns, err, wantFns)
+	}
+	fns, err = h.s.OTFunctions(h.ctx, "t1", store.TimeRange{}, store.OTAnyLayer, "ptp")
+	if err != nil || !slices.Equal(fns, []store.OTFunction{{Protocol: "ptp", Code: 0x0b, Name: "Announce"}}) {
+		t.Errorf("OTFunctions(ptp) = %v, %v", fns, err)
+	}
+	if fns, err := h.s.OTFunctions(h.ctx, "t2", store.TimeRange{}, store.OTAnyLayer, ""); err != nil || len(fns) != 0 {
+		t.Errorf("tenant t2 sees t1's functions: %v, %v", fns, err)
+	}
+	if fns, err := h.s.OTFunctions(h.ctx, "t1", store.TimeRange{From: time.Unix(0, 0), To: time.Unix(86400, 0)}, store.OTAnyLayer, ""); err != nil || len(fns) != 0 {
+		t.Errorf("functions of 1970: %v, %v", fns, err)
+	}
+
 	// Sort orders and paging.
 	byCount := h.ot("t1", store.OTQuery{Sort: store.OTSortCount})
 	if byCount[0].Protocol != "cclink-ie-field" || byCount[len(byCount)-1].Protocol != "slmp" {
