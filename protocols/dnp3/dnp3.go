@@ -40,6 +40,17 @@ const (
 const (
 	transportFIN = 0x80
 	transportFIR = 0x40
+	transportSeq = 0x3f
+)
+
+// An application fragment is read whole when it spans at most
+// maxFragmentFrames link frames over TCP (4 KB of application data; an
+// outstation's fragments are commonly 2,048 bytes, 9 frames). The
+// segments of a longer one past the first maxFragmentFrames are reported
+// as Transport Segments.
+const (
+	maxFragmentFrames = 16
+	maxFragmentData   = maxFragmentFrames * (maxUserData - 1)
 )
 
 // Errors of malformed frames, made once: a stream of them must not
@@ -78,8 +89,39 @@ func frameLen(l byte) int {
 
 // Frame implements protocols.Dissector: the link frame's length, from its
 // length field, once the start bytes, a valid length and (when the header
-// is there) its CRC say it is one.
+// is there) its CRC say it is one. A frame whose transport segment starts
+// an application fragment without finishing it (FIR without FIN) is joined
+// by the frames that continue the fragment from the same station, in
+// sequence, up to the one with FIN (at most maxFragmentFrames): the PDU is
+// the whole fragment, so its objects can be read and it counts once.
 func (Dissector) Frame(b []byte) (int, error) {
+	n, err := linkFrame(b)
+	if err != nil || n == 0 || n > len(b) || !opensFragment(b) {
+		return n, err
+	}
+	src, seq := binary.LittleEndian.Uint16(b[6:]), b[headerLen]&transportSeq
+	for k := 1; k < maxFragmentFrames; k++ {
+		next := b[n:]
+		if len(next) <= headerLen {
+			return n + headerLen + 1, nil // the next header and transport byte decide
+		}
+		m, err := linkFrame(next)
+		if err != nil || !continuesFragment(next, src, (seq+byte(k))&transportSeq) {
+			return n, nil // the fragment was left unfinished
+		}
+		if m > len(next) {
+			return n + m, nil
+		}
+		n += m
+		if next[headerLen]&transportFIN != 0 {
+			break
+		}
+	}
+	return n, nil
+}
+
+// linkFrame is the length of the link frame at b[0], as Frame reports it.
+func linkFrame(b []byte) (int, error) {
 	if len(b) > 0 && b[0] != start0 || len(b) > 1 && b[1] != start1 {
 		return 0, protocols.ErrNotPDU
 	}
@@ -93,6 +135,26 @@ func (Dissector) Frame(b []byte) (int, error) {
 		return 0, protocols.ErrNotPDU
 	}
 	return frameLen(b[2]), nil
+}
+
+// userDataFrame reports whether the complete link frame header at b[0]
+// (with at least the transport byte after it) is primary user data.
+func userDataFrame(b []byte) bool {
+	f := b[3] & (linkPRM | linkFuncMask)
+	return b[2] > minLength && (f == linkPRM|linkConfirmedData || f == linkPRM|linkUnconfirmedData)
+}
+
+// opensFragment reports whether the link frame at b[0] carries a
+// transport segment that starts a fragment and does not end it.
+func opensFragment(b []byte) bool {
+	return len(b) > headerLen && userDataFrame(b) && b[headerLen]&(transportFIR|transportFIN) == transportFIR
+}
+
+// continuesFragment reports whether the link frame at b[0] carries the
+// segment numbered seq that continues a fragment sent by station src.
+func continuesFragment(b []byte, src uint16, seq byte) bool {
+	return userDataFrame(b) && binary.LittleEndian.Uint16(b[6:]) == src &&
+		b[headerLen]&transportFIR == 0 && b[headerLen]&transportSeq == seq
 }
 
 // Probe implements protocols.Dissector: a whole link frame, with the start
@@ -113,7 +175,7 @@ func (Dissector) Dissect(m *protocols.Message) error {
 		return protocols.ErrMalformed
 	}
 	n := frameLen(b[2])
-	if n > len(b) || m.Transport == protocols.TCP && n != len(b) {
+	if n > len(b) || m.Transport == protocols.TCP && n != len(b) && !opensFragment(b) {
 		return protocols.ErrMalformed
 	}
 	ctrl := b[3]
@@ -140,7 +202,27 @@ func (Dissector) Dissect(m *protocols.Message) error {
 		continuation(m, src, dst)
 		return nil
 	}
-	app := ud[1:]
+	if m.Transport == protocols.TCP && n < len(b) {
+		return fragment(m, b, n, ud[1:], src, dst)
+	}
+	return application(m, ud[1:], walker{m: m, payload: b[headerLen:n], udLen: len(ud)}, src, dst)
+}
+
+// fragment dissects an application fragment of several link frames (Frame
+// joined them), first being the first frame's application data.
+func fragment(m *protocols.Message, b []byte, n int, first []byte, src, dst uint16) error {
+	var buf [maxFragmentData]byte
+	app, ok := joinFragment(b, n, first, &buf)
+	if !ok {
+		return errCRC
+	}
+	return application(m, app, walker{m: m, joined: true}, src, dst)
+}
+
+// application dissects the application layer of a fragment's first
+// segment (or of the whole fragment), app being what follows the
+// transport byte.
+func application(m *protocols.Message, app []byte, w walker, src, dst uint16) error {
 	if len(app) < 2 {
 		return errShortHeader
 	}
@@ -165,9 +247,33 @@ func (Dissector) Dissect(m *protocols.Message) error {
 		}
 		app = app[2:]
 	}
-	w := walker{m: m, e: e, fc: fc, payload: b[headerLen:n], udLen: len(ud)}
+	w.e, w.fc = e, fc
 	w.objects(app, budget)
 	return nil
+}
+
+// joinFragment copies the application data of the first frame (first,
+// already without CRCs and transport byte) and of the frames after it in
+// b (from offset n on, each CRC-checked, transport byte dropped) into buf.
+func joinFragment(b []byte, n int, first []byte, buf *[maxFragmentData]byte) ([]byte, bool) {
+	l := copy(buf[:], first)
+	var one [maxUserData]byte
+	for n < len(b) {
+		if len(b)-n < headerLen || !blockCRCOK(b[n:n+headerLen]) {
+			return nil, false
+		}
+		end := n + frameLen(b[n+2])
+		if end > len(b) {
+			return nil, false
+		}
+		ud, ok := userData(b[n+headerLen:end], &one)
+		if !ok || len(ud) == 0 {
+			return nil, false
+		}
+		l += copy(buf[l:], ud[1:])
+		n = end
+	}
+	return buf[:l], true
 }
 
 // addresses adds the link addresses.

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"mimamori/protocols"
@@ -138,8 +139,9 @@ func TestDissect(t *testing.T) {
 }
 
 // TestMultiSegment follows a response whose fragment spans three transport
-// segments: the first counts as the Response, the others as segments of
-// it, and count as responses too.
+// segments dissected one by one (over UDP, or past maxFragmentFrames over
+// TCP): the first counts as the Response, the others as segments of it,
+// and count as responses too.
 func TestMultiSegment(t *testing.T) {
 	segments := [][]byte{
 		link(0x44, 3, 4, "40 c1 81 0000 010000 00ff "+fmt.Sprintf("%0460x", 0)),
@@ -280,5 +282,95 @@ func TestSegmentation(t *testing.T) {
 				`dnp3 0x0082 "Unsolicited Response" ` + dst + `>0a000001:40000 n=1 q=0 r=0 e=0 iin=0x8000 link_dst=3 link_src=4`,
 			})
 		})
+	}
+}
+
+// fragmentFrames is a response fragment over three link frames (transport
+// FIR, then sequence 1, then FIN with sequence 2): binary inputs 0-255
+// with flags (g1v2, 256 bytes, crossing into the second frame), then in
+// the last frame two counters and the device's name (a group-0
+// attribute), which only reading the whole fragment finds.
+func fragmentFrames() [][]byte {
+	name := fmt.Sprintf("%x", "Outstation 7")
+	return [][]byte{
+		link(0x44, 3, 4, "40 c1 81 0000 010200 00ff "+strings.Repeat("01", 240)),
+		link(0x44, 3, 4, "01 "+strings.Repeat("01", 16)),
+		link(0x44, 3, 4, "82 140100 0001 01 10000000 01 20000000 00f7 00 00 00 01 0c "+name),
+	}
+}
+
+func concat(frames ...[]byte) []byte {
+	var out []byte
+	for _, f := range frames {
+		out = append(out, f...)
+	}
+	return out
+}
+
+// TestFrameJoinsFragment checks which link frames Frame takes into one
+// PDU: those continuing a fragment from the same station in sequence, up
+// to its FIN, and nothing else.
+func TestFrameJoinsFragment(t *testing.T) {
+	fr := fragmentFrames()
+	whole := concat(fr...)
+	d := dnp3.New()
+	tests := []struct {
+		name   string
+		stream []byte
+		want   int
+	}{
+		{"whole fragment", whole, len(whole)},
+		{"whole fragment and the next poll", concat(whole, readClasses), len(whole)},
+		{"first frame only so far", fr[0], len(fr[0]) + 11},
+		{"next header incomplete", concat(fr[0], fr[1][:6]), len(fr[0]) + 11},
+		{"next frame incomplete", concat(fr[0], fr[1][:20]), len(fr[0]) + len(fr[1])},
+		{"two of three", concat(fr[0], fr[1]), len(fr[0]) + len(fr[1]) + 11},
+		{"single-segment fragment", concat(readResp, fr[0]), len(readResp)},
+		{"a new fragment starts", concat(fr[0], readResp), len(fr[0])},
+		{"another station", concat(fr[0], link(0x44, 3, 5, "01 00")), len(fr[0])},
+		{"out of sequence", concat(fr[0], link(0x44, 3, 4, "02 00")), len(fr[0])},
+		{"a link frame between", concat(fr[0], link(0x0b, 3, 4, ""), fr[1]), len(fr[0])},
+		{"request from the master", concat(readClasses, readClasses), len(readClasses)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n, err := d.Frame(tt.stream)
+			if err != nil || n != tt.want {
+				t.Errorf("Frame = %d, %v; want %d", n, err, tt.want)
+			}
+		})
+	}
+	// A fragment longer than 16 frames is cut after 16.
+	long := [][]byte{link(0x44, 3, 4, "40 c1 81 0000")}
+	for i := 1; i < 20; i++ {
+		long = append(long, link(0x44, 3, 4, fmt.Sprintf("%02x 00", i)))
+	}
+	if n, err := d.Frame(concat(long...)); err != nil || n != len(concat(long[:16]...)) {
+		t.Errorf("long fragment: Frame = %d, %v; want %d", n, err, len(concat(long[:16]...)))
+	}
+}
+
+// TestJoinedFragment dissects a fragment of three frames as one PDU: one
+// Response with the objects of every frame, and the identity its last
+// frame carries.
+func TestJoinedFragment(t *testing.T) {
+	m := protocols.Message{Payload: concat(fragmentFrames()...), Transport: protocols.TCP}
+	if err := dnp3.New().Dissect(&m); err != nil {
+		t.Fatal(err)
+	}
+	want := `129 "Response" kind=2 err=false link_src=4 link_dst=3 objects=g1v2:0-255 objects=g20v1:0-1 objects=g0v247:0`
+	if got := event(&m); got != want {
+		t.Errorf("event\n got %s\nwant %s", got, want)
+	}
+	id, ok := m.Identity()
+	if !ok || string(id.Name) != "Outstation 7" {
+		t.Errorf("identity %+v, %v; want the name from the last frame", id, ok)
+	}
+	// A corrupted CRC in a later frame makes the whole PDU malformed.
+	bad := concat(fragmentFrames()...)
+	bad[len(bad)-3] ^= 0xff
+	m = protocols.Message{Payload: bad, Transport: protocols.TCP}
+	if err := dnp3.New().Dissect(&m); !errors.Is(err, protocols.ErrMalformed) {
+		t.Errorf("corrupt later frame: %v, want ErrMalformed", err)
 	}
 }

@@ -295,6 +295,9 @@ type walker struct {
 	fc      uint8
 	payload []byte // the link frame's user data blocks, CRCs included
 	udLen   int    // their length without CRCs
+	// joined says the application data are a fragment of several frames
+	// joined in the dissector's buffer; payload is then nil.
+	joined bool
 }
 
 // objects reports the first few object headers of b as details (at most
@@ -353,6 +356,10 @@ func (w *walker) attribute(h objectHeader) {
 	case attrManufacturer:
 		f = &w.id.Vendor
 	default:
+		return
+	}
+	if w.joined {
+		*f = append([]byte(nil), v[2:2+int(v[1])]...) // v is in the dissector's buffer
 		return
 	}
 	*f = w.text(w.udLen-len(v)+2, int(v[1]))
