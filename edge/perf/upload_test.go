@@ -71,6 +71,7 @@ type uploadSizes struct {
 	wire, zeek, zeekRaw, protoRaw, rows    int
 	flows, devices, ot, newFlows, flowRows int
 	encode                                 time.Duration // the sensor's encoding, columns and zstd
+	decode                                 time.Duration // the cloud's decoding
 }
 
 func measureUpload(tb testing.TB, batches []*wirepb.Batch) (mean uploadSizes) {
@@ -92,6 +93,11 @@ func measureUpload(tb testing.TB, batches []*wirepb.Batch) (mean uploadSizes) {
 			tb.Fatal(err)
 		}
 		mean.encode += time.Since(start)
+		start = time.Now()
+		if _, err := codec.Decode(payload); err != nil {
+			tb.Fatal(err)
+		}
+		mean.decode += time.Since(start)
 		raw, _ := proto.Marshal(b)
 		logs := ZeekLogs(b)
 		mean.wire += len(payload)
@@ -118,7 +124,7 @@ func measureUpload(tb testing.TB, batches []*wirepb.Batch) (mean uploadSizes) {
 	}
 	n := len(batches)
 	return uploadSizes{mean.wire / n, mean.zeek / n, mean.zeekRaw / n, mean.protoRaw / n, mean.rows / n,
-		mean.flows / n, mean.devices / n, mean.ot / n, mean.newFlows / n, mean.flowRows / n, mean.encode / time.Duration(n)}
+		mean.flows / n, mean.devices / n, mean.ot / n, mean.newFlows / n, mean.flowRows / n, mean.encode / time.Duration(n), mean.decode / time.Duration(n)}
 }
 
 // Budgets of C4 and the goal for the upload.
@@ -157,4 +163,5 @@ func BenchmarkUpload(b *testing.B) {
 	b.ReportMetric(float64(s.devices), "devices-B/min")
 	b.ReportMetric(float64(s.ot), "ot-B/min")
 	b.ReportMetric(float64(s.encode.Microseconds())/1000, "encode-ms/min")
+	b.ReportMetric(float64(s.decode.Microseconds())/1000, "decode-ms/min")
 }
