@@ -119,6 +119,7 @@ type conv struct {
 	twinID uint64    // the ID of the conversation twin refers to
 	dir    [2]stream // 0: sent by the flow's initiator, 1: by the responder
 	cache  [2]cacheEntry
+	ident  identCache
 	twin   int32  // slot + 1 of the routed twin whose state it shares (twin.go); 0 for none
 	port   uint16 // the server port that classified it; 0 for a heuristic match
 	vlan   uint16 // the VLAN its events are counted under
@@ -140,6 +141,18 @@ type cacheEntry struct {
 	code      uint32
 	proto     uint8
 	srcIsInit bool
+}
+
+// identCache remembers where the identity of one side of a conversation
+// is kept, so that a device repeating its identity in every message skips
+// the identity table's map. fromInit is the reporting side relative to the
+// flow; vlan and proto complete the identity's key.
+type identCache struct {
+	gen      uint32
+	idx      int32
+	vlan     uint16
+	proto    uint8
+	fromInit bool
 }
 
 // NewTracker returns a Tracker for the dissectors of r.
@@ -317,8 +330,25 @@ func (t *Tracker) dissect(payload []byte, tr Transport) {
 		t.ipEvent(m)
 	}
 	if m.identified {
-		t.identity(cur.c.disp, cur.p, m, false)
+		t.ipIdentity(m)
 	}
+}
+
+// ipIdentity keeps what the sender of the current packet said about
+// itself.
+func (t *Tracker) ipIdentity(m *Message) {
+	c, p, ref := t.cur.c, t.cur.p, t.cur.ref
+	proto := t.reg.protocol(c.disp, m.Variant)
+	x := &c.ident
+	if x.gen != t.ids.gen || x.proto != proto || x.vlan != p.VLAN || x.fromInit != ref.FromInitiator {
+		k := idKey{proto: proto, vlan: p.VLAN, addr: p.SrcIP.As16(), v6: p.IPVersion == 6}
+		idx := t.ids.slot(&k)
+		if idx < 0 {
+			return
+		}
+		*x = identCache{gen: t.ids.gen, idx: idx, vlan: p.VLAN, proto: proto, fromInit: ref.FromInitiator}
+	}
+	t.ids.record(x.idx, p.SrcMAC, p.HasEthernet, t.reg.infos[c.disp-1].Vendor, &m.identity, p.TimestampNs)
 }
 
 // ipEvent counts m's event. The event's src is the requester: the sender
@@ -361,7 +391,7 @@ func (t *Tracker) count(a *aggregate, p *decode.Packet, kind Kind, srcIsSender b
 	a.count1(kind, e.Error, p.TimestampNs)
 	a.macs(p, srcIsSender)
 	if e.n > 0 {
-		a.merge(e.attrs[:e.n])
+		t.agg.merge(a, e.attrs[:e.n])
 	}
 }
 
@@ -406,17 +436,10 @@ func (t *Tracker) frame(p *decode.Packet) {
 		}
 	}
 	if m.identified {
-		t.identity(owner, p, m, true)
-	}
-}
-
-// identity keeps what a message's sender said about itself.
-func (t *Tracker) identity(disp uint8, p *decode.Packet, m *Message, l2 bool) {
-	k := idKey{proto: t.reg.protocol(disp, m.Variant), vlan: p.VLAN, l2: l2}
-	if l2 {
+		k := idKey{proto: t.reg.protocol(owner, m.Variant), vlan: p.VLAN, l2: true}
 		copy(k.addr[:], p.SrcMAC[:])
-	} else {
-		k.addr, k.v6 = p.SrcIP.As16(), p.IPVersion == 6
+		if idx := t.ids.slot(&k); idx >= 0 {
+			t.ids.record(idx, p.SrcMAC, p.HasEthernet, t.reg.infos[owner-1].Vendor, &m.identity, p.TimestampNs)
+		}
 	}
-	t.ids.record(&k, p.SrcMAC, p.HasEthernet, t.reg.infos[disp-1].Vendor, &m.identity, p.TimestampNs)
 }

@@ -170,6 +170,48 @@ func TestDetails(t *testing.T) {
 	})
 }
 
+// TestDetailsOverflow checks events with more distinct details than an
+// aggregate holds inline, several at once and minute after minute, as
+// the overflow details are kept apart and their room reused.
+func TestDetailsOverflow(t *testing.T) {
+	h := protocolstest.New(demoRegistry(), protocols.Options{})
+	c := h.TCP("10.0.0.1:40000", "10.0.0.2:7000")
+	sizes := func(from, to int) string {
+		var b strings.Builder
+		for i := from; i <= to; i++ {
+			if i > from {
+				b.WriteByte(',')
+			}
+			fmt.Fprint(&b, i)
+		}
+		return b.String()
+	}
+	for minute, tc := range []struct {
+		from, to int
+	}{{0, 9}, {3, 14}, {1, 17}} {
+		// Two events take turns, so that their overflow details
+		// interleave.
+		for i := tc.from; i <= tc.to; i++ {
+			c.Send(true, pdu('Q', 0x11, make([]byte, i)...))
+			c.Send(true, pdu('Q', 0x12, make([]byte, tc.to-i+tc.from)...))
+			c.Send(true, pdu('Q', 0x11, make([]byte, i)...)) // a repeat adds nothing
+		}
+		n, last := tc.to-tc.from+1, min(tc.to, tc.from+15)
+		extra := ""
+		if n > 16 {
+			extra = " truncated=true"
+		}
+		got, _ := flushed(t, h)
+		checkEvents(t, got, []string{
+			fmt.Sprintf("0x11 10.0.0.1:40000>10.0.0.2:7000 n=%d q=%d r=0 e=0 size=%s%s", 2*n, 2*n, sizes(tc.from, last), extra),
+			fmt.Sprintf("0x12 10.0.0.1:40000>10.0.0.2:7000 n=%d q=%d r=0 e=0 size=%s%s", n, n, sizes(tc.to-(last-tc.from), tc.to), extra),
+		})
+		if t.Failed() {
+			t.Fatalf("minute %d", minute)
+		}
+	}
+}
+
 func TestIdentity(t *testing.T) {
 	h := protocolstest.New(demoRegistry(), protocols.Options{})
 	c := h.TCP("10.0.0.1:40000", "10.0.0.2:7000")
@@ -188,6 +230,44 @@ func TestIdentity(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("identities\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestIdentityRepeated checks identities reported over and over by both
+// sides of one conversation, minute after minute: each side's report is
+// kept under its own address, the latest wins, and a new minute starts
+// afresh.
+func TestIdentityRepeated(t *testing.T) {
+	h := protocolstest.New(demoRegistry(), protocols.Options{})
+	c := h.TCP("10.0.0.1:40000", "10.0.0.2:7000")
+	identities := func() []string {
+		_, ids, _ := h.Flush()
+		var got []string
+		for _, id := range ids {
+			a, _ := netip.AddrFromSlice(id.Ip)
+			got = append(got, fmt.Sprintf("%s %q", a, id.Model))
+		}
+		return got
+	}
+	for minute, tc := range []struct {
+		client, server []string // reports in turn
+		want           []string
+	}{
+		{[]string{"HMI", "HMI"}, []string{"PLC", "PLC", "PLC-2"}, []string{`10.0.0.1 "HMI"`, `10.0.0.2 "PLC-2"`}},
+		{nil, []string{"PLC-2", "PLC-3"}, []string{`10.0.0.2 "PLC-3"`}},
+		{[]string{"HMI-2"}, nil, []string{`10.0.0.1 "HMI-2"`}},
+	} {
+		for i := range max(len(tc.client), len(tc.server)) {
+			if i < len(tc.client) {
+				c.Send(true, pdu('Q', 0xee, []byte(tc.client[i])...))
+			}
+			if i < len(tc.server) {
+				c.Send(false, pdu('R', 0xee, []byte(tc.server[i])...))
+			}
+		}
+		if got := identities(); !slices.Equal(got, tc.want) {
+			t.Errorf("minute %d: identities\n got %q\nwant %q", minute, got, tc.want)
+		}
 	}
 }
 
