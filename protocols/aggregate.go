@@ -157,6 +157,23 @@ func (g *aggregator) attrs(a *aggregate, buf *[maxAggAttrs]Attr) []Attr {
 // so the search starts where the previous detail was found: in the steady
 // state each detail is matched at the first comparison.
 func (g *aggregator) merge(a *aggregate, attrs []Attr) {
+	// The steady state first: each detail already kept at its own
+	// position, as when a conversation repeats its message. This is what
+	// the loop below finds too, at its first comparison for every
+	// detail, and then changes nothing; checked in a straight line it
+	// costs half as much.
+	if len(attrs) <= int(a.nattrs) && len(attrs) <= len(a.attrs) {
+		kept := a.attrs[:len(attrs)]
+		i := 0
+		for ; i < len(attrs); i++ {
+			if !covers(&kept[i], &attrs[i]) {
+				break
+			}
+		}
+		if i == len(attrs) {
+			return
+		}
+	}
 	j0 := 0
 next:
 	for i := range attrs {
@@ -213,6 +230,19 @@ func (a *aggregate) macs(p *decode.Packet, srcIsSender bool) {
 	if p.HasDstMAC && !a.srcMACOwn {
 		a.srcMAC, a.hasSrcMAC = p.DstMAC, true
 	}
+}
+
+// covers reports whether merging detail y into the kept detail x changes
+// nothing: the same key and value, or for ranges of the same area a range
+// of x's that holds y's.
+func covers(x, y *Attr) bool {
+	if !sameConst(x.Key, y.Key) {
+		return false
+	}
+	if x.Value.Kind == ValueRange && y.Value.Kind == ValueRange && sameArea(&x.Value, &y.Value) {
+		return x.Value.Lo <= y.Value.Lo && y.Value.Hi <= x.Value.Hi
+	}
+	return sameValue(&x.Value, &y.Value)
 }
 
 // sameArea reports whether two ranges lie in the same device or area.

@@ -170,6 +170,30 @@ func TestDetails(t *testing.T) {
 	})
 }
 
+// TestDetailsRepeated checks merging when messages repeat the details
+// kept, in the same places or not, with ranges inside and outside the
+// range kept.
+func TestDetailsRepeated(t *testing.T) {
+	h := protocolstest.New(demoRegistry(), protocols.Options{})
+	c := h.TCP("10.0.0.1:40000", "10.0.0.2:7000")
+	for _, data := range [][]byte{
+		{0, 100},    // size=2 write_range=D:100-101
+		{0, 100},    // the same
+		{0, 101},    // widens to 100-102
+		{0, 100},    // inside
+		{0, 100, 0}, // size=3, range inside
+		{0, 100},    // the first details again
+		{0, 99, 0},  // size=3 kept elsewhere; widens to 99-102
+		{0, 101, 0}, // nothing new
+	} {
+		c.Send(true, pdu('Q', 0x10, data...))
+	}
+	got, _ := flushed(t, h)
+	checkEvents(t, got, []string{
+		"0x10 10.0.0.1:40000>10.0.0.2:7000 n=8 q=8 r=0 e=0 size=2,3 write_range=D:99-102",
+	})
+}
+
 // TestDetailsOverflow checks events with more distinct details than an
 // aggregate holds inline, several at once and minute after minute, as
 // the overflow details are kept apart and their room reused.
