@@ -1,6 +1,7 @@
 package protocols
 
 import (
+	"encoding/binary"
 	"unsafe"
 
 	"mimamori/edge/decode"
@@ -71,6 +72,23 @@ type aggregator struct {
 	// stale. It starts at 1 so that a zero cache entry never matches.
 	gen     uint32
 	dropped uint64 // messages of keys that found the table full
+	// recent caches the slots of layer-2 events, which have no
+	// conversation to remember them: cyclic frames repeat a few keys,
+	// and a hit here costs a fraction of the map's hashing.
+	recent [recentSlots]recentSlot
+}
+
+// recentSlots is the size of aggregator.recent.
+const (
+	recentBits  = 8
+	recentSlots = 1 << recentBits
+)
+
+// recentSlot is one entry of aggregator.recent.
+type recentSlot struct {
+	key aggKey
+	gen uint32
+	idx int32
 }
 
 func newAggregator(max int) aggregator {
@@ -97,6 +115,27 @@ func (g *aggregator) slot(k *aggKey, function string) int32 {
 	*a = aggregate{key: *k, function: function}
 	g.index[*k] = i
 	return i
+}
+
+// slotRecent is slot through the cache of recent keys.
+func (g *aggregator) slotRecent(k *aggKey, function string) int32 {
+	r := &g.recent[k.recentHash()]
+	if r.gen == g.gen && r.key == *k {
+		return r.idx
+	}
+	i := g.slot(k, function)
+	if i >= 0 {
+		r.key, r.gen, r.idx = *k, g.gen, i
+	}
+	return i
+}
+
+// recentHash picks k's entry in aggregator.recent.
+func (k *aggKey) recentHash() int {
+	h := binary.LittleEndian.Uint64(k.src[:8])*0x9e3779b97f4a7c15 ^
+		binary.LittleEndian.Uint64(k.dst[:8])*0xc2b2ae3d27d4eb4f ^
+		(uint64(k.code)<<16|uint64(k.vlan)<<8|uint64(k.proto))*0x165667b19e3779f9
+	return int(h >> (64 - recentBits))
 }
 
 // reset empties the table for the next minute, keeping its memory.

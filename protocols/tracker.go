@@ -431,7 +431,7 @@ func (t *Tracker) frame(p *decode.Packet) {
 			copy(k.src[:], p.DstMAC[:])
 			copy(k.dst[:], p.SrcMAC[:])
 		}
-		if idx := t.agg.slot(&k, e.Function); idx >= 0 {
+		if idx := t.agg.slotRecent(&k, e.Function); idx >= 0 {
 			t.count(&t.agg.aggs[idx], p, kind, srcIsSender, e)
 		}
 	}

@@ -312,6 +312,57 @@ func TestLayer2(t *testing.T) {
 	}
 }
 
+// TestLayer2Many checks layer-2 events counted through the cache of
+// recent keys: more keys than it has entries, taking turns, over several
+// minutes, and a table that fills up.
+func TestLayer2Many(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		maxEvents int
+		stations  int
+	}{
+		{"fits", 0, 600},
+		{"full", 500, 600},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := protocolstest.New(demoRegistry(), protocols.Options{MaxEvents: tc.maxEvents})
+			master := [6]byte{2, 0, 0, 0, 0, 1}
+			for minute := range 3 {
+				for round := range 3 {
+					for i := range tc.stations {
+						st := [6]byte{2, 0, 0, 0, byte(i >> 8), byte(i)}
+						// Codes alternate with the round, so keys of
+						// the same stations differ too.
+						h.Packet(protocolstest.Frame(master, st, demoEtherType, pdu('O', byte(round%2))))
+					}
+				}
+				events, _, st := h.Flush()
+				want := 2 * tc.stations
+				if tc.maxEvents > 0 {
+					want = tc.maxEvents
+				}
+				if len(events) != want {
+					t.Fatalf("minute %d: %d events, want %d", minute, len(events), want)
+				}
+				var total uint64
+				for _, e := range events {
+					n := uint64(1)
+					if e.Code == 0 {
+						n = 2 // rounds 0 and 2
+					}
+					if e.Count != n {
+						t.Fatalf("minute %d: %s counted %d, want %d", minute, summary(e), e.Count, n)
+					}
+					total += e.Count
+				}
+				if dropped := uint64(3*tc.stations) - total; st.EventsDropped != dropped {
+					t.Errorf("minute %d: %d dropped, want %d", minute, st.EventsDropped, dropped)
+				}
+			}
+		})
+	}
+}
+
 func TestEventTableBound(t *testing.T) {
 	h := protocolstest.New(demoRegistry(), protocols.Options{MaxEvents: 2, MaxIdentities: 1})
 	c := h.TCP("10.0.0.1:40000", "10.0.0.2:7000")
