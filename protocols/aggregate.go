@@ -196,18 +196,16 @@ func (g *aggregator) attrs(a *aggregate, buf *[maxAggAttrs]Attr) []Attr {
 // so the search starts where the previous detail was found: in the steady
 // state each detail is matched at the first comparison.
 func (g *aggregator) merge(a *aggregate, attrs []Attr) {
-	// The steady state first: each detail already kept at its own
-	// position, as when a conversation repeats its message. This is what
-	// the loop below finds too, at its first comparison for every
-	// detail, and then changes nothing; checked in a straight line it
-	// costs half as much.
+	// The steady state first: each detail already kept, identical, at
+	// its own position, as when a conversation repeats its message. The
+	// loop below finds the same at its first comparison for every detail
+	// and then changes nothing; checked in a straight line it costs a
+	// fraction.
 	if len(attrs) <= int(a.nattrs) && len(attrs) <= len(a.attrs) {
 		kept := a.attrs[:len(attrs)]
 		i := 0
-		for ; i < len(attrs); i++ {
-			if !covers(&kept[i], &attrs[i]) {
-				break
-			}
+		for i < len(attrs) && identical(&kept[i], &attrs[i]) {
+			i++
 		}
 		if i == len(attrs) {
 			return
@@ -271,17 +269,14 @@ func (a *aggregate) macs(p *decode.Packet, srcIsSender bool) {
 	}
 }
 
-// covers reports whether merging detail y into the kept detail x changes
-// nothing: the same key and value, or for ranges of the same area a range
-// of x's that holds y's.
-func covers(x, y *Attr) bool {
-	if !sameConst(x.Key, y.Key) {
-		return false
-	}
-	if x.Value.Kind == ValueRange && y.Value.Kind == ValueRange && sameArea(&x.Value, &y.Value) {
-		return x.Value.Lo <= y.Value.Lo && y.Value.Hi <= x.Value.Hi
-	}
-	return sameValue(&x.Value, &y.Value)
+// identical reports whether two details are the same, comparing their
+// constant strings by address only: details that are the same but for
+// that are left to the general comparison.
+func identical(x, y *Attr) bool {
+	return x.Value.Lo == y.Value.Lo && x.Value.Hi == y.Value.Hi && x.Value.Area == y.Value.Area &&
+		x.Value.Kind == y.Value.Kind && x.Value.Width == y.Value.Width &&
+		unsafe.StringData(x.Key) == unsafe.StringData(y.Key) && len(x.Key) == len(y.Key) &&
+		unsafe.StringData(x.Value.Tag) == unsafe.StringData(y.Value.Tag) && len(x.Value.Tag) == len(y.Value.Tag)
 }
 
 // sameArea reports whether two ranges lie in the same device or area.

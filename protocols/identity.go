@@ -81,13 +81,14 @@ func (t *identities) record(i int32, mac [6]byte, hasMAC bool, vendor string, id
 	}
 }
 
-// sameAttrs reports whether two lists of details are the same.
+// sameAttrs reports whether two lists of details are the same (false
+// also when they differ only in where their constant strings are).
 func sameAttrs(x, y []Attr) bool {
 	if len(x) != len(y) {
 		return false
 	}
 	for i := range x {
-		if !sameConst(x[i].Key, y[i].Key) || !sameValue(&x[i].Value, &y[i].Value) {
+		if !identical(&x[i], &y[i]) {
 			return false
 		}
 	}
