@@ -68,11 +68,22 @@ func (t *identities) record(i int32, mac [6]byte, hasMAC bool, vendor string, id
 	} else if e.vendor == "" {
 		e.vendor = vendor
 	}
-	keepText(&e.product, id.Product)
-	keepText(&e.model, id.Model)
-	keepText(&e.serial, id.Serial)
-	keepText(&e.firmware, id.Firmware)
-	keepText(&e.name, id.Name)
+	// Most reports leave most fields empty: test that inline.
+	if len(id.Product) > 0 {
+		keepText(&e.product, id.Product)
+	}
+	if len(id.Model) > 0 {
+		keepText(&e.model, id.Model)
+	}
+	if len(id.Serial) > 0 {
+		keepText(&e.serial, id.Serial)
+	}
+	if len(id.Firmware) > 0 {
+		keepText(&e.firmware, id.Firmware)
+	}
+	if len(id.Name) > 0 {
+		keepText(&e.name, id.Name)
+	}
 	if !sameAttrs(e.attrs[:e.nattrs], id.Attrs()) {
 		e.nattrs = id.n
 		for j := range e.nattrs {
