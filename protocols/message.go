@@ -172,12 +172,16 @@ type Attr struct {
 // and a whole-struct assignment of the Value built by Uint, Hex or Range a
 // moment before reads back, in wide moves, the bytes just written in
 // narrow ones, which stalls the CPU's store forwarding; field by field
-// each load matches its store.
+// each load matches its store. Width is copied apart from Kind: copied
+// together, the compiler merges the two into one 16-bit move, which
+// stalls the same way (Kind and Width are written by separate byte
+// stores).
 func (a *Attr) set(key string, v *Value) {
+	a.Value.Width = v.Width
 	a.Key = key
 	a.Value.Tag = v.Tag
 	a.Value.Lo, a.Value.Hi, a.Value.Area = v.Lo, v.Hi, v.Area
-	a.Value.Kind, a.Value.Width = v.Kind, v.Width
+	a.Value.Kind = v.Kind
 }
 
 // ValueKind says how a Value is rendered and merged.
