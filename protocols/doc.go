@@ -97,7 +97,7 @@
 // hash lookup per packet, and a Ref's ID tells when a slot has been
 // reused by another flow (the state is then reset and its buffers
 // returned). The slice therefore never holds more entries than the flow
-// table has slots (flow.Options.MaxFlows), 120 bytes each; TCP
+// table has slots (flow.Options.MaxFlows), 128 bytes each; TCP
 // buffers are bounded separately as above. Layer-2 protocols have no
 // conversation state.
 //

@@ -112,23 +112,32 @@ const (
 	convRejected                     // no dissector wants it: ignored from now on
 )
 
-// conv is the tracker's state for one flow.
+// conv is the tracker's state for one flow. The fields every packet reads
+// come first and fill the first 64 bytes, and the struct is padded to 128,
+// so that in the slice of conversations (allocated aligned once it is
+// large) a packet of a datagram protocol touches one cache line of its
+// conversation; TCP reassembly and identities use the second.
 type conv struct {
-	id     uint64    // the flow.Ref ID it belongs to
-	state  uint64    // the dissector's Message.State
-	twinID uint64    // the ID of the conversation twin refers to
-	dir    [2]stream // 0: sent by the flow's initiator, 1: by the responder
-	cache  [2]cacheEntry
-	ident  identCache
-	twin   int32  // slot + 1 of the routed twin whose state it shares (twin.go); 0 for none
-	port   uint16 // the server port that classified it; 0 for a heuristic match
-	vlan   uint16 // the VLAN its events are counted under
+	id    uint64 // the flow.Ref ID it belongs to
+	state uint64 // the dissector's Message.State
+	cache [2]cacheEntry
+	twin  int32  // slot + 1 of the routed twin whose state it shares (twin.go); 0 for none
+	port  uint16 // the server port that classified it; 0 for a heuristic match
+	vlan  uint16 // the VLAN its events are counted under
+	// status, disp and probes: where it stands with the dissectors, its
+	// dissector index + 1, and the payload packets offered to the
+	// heuristics so far.
 	status convStatus
-	disp   uint8 // dissector index + 1
-	probes uint8 // payload packets offered to the heuristics so far
+	disp   uint8
+	probes uint8
 	// Payload directions: whether any was seen, whether the first came
 	// from the flow's initiator, and whether payload went both ways.
 	payload, firstFromInit, twoWay bool
+
+	dir    [2]stream // 0: sent by the flow's initiator, 1: by the responder
+	ident  identCache
+	twinID uint64 // the ID of the conversation twin refers to
+	_      [8]byte
 }
 
 // cacheEntry remembers where a conversation's last events are counted, so
