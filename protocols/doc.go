@@ -97,7 +97,7 @@
 // hash lookup per packet, and a Ref's ID tells when a slot has been
 // reused by another flow (the state is then reset and its buffers
 // returned). The slice therefore never holds more entries than the flow
-// table has slots (flow.Options.MaxFlows), 104 bytes each; TCP
+// table has slots (flow.Options.MaxFlows), 128 bytes each; TCP
 // buffers are bounded separately as above. Layer-2 protocols have no
 // conversation state.
 //
@@ -122,11 +122,19 @@
 // Options.MaxIdentities identities; messages beyond them are counted as
 // dropped (Stats, and the batch's capture statistics), never stored.
 //
-// A conversation remembers where its last two events are counted, so the
-// steady state of polling traffic — the same functions over and over —
-// counts a message without touching the table's map. With that, whole
-// PDUs dissected in place and details kept as numbers, the per-packet
-// path allocates nothing.
+// A conversation remembers where its last two events are counted, and
+// where the identity its sender reports is kept, so the steady state of
+// polling traffic — the same functions over and over, a slave repeating
+// its identity in every cyclic response — counts a message without
+// touching the table's maps; layer-2 events, which have no conversation,
+// go through a small cache of recent keys (checked exactly) instead. A
+// message whose details are identical to the first ones its event keeps
+// is merged by one straight comparison. An event holds its counters and
+// six details (as many as one message carries) in 520 bytes, the rest of
+// its sixteen in a slab the minute's table reuses, so that a minute of
+// thousands of events, one touched per message in turn, takes less of
+// the CPU's cache. With that, whole PDUs dissected in place and details kept
+// as numbers, the per-packet path allocates nothing.
 //
 // Flush hands over the minute's events and identities, sorted so that the
 // output is a deterministic function of the packets, and starts the next

@@ -29,23 +29,35 @@ type identities struct {
 	ids     []identity
 	max     int
 	dropped uint64
+	// gen numbers the minute, as aggregator.gen does for the slots
+	// conversations cache.
+	gen uint32
 }
 
 func newIdentities(max int) identities {
-	return identities{index: make(map[idKey]int32, min(max, 64)), max: max}
+	return identities{index: make(map[idKey]int32, min(max, 64)), max: max, gen: 1}
 }
 
-func (t *identities) record(k *idKey, mac [6]byte, hasMAC bool, vendor string, id *Identity, ts int64) {
-	i, ok := t.index[*k]
-	if !ok {
-		if len(t.ids) >= t.max {
-			t.dropped++
-			return
-		}
-		t.ids = append(t.ids, identity{key: *k})
-		i = int32(len(t.ids) - 1)
-		t.index[*k] = i
+// slot returns the index of k's identity, creating it, or -1 when the
+// table is full (the report is then counted as dropped).
+func (t *identities) slot(k *idKey) int32 {
+	if i, ok := t.index[*k]; ok {
+		return i
 	}
+	if len(t.ids) >= t.max {
+		t.dropped++
+		return -1
+	}
+	t.ids = append(t.ids, identity{key: *k})
+	i := int32(len(t.ids) - 1)
+	t.index[*k] = i
+	return i
+}
+
+// record keeps a report in identity i. Devices repeat the same report
+// (CC-Link IE Field Basic slaves in every cyclic response), so each field
+// is compared before it is stored.
+func (t *identities) record(i int32, mac [6]byte, hasMAC bool, vendor string, id *Identity, ts int64) {
 	e := &t.ids[i]
 	if hasMAC {
 		e.mac, e.hasMAC = mac, true
@@ -56,12 +68,42 @@ func (t *identities) record(k *idKey, mac [6]byte, hasMAC bool, vendor string, i
 	} else if e.vendor == "" {
 		e.vendor = vendor
 	}
-	keepText(&e.product, id.Product)
-	keepText(&e.model, id.Model)
-	keepText(&e.serial, id.Serial)
-	keepText(&e.firmware, id.Firmware)
-	keepText(&e.name, id.Name)
-	e.attrs, e.nattrs = id.attrs, id.n
+	// Most reports leave most fields empty: test that inline.
+	if len(id.Product) > 0 {
+		keepText(&e.product, id.Product)
+	}
+	if len(id.Model) > 0 {
+		keepText(&e.model, id.Model)
+	}
+	if len(id.Serial) > 0 {
+		keepText(&e.serial, id.Serial)
+	}
+	if len(id.Firmware) > 0 {
+		keepText(&e.firmware, id.Firmware)
+	}
+	if len(id.Name) > 0 {
+		keepText(&e.name, id.Name)
+	}
+	if !sameAttrs(e.attrs[:e.nattrs], id.Attrs()) {
+		e.nattrs = id.n
+		for j := range e.nattrs {
+			e.attrs[j].set(id.attrs[j].Key, &id.attrs[j].Value)
+		}
+	}
+}
+
+// sameAttrs reports whether two lists of details are the same (false
+// also when they differ only in where their constant strings are).
+func sameAttrs(x, y []Attr) bool {
+	if len(x) != len(y) {
+		return false
+	}
+	for i := range x {
+		if !identical(&x[i], &y[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func (t *identities) reset() {
@@ -69,6 +111,10 @@ func (t *identities) reset() {
 	clear(t.ids) // drop the strings
 	t.ids = t.ids[:0]
 	t.dropped = 0
+	t.gen++
+	if t.gen == 0 {
+		t.gen = 1
+	}
 }
 
 // keepText stores the printable form of b in *dst unless b is empty or

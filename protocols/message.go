@@ -68,8 +68,12 @@ func (m *Message) Emit(code uint32, function string, kind Kind) *Event {
 // left empty stay unknown.
 func (m *Message) Identify() *Identity {
 	m.identified = true
-	m.identity = Identity{}
-	return &m.identity
+	id := &m.identity
+	// Only what Attrs and Text read is reset: clearing the whole struct
+	// (about 480 bytes) cost more than the rest of a typical report.
+	id.Vendor, id.Product, id.Model, id.Serial, id.Firmware, id.Name = nil, nil, nil, nil, nil, nil
+	id.n, id.used = 0, 0
+	return id
 }
 
 // Event returns what Emit recorded, if it was called.
@@ -104,7 +108,7 @@ type Event struct {
 // kept, not copied); so must v's Tag.
 func (e *Event) Add(key string, v Value) {
 	if int(e.n) < len(e.attrs) {
-		e.attrs[e.n] = Attr{Key: key, Value: v}
+		e.attrs[e.n].set(key, &v)
 		e.n++
 	}
 }
@@ -150,7 +154,7 @@ func (id *Identity) Text(n int) []byte {
 // Add records a further detail (a model code, a product code).
 func (id *Identity) Add(key string, v Value) {
 	if int(id.n) < len(id.attrs) {
-		id.attrs[id.n] = Attr{Key: key, Value: v}
+		id.attrs[id.n].set(key, &v)
 		id.n++
 	}
 }
@@ -162,6 +166,22 @@ func (id *Identity) Attrs() []Attr { return id.attrs[:id.n] }
 type Attr struct {
 	Key   string
 	Value Value
+}
+
+// set stores a detail field by field. Add is on every message's path,
+// and a whole-struct assignment of the Value built by Uint, Hex or Range a
+// moment before reads back, in wide moves, the bytes just written in
+// narrow ones, which stalls the CPU's store forwarding; field by field
+// each load matches its store. Width is copied apart from Kind: copied
+// together, the compiler merges the two into one 16-bit move, which
+// stalls the same way (Kind and Width are written by separate byte
+// stores).
+func (a *Attr) set(key string, v *Value) {
+	a.Value.Width = v.Width
+	a.Key = key
+	a.Value.Tag = v.Tag
+	a.Value.Lo, a.Value.Hi, a.Value.Area = v.Lo, v.Hi, v.Area
+	a.Value.Kind = v.Kind
 }
 
 // ValueKind says how a Value is rendered and merged.

@@ -62,6 +62,7 @@ func (t *Tracker) renderEvents() []*wirepb.OTEvent {
 		slab = append(slab, b...)
 		return slab[start:len(slab):len(slab)]
 	}
+	var buf [maxAggAttrs]Attr
 	for i, o := range order {
 		a := &aggs[o]
 		k := &a.key
@@ -83,7 +84,7 @@ func (t *Tracker) renderEvents() []*wirepb.OTEvent {
 		e.Vlan = uint32(k.vlan)
 		e.Count, e.Requests, e.Responses, e.Errors = a.count, a.requests, a.responses, a.errors
 		e.FirstUnixNs, e.LastUnixNs = a.first, a.last
-		e.Extras = renderAttrs(a.attrs[:a.nattrs], a.truncated)
+		e.Extras = renderAttrs(t.agg.attrs(a, &buf), a.truncated)
 	}
 	return out
 }

@@ -112,22 +112,32 @@ const (
 	convRejected                     // no dissector wants it: ignored from now on
 )
 
-// conv is the tracker's state for one flow.
+// conv is the tracker's state for one flow. The fields every packet reads
+// come first and fill the first 64 bytes, and the struct is padded to 128,
+// so that in the slice of conversations (allocated aligned once it is
+// large) a packet of a datagram protocol touches one cache line of its
+// conversation; TCP reassembly and identities use the second.
 type conv struct {
-	id     uint64    // the flow.Ref ID it belongs to
-	state  uint64    // the dissector's Message.State
-	twinID uint64    // the ID of the conversation twin refers to
-	dir    [2]stream // 0: sent by the flow's initiator, 1: by the responder
-	cache  [2]cacheEntry
-	twin   int32  // slot + 1 of the routed twin whose state it shares (twin.go); 0 for none
-	port   uint16 // the server port that classified it; 0 for a heuristic match
-	vlan   uint16 // the VLAN its events are counted under
+	id    uint64 // the flow.Ref ID it belongs to
+	state uint64 // the dissector's Message.State
+	cache [2]cacheEntry
+	twin  int32  // slot + 1 of the routed twin whose state it shares (twin.go); 0 for none
+	port  uint16 // the server port that classified it; 0 for a heuristic match
+	vlan  uint16 // the VLAN its events are counted under
+	// status, disp and probes: where it stands with the dissectors, its
+	// dissector index + 1, and the payload packets offered to the
+	// heuristics so far.
 	status convStatus
-	disp   uint8 // dissector index + 1
-	probes uint8 // payload packets offered to the heuristics so far
+	disp   uint8
+	probes uint8
 	// Payload directions: whether any was seen, whether the first came
 	// from the flow's initiator, and whether payload went both ways.
 	payload, firstFromInit, twoWay bool
+
+	dir    [2]stream // 0: sent by the flow's initiator, 1: by the responder
+	ident  identCache
+	twinID uint64 // the ID of the conversation twin refers to
+	_      [8]byte
 }
 
 // cacheEntry remembers where a conversation's last events are counted, so
@@ -140,6 +150,18 @@ type cacheEntry struct {
 	code      uint32
 	proto     uint8
 	srcIsInit bool
+}
+
+// identCache remembers where the identity of one side of a conversation
+// is kept, so that a device repeating its identity in every message skips
+// the identity table's map. fromInit is the reporting side relative to the
+// flow; vlan and proto complete the identity's key.
+type identCache struct {
+	gen      uint32
+	idx      int32
+	vlan     uint16
+	proto    uint8
+	fromInit bool
 }
 
 // NewTracker returns a Tracker for the dissectors of r.
@@ -317,8 +339,25 @@ func (t *Tracker) dissect(payload []byte, tr Transport) {
 		t.ipEvent(m)
 	}
 	if m.identified {
-		t.identity(cur.c.disp, cur.p, m, false)
+		t.ipIdentity(m)
 	}
+}
+
+// ipIdentity keeps what the sender of the current packet said about
+// itself.
+func (t *Tracker) ipIdentity(m *Message) {
+	c, p, ref := t.cur.c, t.cur.p, t.cur.ref
+	proto := t.reg.protocol(c.disp, m.Variant)
+	x := &c.ident
+	if x.gen != t.ids.gen || x.proto != proto || x.vlan != p.VLAN || x.fromInit != ref.FromInitiator {
+		k := idKey{proto: proto, vlan: p.VLAN, addr: p.SrcIP.As16(), v6: p.IPVersion == 6}
+		idx := t.ids.slot(&k)
+		if idx < 0 {
+			return
+		}
+		*x = identCache{gen: t.ids.gen, idx: idx, vlan: p.VLAN, proto: proto, fromInit: ref.FromInitiator}
+	}
+	t.ids.record(x.idx, p.SrcMAC, p.HasEthernet, t.reg.infos[c.disp-1].Vendor, &m.identity, p.TimestampNs)
 }
 
 // ipEvent counts m's event. The event's src is the requester: the sender
@@ -361,7 +400,7 @@ func (t *Tracker) count(a *aggregate, p *decode.Packet, kind Kind, srcIsSender b
 	a.count1(kind, e.Error, p.TimestampNs)
 	a.macs(p, srcIsSender)
 	if e.n > 0 {
-		a.merge(e.attrs[:e.n])
+		t.agg.merge(a, e.attrs[:e.n])
 	}
 }
 
@@ -401,22 +440,15 @@ func (t *Tracker) frame(p *decode.Packet) {
 			copy(k.src[:], p.DstMAC[:])
 			copy(k.dst[:], p.SrcMAC[:])
 		}
-		if idx := t.agg.slot(&k, e.Function); idx >= 0 {
+		if idx := t.agg.slotRecent(&k, e.Function); idx >= 0 {
 			t.count(&t.agg.aggs[idx], p, kind, srcIsSender, e)
 		}
 	}
 	if m.identified {
-		t.identity(owner, p, m, true)
-	}
-}
-
-// identity keeps what a message's sender said about itself.
-func (t *Tracker) identity(disp uint8, p *decode.Packet, m *Message, l2 bool) {
-	k := idKey{proto: t.reg.protocol(disp, m.Variant), vlan: p.VLAN, l2: l2}
-	if l2 {
+		k := idKey{proto: t.reg.protocol(owner, m.Variant), vlan: p.VLAN, l2: true}
 		copy(k.addr[:], p.SrcMAC[:])
-	} else {
-		k.addr, k.v6 = p.SrcIP.As16(), p.IPVersion == 6
+		if idx := t.ids.slot(&k); idx >= 0 {
+			t.ids.record(idx, p.SrcMAC, p.HasEthernet, t.reg.infos[owner-1].Vendor, &m.identity, p.TimestampNs)
+		}
 	}
-	t.ids.record(&k, p.SrcMAC, p.HasEthernet, t.reg.infos[disp-1].Vendor, &m.identity, p.TimestampNs)
 }

@@ -170,6 +170,72 @@ func TestDetails(t *testing.T) {
 	})
 }
 
+// TestDetailsRepeated checks merging when messages repeat the details
+// kept, in the same places or not, with ranges inside and outside the
+// range kept.
+func TestDetailsRepeated(t *testing.T) {
+	h := protocolstest.New(demoRegistry(), protocols.Options{})
+	c := h.TCP("10.0.0.1:40000", "10.0.0.2:7000")
+	for _, data := range [][]byte{
+		{0, 100},    // size=2 write_range=D:100-101
+		{0, 100},    // the same
+		{0, 101},    // widens to 100-102
+		{0, 100},    // inside
+		{0, 100, 0}, // size=3, range inside
+		{0, 100},    // the first details again
+		{0, 99, 0},  // size=3 kept elsewhere; widens to 99-102
+		{0, 101, 0}, // nothing new
+	} {
+		c.Send(true, pdu('Q', 0x10, data...))
+	}
+	got, _ := flushed(t, h)
+	checkEvents(t, got, []string{
+		"0x10 10.0.0.1:40000>10.0.0.2:7000 n=8 q=8 r=0 e=0 size=2,3 write_range=D:99-102",
+	})
+}
+
+// TestDetailsOverflow checks events with more distinct details than an
+// aggregate holds inline, several at once and minute after minute, as
+// the overflow details are kept apart and their room reused.
+func TestDetailsOverflow(t *testing.T) {
+	h := protocolstest.New(demoRegistry(), protocols.Options{})
+	c := h.TCP("10.0.0.1:40000", "10.0.0.2:7000")
+	sizes := func(from, to int) string {
+		var b strings.Builder
+		for i := from; i <= to; i++ {
+			if i > from {
+				b.WriteByte(',')
+			}
+			fmt.Fprint(&b, i)
+		}
+		return b.String()
+	}
+	for minute, tc := range []struct {
+		from, to int
+	}{{0, 9}, {3, 14}, {1, 17}} {
+		// Two events take turns, so that their overflow details
+		// interleave.
+		for i := tc.from; i <= tc.to; i++ {
+			c.Send(true, pdu('Q', 0x11, make([]byte, i)...))
+			c.Send(true, pdu('Q', 0x12, make([]byte, tc.to-i+tc.from)...))
+			c.Send(true, pdu('Q', 0x11, make([]byte, i)...)) // a repeat adds nothing
+		}
+		n, last := tc.to-tc.from+1, min(tc.to, tc.from+15)
+		extra := ""
+		if n > 16 {
+			extra = " truncated=true"
+		}
+		got, _ := flushed(t, h)
+		checkEvents(t, got, []string{
+			fmt.Sprintf("0x11 10.0.0.1:40000>10.0.0.2:7000 n=%d q=%d r=0 e=0 size=%s%s", 2*n, 2*n, sizes(tc.from, last), extra),
+			fmt.Sprintf("0x12 10.0.0.1:40000>10.0.0.2:7000 n=%d q=%d r=0 e=0 size=%s%s", n, n, sizes(tc.to-(last-tc.from), tc.to), extra),
+		})
+		if t.Failed() {
+			t.Fatalf("minute %d", minute)
+		}
+	}
+}
+
 func TestIdentity(t *testing.T) {
 	h := protocolstest.New(demoRegistry(), protocols.Options{})
 	c := h.TCP("10.0.0.1:40000", "10.0.0.2:7000")
@@ -191,6 +257,44 @@ func TestIdentity(t *testing.T) {
 	}
 }
 
+// TestIdentityRepeated checks identities reported over and over by both
+// sides of one conversation, minute after minute: each side's report is
+// kept under its own address, the latest wins, and a new minute starts
+// afresh.
+func TestIdentityRepeated(t *testing.T) {
+	h := protocolstest.New(demoRegistry(), protocols.Options{})
+	c := h.TCP("10.0.0.1:40000", "10.0.0.2:7000")
+	identities := func() []string {
+		_, ids, _ := h.Flush()
+		var got []string
+		for _, id := range ids {
+			a, _ := netip.AddrFromSlice(id.Ip)
+			got = append(got, fmt.Sprintf("%s %q", a, id.Model))
+		}
+		return got
+	}
+	for minute, tc := range []struct {
+		client, server []string // reports in turn
+		want           []string
+	}{
+		{[]string{"HMI", "HMI"}, []string{"PLC", "PLC", "PLC-2"}, []string{`10.0.0.1 "HMI"`, `10.0.0.2 "PLC-2"`}},
+		{nil, []string{"PLC-2", "PLC-3"}, []string{`10.0.0.2 "PLC-3"`}},
+		{[]string{"HMI-2"}, nil, []string{`10.0.0.1 "HMI-2"`}},
+	} {
+		for i := range max(len(tc.client), len(tc.server)) {
+			if i < len(tc.client) {
+				c.Send(true, pdu('Q', 0xee, []byte(tc.client[i])...))
+			}
+			if i < len(tc.server) {
+				c.Send(false, pdu('R', 0xee, []byte(tc.server[i])...))
+			}
+		}
+		if got := identities(); !slices.Equal(got, tc.want) {
+			t.Errorf("minute %d: identities\n got %q\nwant %q", minute, got, tc.want)
+		}
+	}
+}
+
 func TestLayer2(t *testing.T) {
 	h := protocolstest.New(demoRegistry(), protocols.Options{})
 	a, b := [6]byte{2, 0, 0, 0, 0, 0xa}, [6]byte{2, 0, 0, 0, 0, 0xb}
@@ -205,6 +309,57 @@ func TestLayer2(t *testing.T) {
 	})
 	if len(ids) != 1 || ids[0].Ip != nil || ids[0].Mac[5] != 0xb || ids[0].Model != "X" {
 		t.Errorf("identities %v", ids)
+	}
+}
+
+// TestLayer2Many checks layer-2 events counted through the cache of
+// recent keys: more keys than it has entries, taking turns, over several
+// minutes, and a table that fills up.
+func TestLayer2Many(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		maxEvents int
+		stations  int
+	}{
+		{"fits", 0, 600},
+		{"full", 500, 600},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := protocolstest.New(demoRegistry(), protocols.Options{MaxEvents: tc.maxEvents})
+			master := [6]byte{2, 0, 0, 0, 0, 1}
+			for minute := range 3 {
+				for round := range 3 {
+					for i := range tc.stations {
+						st := [6]byte{2, 0, 0, 0, byte(i >> 8), byte(i)}
+						// Codes alternate with the round, so keys of
+						// the same stations differ too.
+						h.Packet(protocolstest.Frame(master, st, demoEtherType, pdu('O', byte(round%2))))
+					}
+				}
+				events, _, st := h.Flush()
+				want := 2 * tc.stations
+				if tc.maxEvents > 0 {
+					want = tc.maxEvents
+				}
+				if len(events) != want {
+					t.Fatalf("minute %d: %d events, want %d", minute, len(events), want)
+				}
+				var total uint64
+				for _, e := range events {
+					n := uint64(1)
+					if e.Code == 0 {
+						n = 2 // rounds 0 and 2
+					}
+					if e.Count != n {
+						t.Fatalf("minute %d: %s counted %d, want %d", minute, summary(e), e.Count, n)
+					}
+					total += e.Count
+				}
+				if dropped := uint64(3*tc.stations) - total; st.EventsDropped != dropped {
+					t.Errorf("minute %d: %d dropped, want %d", minute, st.EventsDropped, dropped)
+				}
+			}
+		})
 	}
 }
 

@@ -2,6 +2,7 @@ package perf
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,10 +17,12 @@ import (
 	"github.com/google/gopacket/pcapgo"
 
 	"mimamori/edge/capture"
+	"mimamori/edge/decode"
 	"mimamori/edge/pipeline"
 	"mimamori/edge/wire"
 	"mimamori/edge/wire/wirepb"
 	"mimamori/protocols"
+	"mimamori/protocols/protocolstest"
 )
 
 // benchDir is where scripts/bench.sh leaves the captures.
@@ -88,10 +91,14 @@ func writePcap(tb testing.TB, path string, frames *Frames, n int) {
 
 // replayer feeds frames to a pipeline built the way the sensor builds it,
 // in order, pass after pass, each pass shifted forward by whole minutes so
-// that time only moves on and minutes keep sealing. Each sealed minute is
-// encoded for the wire, as the sensor's batcher does.
+// that time only moves on and minutes keep sealing, and its TCP sequence
+// numbers by a quarter of their space, so that TCP reassembly takes every
+// pass's segments for new data rather than retransmissions (which it
+// would skip undissected). Each sealed minute is encoded for the wire, as
+// the sensor's batcher does.
 type replayer struct {
 	frames  *Frames
+	seqs    []tcpSeq // per frame
 	p       *pipeline.Pipeline
 	codec   *wire.Codec
 	shift   int64
@@ -112,7 +119,7 @@ func newReplayerWith(tb testing.TB, frames *Frames, reg *protocols.Registry) *re
 	if err != nil {
 		tb.Fatal(err)
 	}
-	r := &replayer{frames: frames, codec: codec}
+	r := &replayer{frames: frames, codec: codec, seqs: tcpSeqs(frames)}
 	r.shift = (int64(frames.Span())/int64(time.Minute) + 1) * int64(time.Minute)
 	r.p = pipeline.New(pipeline.Options{Source: "bench", Protocols: reg, OnMinute: func(b *wirepb.Batch) {
 		b.Tenant, b.Sensor, b.Seq = "bench", "s1", uint64(r.batches+1)
@@ -133,6 +140,9 @@ func (r *replayer) run(n int) int {
 		i := r.next % r.frames.Len()
 		pass := int64(r.next / r.frames.Len())
 		data, ts := r.frames.At(i)
+		if s := r.seqs[i]; s.off >= 0 {
+			binary.BigEndian.PutUint32(data[s.off:], s.seq+uint32(pass)<<30)
+		}
 		r.ci.Timestamp = time.Unix(0, ts+pass*r.shift)
 		r.ci.CaptureLength, r.ci.Length = len(data), len(data)
 		r.p.Packet(data, r.ci, layers.LinkTypeEthernet)
@@ -140,6 +150,29 @@ func (r *replayer) run(n int) int {
 		r.next++
 	}
 	return bytes
+}
+
+// tcpSeq is where a frame's TCP sequence number sits and its value in
+// the capture; off is -1 for frames that are not TCP segments.
+type tcpSeq struct {
+	off int32
+	seq uint32
+}
+
+// tcpSeqs finds every frame's TCP sequence number.
+func tcpSeqs(frames *Frames) []tcpSeq {
+	dec := decode.New()
+	var p decode.Packet
+	seqs := make([]tcpSeq, frames.Len())
+	for i := range seqs {
+		data, ts := frames.At(i)
+		seqs[i].off = -1
+		ci := gopacket.CaptureInfo{Timestamp: time.Unix(0, ts), CaptureLength: len(data), Length: len(data)}
+		if dec.Decode(data, ci, layers.LinkTypeEthernet, &p) == nil && p.IPProto == layers.IPProtocolTCP && !p.Fragment {
+			seqs[i] = tcpSeq{off: int32(protocolstest.SeqOffset(data, &p)), seq: p.TCPSeq}
+		}
+	}
+	return seqs
 }
 
 // reportRate adds the per-packet figures every throughput benchmark shows.

@@ -45,7 +45,7 @@ func NewReplay() *Replay {
 		fr := replayFrame{data: slices.Clip(slices.Clone(data)), ts: ts, seqOff: -1}
 		ci := gopacket.CaptureInfo{Timestamp: time.Unix(0, ts), CaptureLength: len(data), Length: len(data)}
 		if dec.Decode(fr.data, ci, layers.LinkTypeEthernet, &p) == nil && p.IPProto == layers.IPProtocolTCP && !p.Fragment {
-			fr.seqOff, fr.seq = seqOffset(fr.data, &p), p.TCPSeq
+			fr.seqOff, fr.seq = SeqOffset(fr.data, &p), p.TCPSeq
 		}
 		r.frames = append(r.frames, fr)
 	}
@@ -70,10 +70,10 @@ func (r *Replay) Frame(i int) (data []byte, tsNs int64) {
 	return fr.data, fr.ts + int64(pass)*int64(ReplaySpan)
 }
 
-// seqOffset finds the TCP sequence number field of a decoded segment, or
+// SeqOffset finds the TCP sequence number field of a decoded segment, or
 // -1: the payload ends the frame's capacity, and the header before it has
 // the segment's ports, sequence number and a matching data offset.
-func seqOffset(data []byte, p *decode.Packet) int {
+func SeqOffset(data []byte, p *decode.Packet) int {
 	payloadOff := cap(data) - cap(p.Payload)
 	for hl := 20; hl <= 60; hl += 4 {
 		off := payloadOff - hl
