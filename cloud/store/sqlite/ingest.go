@@ -95,7 +95,7 @@ func (st *ingestStmts) prepare(ctx context.Context, db *sql.DB) error {
 	if err := st.device.prepare(ctx, db, `
 			INSERT INTO devices (tenant_id, mac, hostname, dhcp_vendor, dhcp_params, evidence, vlan,
 				first_seen_us, last_seen_us, sent_packets, sent_bytes, recv_packets, recv_bytes,
-				browser, link, l2_protocols, max_ttl)`, 17, `
+				browser, link, l2_protocols, max_ttl)`, 1, 17, `
 			ON CONFLICT (tenant_id, mac) DO UPDATE SET
 				browser = CASE WHEN excluded.browser IS NOT NULL
 					AND (browser IS NULL OR excluded.last_seen_us >= last_seen_us)
@@ -127,7 +127,7 @@ func (st *ingestStmts) prepare(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	if err := st.deviceIP.prepare(ctx, db, `
-			INSERT INTO device_ips (tenant_id, mac, ip, first_seen_us, last_seen_us, evidence)`, 6, `
+			INSERT INTO device_ips (tenant_id, mac, ip, first_seen_us, last_seen_us, evidence)`, 1, 6, `
 			ON CONFLICT (tenant_id, mac, ip) DO UPDATE SET
 				first_seen_us = min(first_seen_us, excluded.first_seen_us),
 				last_seen_us = max(last_seen_us, excluded.last_seen_us),
@@ -135,21 +135,21 @@ func (st *ingestStmts) prepare(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	if err := st.deviceSensor.prepare(ctx, db, `
-			INSERT INTO device_sensors (tenant_id, mac, sensor_id, first_seen_us, last_seen_us)`, 5, `
+			INSERT INTO device_sensors (tenant_id, sensor_id, mac, first_seen_us, last_seen_us)`, 2, 5, `
 			ON CONFLICT (tenant_id, mac, sensor_id) DO UPDATE SET
 				first_seen_us = min(first_seen_us, excluded.first_seen_us),
 				last_seen_us = max(last_seen_us, excluded.last_seen_us)`); err != nil {
 		return err
 	}
 	// OR FAIL: see insertFlows.
-	if err := st.flowAddrs.prepare(ctx, db, `INSERT OR FAIL INTO flow_addresses (tenant_id, ip, minute)`, 3,
+	if err := st.flowAddrs.prepare(ctx, db, `INSERT OR FAIL INTO flow_addresses (tenant_id, minute, ip)`, 2, 3,
 		`ON CONFLICT DO NOTHING`); err != nil {
 		return err
 	}
 	return st.flows.prepare(ctx, db, `
 		INSERT OR FAIL INTO flows (tenant_id, sensor_id, minute, proto, src_ip, src_port, dst_ip, dst_port,
 			src_mac, dst_mac, vlan, src_packets, src_bytes, dst_packets, dst_bytes,
-			src_tcp_flags, dst_tcp_flags, first_us, last_us, is_new, ended, dst_vlan)`, 22, "")
+			src_tcp_flags, dst_tcp_flags, first_us, last_us, is_new, ended, dst_vlan)`, 3, 22, "")
 }
 
 func (st *ingestStmts) close() error {
@@ -226,7 +226,7 @@ func (s *Store) ingest(ctx context.Context, tx *sql.Tx, tenant string, b *wirepb
 	}
 
 	minuteUS := b.Minute * 1e6
-	if res.Flows, err = insertFlows(st.flows.writer(ctx, tx), st.flowAddrs.writer(ctx, tx), tid, sid, b); err != nil {
+	if res.Flows, err = insertFlows(st.flows.writer(ctx, tx, tid, sid, b.Minute), st.flowAddrs.writer(ctx, tx, tid, b.Minute), b); err != nil {
 		return res, err
 	}
 	deviceCap := tenantCap
@@ -296,7 +296,7 @@ func (s *Store) ingest(ctx context.Context, tx *sql.Tx, tenant string, b *wirepb
 // the default ABORT. ABORT would make SQLite keep a statement journal (a
 // copy of every page a 64-row statement touches, to undo just that
 // statement), which was a fifth of the cost of writing flows.
-func insertFlows(w, addrs *bulkWriter, tid, sid int64, b *wirepb.Batch) (int, error) {
+func insertFlows(w, addrs *bulkWriter, b *wirepb.Batch) (int, error) {
 	minuteUS := b.Minute * 1e6
 	seen := make(map[string]bool, len(b.Flows)/2)
 	for _, f := range b.Flows {
@@ -306,13 +306,13 @@ func insertFlows(w, addrs *bulkWriter, tid, sid int64, b *wirepb.Batch) (int, er
 				continue
 			}
 			seen[string(ip)] = true
-			if err := addrs.add(tid, ip, b.Minute); err != nil {
+			if err := addrs.add(ip); err != nil {
 				return 0, fmt.Errorf("flow address: %w", err)
 			}
 		}
 		first := nsToUS(f.FirstUnixNs, minuteUS)
 		last := max(nsToUS(f.LastUnixNs, first), first)
-		if err := w.add(tid, sid, b.Minute, f.IpProto,
+		if err := w.add(f.IpProto,
 			ipKey(f.SrcIp), f.SrcPort, ipKey(f.DstIp), f.DstPort,
 			macBytes(f.SrcMac), macBytes(f.DstMac), f.Vlan,
 			i64(f.SrcPackets), i64(f.SrcBytes), i64(f.DstPackets), i64(f.DstBytes),
@@ -347,11 +347,11 @@ func (s *Store) mergeDevices(ctx context.Context, tx *sql.Tx, st *ingestStmts, t
 	admitted := make(map[string]bool)
 	refusedMACs := make(map[string]bool)
 	exists := tx.StmtContext(ctx, st.deviceExists)
-	device := st.device.writer(ctx, tx)
+	device := st.device.writer(ctx, tx, tid)
 	// Addresses, sensors and fingerprints refer to their device, so they
 	// are written once every device is.
-	deviceIP := st.deviceIP.held(ctx, tx)
-	deviceSensor := st.deviceSensor.held(ctx, tx)
+	deviceIP := st.deviceIP.held(ctx, tx, tid)
+	deviceSensor := st.deviceSensor.held(ctx, tx, tid, sid)
 	type fingerprinted struct {
 		mac         string
 		d           *wirepb.Device
@@ -392,7 +392,7 @@ func (s *Store) mergeDevices(ctx context.Context, tx *sql.Tx, st *ingestStmts, t
 		if err != nil {
 			return 0, 0, fmt.Errorf("device %s: %w", mac, err)
 		}
-		if err := device.add(tid, mac, d.DhcpHostname, d.DhcpVendorClass, params,
+		if err := device.add(mac, d.DhcpHostname, d.DhcpVendorClass, params,
 			d.Evidence, d.Vlan, first, last,
 			i64(d.SentPackets), i64(d.SentBytes), i64(d.RecvPackets), i64(d.RecvBytes),
 			browser, link, d.L2Protocols, min(d.MaxTtl, 255)); err != nil {
@@ -406,11 +406,11 @@ func (s *Store) mergeDevices(ctx context.Context, tx *sql.Tx, st *ingestStmts, t
 			if ip == nil {
 				continue
 			}
-			if err := deviceIP.add(tid, mac, ip, first, last, d.Evidence); err != nil {
+			if err := deviceIP.add(mac, ip, first, last, d.Evidence); err != nil {
 				return 0, 0, fmt.Errorf("device %s address: %w", mac, err)
 			}
 		}
-		if err := deviceSensor.add(tid, mac, sid, first, last); err != nil {
+		if err := deviceSensor.add(mac, first, last); err != nil {
 			return 0, 0, fmt.Errorf("device %s sensor: %w", mac, err)
 		}
 		merged++
@@ -420,9 +420,9 @@ func (s *Store) mergeDevices(ctx context.Context, tx *sql.Tx, st *ingestStmts, t
 			return 0, 0, fmt.Errorf("devices: %w", err)
 		}
 	}
-	fingerprint := s.inv.fingerprint.writer(ctx, tx)
+	fingerprint := s.inv.fingerprint.writer(ctx, tx, tid)
 	for _, p := range prints {
-		if err := insertFingerprints(fingerprint, tid, p.mac, p.d, p.first, p.last); err != nil {
+		if err := insertFingerprints(fingerprint, p.mac, p.d, p.first, p.last); err != nil {
 			return 0, 0, fmt.Errorf("device %s: %w", p.mac, err)
 		}
 	}

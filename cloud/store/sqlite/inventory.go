@@ -26,7 +26,7 @@ type inventoryStmts struct {
 
 func (st *inventoryStmts) prepare(ctx context.Context, db *sql.DB) error {
 	if err := st.fingerprint.prepare(ctx, db, `
-			INSERT INTO device_fingerprints (tenant_id, mac, kind, value, ip, ttl, count, first_seen_us, last_seen_us)`, 9, `
+			INSERT INTO device_fingerprints (tenant_id, mac, kind, value, ip, ttl, count, first_seen_us, last_seen_us)`, 1, 9, `
 			ON CONFLICT (tenant_id, mac, kind, value, ip) DO UPDATE SET
 				ttl = CASE WHEN excluded.last_seen_us >= last_seen_us THEN excluded.ttl ELSE ttl END,
 				count = count + excluded.count,
@@ -37,7 +37,7 @@ func (st *inventoryStmts) prepare(ctx context.Context, db *sql.DB) error {
 	// An identity keeps its fields until a newer report names them.
 	if err := st.identity.prepare(ctx, db, `
 			INSERT INTO device_identities (tenant_id, protocol, ip, mac, vendor, product, model, serial,
-				firmware, name, first_seen_us, last_seen_us)`, 12, `
+				firmware, name, first_seen_us, last_seen_us)`, 1, 12, `
 			ON CONFLICT (tenant_id, protocol, ip, mac) DO UPDATE SET
 				vendor = CASE WHEN excluded.vendor <> '' THEN excluded.vendor ELSE vendor END,
 				product = CASE WHEN excluded.product <> '' THEN excluded.product ELSE product END,
@@ -52,9 +52,9 @@ func (st *inventoryStmts) prepare(ctx context.Context, db *sql.DB) error {
 	// Ports, MACs, VLAN and sensor are part of the key (see 0003_ot.sql);
 	// a re-sent detail text costs no call to the merge function.
 	if err := st.ot.prepare(ctx, db, `
-			INSERT INTO ot_events (tenant_id, day, protocol, code, src_ip, dst_ip, dst_port, src_mac, dst_mac,
-				vlan, sensor_id, function, src_port_min, src_port_max, count, requests, responses, errors,
-				first_seen_us, last_seen_us, details)`, 21, `
+			INSERT INTO ot_events (tenant_id, day, sensor_id, protocol, code, src_ip, dst_ip, dst_port, src_mac, dst_mac,
+				vlan, function, src_port_min, src_port_max, count, requests, responses, errors,
+				first_seen_us, last_seen_us, details)`, 3, 21, `
 			ON CONFLICT (tenant_id, day, protocol, code, src_ip, dst_ip, dst_port, src_mac, dst_mac, vlan, sensor_id)
 			DO UPDATE SET
 				function = CASE WHEN excluded.function <> '' THEN excluded.function ELSE function END,
@@ -73,7 +73,7 @@ func (st *inventoryStmts) prepare(ctx context.Context, db *sql.DB) error {
 	return st.conversation.prepare(ctx, db, `
 			INSERT INTO conversations (tenant_id, day, client_ip, server_ip, proto, port, client_mac, server_mac,
 				flows, minutes, client_packets, client_bytes, server_packets, server_bytes, server_tcp_flags,
-				same_port, first_seen_us, last_seen_us)`, 18, `
+				same_port, first_seen_us, last_seen_us)`, 2, 18, `
 			ON CONFLICT (tenant_id, day, client_ip, server_ip, proto, port) DO UPDATE SET
 				client_mac = coalesce(excluded.client_mac, client_mac),
 				server_mac = coalesce(excluded.server_mac, server_mac),
@@ -111,7 +111,7 @@ func announcements(d *wirepb.Device) (browser, link []byte, err error) {
 
 // insertFingerprints stores a device's fingerprints of this minute; TCP
 // signatures are kept in p0f notation with the TTL they arrived with.
-func insertFingerprints(w *bulkWriter, tid int64, mac string, d *wirepb.Device, first, last int64) error {
+func insertFingerprints(w *bulkWriter, mac string, d *wirepb.Device, first, last int64) error {
 	for _, f := range d.Fingerprints {
 		kind := intel.FingerprintKind(f.Kind)
 		if kind == "" {
@@ -128,7 +128,7 @@ func insertFingerprints(w *bulkWriter, tid int64, mac string, d *wirepb.Device, 
 		if ip == nil {
 			ip = []byte{}
 		}
-		if err := w.add(tid, mac, kind, value, ip, min(f.Ttl, 255), max(f.Count, 1), first, last); err != nil {
+		if err := w.add(mac, kind, value, ip, min(f.Ttl, 255), max(f.Count, 1), first, last); err != nil {
 			return fmt.Errorf("fingerprint: %w", err)
 		}
 	}
@@ -202,10 +202,10 @@ func (s *Store) ingestInventory(ctx context.Context, tx *sql.Tx, tid, sid int64,
 		}
 		c.last = max(c.last, last)
 	}
-	conv := s.inv.conversation.writer(ctx, tx)
+	conv := s.inv.conversation.writer(ctx, tx, tid, day)
 	for _, k := range order {
 		c := convs[k]
-		if err := conv.add(tid, day, []byte(k.client), []byte(k.server), k.proto, k.port,
+		if err := conv.add([]byte(k.client), []byte(k.server), k.proto, k.port,
 			c.clientMAC, c.serverMAC, c.flows, 1, i64(c.clientPackets), i64(c.clientBytes),
 			i64(c.serverPackets), i64(c.serverBytes), c.flags&0xff, boolInt(c.samePort), c.first, c.last); err != nil {
 			return fmt.Errorf("conversation: %w", err)
@@ -215,17 +215,17 @@ func (s *Store) ingestInventory(ctx context.Context, tx *sql.Tx, tid, sid int64,
 		return fmt.Errorf("conversation: %w", err)
 	}
 
-	if err := insertOT(s.inv.ot.writer(ctx, tx), tid, sid, day, minuteUS, b); err != nil {
+	if err := insertOT(s.inv.ot.writer(ctx, tx, tid, day, sid), minuteUS, b); err != nil {
 		return err
 	}
 
-	id := s.inv.identity.writer(ctx, tx)
+	id := s.inv.identity.writer(ctx, tx, tid)
 	for _, x := range b.Identities {
 		if x.Protocol == "" {
 			continue
 		}
 		seen := nsToUS(x.SeenUnixNs, minuteUS)
-		if err := id.add(tid, x.Protocol, blobOrEmpty(ipKey(x.Ip)), macString(x.Mac),
+		if err := id.add(x.Protocol, blobOrEmpty(ipKey(x.Ip)), macString(x.Mac),
 			x.Vendor, x.Product, x.Model, x.Serial, x.Firmware, x.Name, seen, seen); err != nil {
 			return fmt.Errorf("identity: %w", err)
 		}
@@ -261,7 +261,7 @@ func dayRange(r store.TimeRange) (from, to int64) {
 
 // insertOT adds the batch's OT events to their days' rows. An event
 // without a protocol id cannot be keyed and is skipped.
-func insertOT(w *bulkWriter, tid, sid, day, minuteUS int64, b *wirepb.Batch) error {
+func insertOT(w *bulkWriter, minuteUS int64, b *wirepb.Batch) error {
 	for _, e := range b.OtEvents {
 		if e.Protocol == "" {
 			continue
@@ -273,9 +273,9 @@ func insertOT(w *bulkWriter, tid, sid, day, minuteUS int64, b *wirepb.Batch) err
 		if src != nil || dst != nil {
 			srcPort, dstPort = min(e.SrcPort, 65535), min(e.DstPort, 65535)
 		}
-		if err := w.add(tid, day, e.Protocol, e.Code,
+		if err := w.add(e.Protocol, e.Code,
 			blobOrEmpty(src), blobOrEmpty(dst), dstPort, blobOrEmpty(macBytes(e.SrcMac)), blobOrEmpty(macBytes(e.DstMac)),
-			min(e.Vlan, 4095), sid, e.Function, srcPort, srcPort,
+			min(e.Vlan, 4095), e.Function, srcPort, srcPort,
 			i64(e.Count), i64(e.Requests), i64(e.Responses), i64(e.Errors), first, last,
 			store.OTDetailsText(e.Extras)); err != nil {
 			return fmt.Errorf("ot event: %w", err)
