@@ -23,7 +23,6 @@ type ingestStmts struct {
 	flows        bulk
 	flowAddrs    bulk
 	deviceCount  *sql.Stmt
-	deviceExists *sql.Stmt
 	device       bulk
 	deviceIP     bulk
 	deviceSensor bulk
@@ -44,7 +43,6 @@ func (st *ingestStmts) prepare(ctx context.Context, db *sql.DB) error {
 		{&st.batchRefused, `
 			UPDATE batches SET devices_refused = ? WHERE tenant_id = ? AND sensor_id = ? AND seq = ?`},
 		{&st.deviceCount, `SELECT count(*) FROM devices WHERE tenant_id = ?`},
-		{&st.deviceExists, `SELECT count(*) FROM devices WHERE tenant_id = ? AND mac = ?`},
 		// In an upsert every reference to a bare column reads the row as
 		// it was before this statement, so the CASE tests compare the
 		// stored last_seen with the incoming one.
@@ -155,7 +153,7 @@ func (st *ingestStmts) prepare(ctx context.Context, db *sql.DB) error {
 func (st *ingestStmts) close() error {
 	errs := []error{st.flows.close(), st.flowAddrs.close(), st.device.close(), st.deviceIP.close(), st.deviceSensor.close()}
 	for _, stmt := range []*sql.Stmt{st.batch, st.batchRefused, st.deviceCount,
-		st.deviceExists, st.name, st.sensorMinute, st.sensor} {
+		st.name, st.sensorMinute, st.sensor} {
 		if stmt != nil {
 			errs = append(errs, stmt.Close())
 		}
@@ -171,15 +169,25 @@ func (s *Store) IngestBatch(ctx context.Context, tenant string, b *wirepb.Batch,
 	now := s.now()
 	payloadBytes = max(payloadBytes, 0)
 	var res store.IngestResult
+	var added newDevices
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		res, err = s.ingest(ctx, tx, tenant, b, payloadBytes, now)
+		added = newDevices{}
+		res, err = s.ingest(ctx, tx, tenant, b, payloadBytes, now, &added)
 		return err
 	})
 	if err != nil {
 		return store.IngestResult{}, fmt.Errorf("sqlite: ingest %s/%s seq %d: %w", tenant, b.Sensor, b.Seq, err)
 	}
+	s.known.add(added.tid, added.macs)
 	return res, nil
+}
+
+// newDevices are the devices a batch added to its tenant, as far as the
+// device cap check saw them; see knownDevices.
+type newDevices struct {
+	tid  int64
+	macs []string
 }
 
 func checkBatch(tenant string, b *wirepb.Batch) error {
@@ -198,14 +206,16 @@ func checkBatch(tenant string, b *wirepb.Batch) error {
 	return nil
 }
 
-// ingest writes one batch inside tx; see IngestBatch.
-func (s *Store) ingest(ctx context.Context, tx *sql.Tx, tenant string, b *wirepb.Batch, payloadBytes int, now time.Time) (store.IngestResult, error) {
+// ingest writes one batch inside tx; see IngestBatch. It records in
+// added the devices the batch adds that the device cap check saw.
+func (s *Store) ingest(ctx context.Context, tx *sql.Tx, tenant string, b *wirepb.Batch, payloadBytes int, now time.Time, added *newDevices) (store.IngestResult, error) {
 	var res store.IngestResult
 	nowUS := now.UnixMicro()
 	tid, tenantCap, err := ensureTenantID(ctx, tx, tenant, nowUS)
 	if err != nil {
 		return res, err
 	}
+	added.tid = tid
 	sid, err := ensureSensorID(ctx, tx, tid, b.Sensor, nowUS)
 	if err != nil {
 		return res, err
@@ -233,7 +243,7 @@ func (s *Store) ingest(ctx context.Context, tx *sql.Tx, tenant string, b *wirepb
 	if deviceCap <= 0 {
 		deviceCap = s.deviceCap
 	}
-	if res.Devices, res.DevicesRefused, err = s.mergeDevices(ctx, tx, st, tid, sid, b, minuteUS, deviceCap); err != nil {
+	if res.Devices, res.DevicesRefused, err = s.mergeDevices(ctx, tx, st, tid, sid, b, minuteUS, deviceCap, added); err != nil {
 		return res, err
 	}
 	if err := s.ingestInventory(ctx, tx, tid, sid, b); err != nil {
@@ -332,8 +342,9 @@ func insertFlows(w, addrs *bulkWriter, b *wirepb.Batch) (int, error) {
 
 // mergeDevices merges the batch's device observations into the tenant's
 // devices, their addresses and the sensors that saw them, refusing new
-// devices beyond deviceCap (C2).
-func (s *Store) mergeDevices(ctx context.Context, tx *sql.Tx, st *ingestStmts, tid, sid int64, b *wirepb.Batch, minuteUS int64, deviceCap int) (merged, refused int, err error) {
+// devices beyond deviceCap (C2). The new devices it admits while checking
+// the cap go to added.
+func (s *Store) mergeDevices(ctx context.Context, tx *sql.Tx, st *ingestStmts, tid, sid int64, b *wirepb.Batch, minuteUS int64, deviceCap int, added *newDevices) (merged, refused int, err error) {
 	if len(b.Devices) == 0 {
 		return 0, 0, nil
 	}
@@ -341,12 +352,18 @@ func (s *Store) mergeDevices(ctx context.Context, tx *sql.Tx, st *ingestStmts, t
 	if err := tx.StmtContext(ctx, st.deviceCount).QueryRowContext(ctx, tid).Scan(&count); err != nil {
 		return 0, 0, fmt.Errorf("device count: %w", err)
 	}
-	// Only when the batch could cross the cap is each device looked up; the
-	// common case costs one count per batch.
+	// Only when the batch could cross the cap is each device looked up,
+	// in the set of the tenant's stored devices; otherwise the check costs
+	// one count per batch.
 	checkNew := count+len(b.Devices) > deviceCap
+	var known map[string]struct{}
+	if checkNew {
+		if known, err = s.known.lookup(ctx, tx, tid, count); err != nil {
+			return 0, 0, err
+		}
+	}
 	admitted := make(map[string]bool)
 	refusedMACs := make(map[string]bool)
-	exists := tx.StmtContext(ctx, st.deviceExists)
 	device := st.device.writer(ctx, tx, tid)
 	// Addresses, sensors and fingerprints refer to their device, so they
 	// are written once every device is.
@@ -367,17 +384,14 @@ func (s *Store) mergeDevices(ctx context.Context, tx *sql.Tx, st *ingestStmts, t
 			if refusedMACs[mac] {
 				continue
 			}
-			var n int
-			if err := exists.QueryRowContext(ctx, tid, mac).Scan(&n); err != nil {
-				return 0, 0, fmt.Errorf("device %s: %w", mac, err)
-			}
-			if n == 0 {
+			if _, ok := known[mac]; !ok {
 				if count >= deviceCap {
 					refusedMACs[mac] = true
 					refused++
 					continue
 				}
 				count++
+				added.macs = append(added.macs, mac)
 			}
 			admitted[mac] = true
 		}

@@ -33,6 +33,7 @@ type Store struct {
 	deviceCap int
 	stmts     ingestStmts
 	inv       inventoryStmts
+	known     knownDevices
 }
 
 // Option configures Open.
