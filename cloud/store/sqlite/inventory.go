@@ -49,13 +49,14 @@ func (st *inventoryStmts) prepare(ctx context.Context, db *sql.DB) error {
 				last_seen_us = max(last_seen_us, excluded.last_seen_us)`); err != nil {
 		return err
 	}
-	// Ports, MACs, VLAN and sensor are part of the key (see 0003_ot.sql);
-	// a re-sent detail text costs no call to the merge function.
+	// Ports, MACs, VLAN and sensor are part of the key (see 0003_ot.sql
+	// and 0005_ot_events_by_sensor.sql); a re-sent detail text costs no
+	// call to the merge function.
 	if err := st.ot.prepare(ctx, db, `
 			INSERT INTO ot_events (tenant_id, day, sensor_id, protocol, code, src_ip, dst_ip, dst_port, src_mac, dst_mac,
 				vlan, function, src_port_min, src_port_max, count, requests, responses, errors,
 				first_seen_us, last_seen_us, details)`, 3, 21, `
-			ON CONFLICT (tenant_id, day, protocol, code, src_ip, dst_ip, dst_port, src_mac, dst_mac, vlan, sensor_id)
+			ON CONFLICT (tenant_id, day, sensor_id, protocol, code, src_ip, dst_ip, dst_port, src_mac, dst_mac, vlan)
 			DO UPDATE SET
 				function = CASE WHEN excluded.function <> '' THEN excluded.function ELSE function END,
 				src_port_min = min(src_port_min, excluded.src_port_min),
