@@ -322,11 +322,11 @@ func insertFlows(w, addrs *bulkWriter, b *wirepb.Batch) (int, error) {
 		}
 		first := nsToUS(f.FirstUnixNs, minuteUS)
 		last := max(nsToUS(f.LastUnixNs, first), first)
-		if err := w.add(f.IpProto,
-			ipKey(f.SrcIp), f.SrcPort, ipKey(f.DstIp), f.DstPort,
-			macBytes(f.SrcMac), macBytes(f.DstMac), f.Vlan,
+		if err := w.add(int64(f.IpProto),
+			ipKey(f.SrcIp), int64(f.SrcPort), ipKey(f.DstIp), int64(f.DstPort),
+			macBytes(f.SrcMac), macBytes(f.DstMac), int64(f.Vlan),
 			i64(f.SrcPackets), i64(f.SrcBytes), i64(f.DstPackets), i64(f.DstBytes),
-			f.SrcTcpFlags, f.DstTcpFlags, first-minuteUS, last-minuteUS,
+			int64(f.SrcTcpFlags), int64(f.DstTcpFlags), first-minuteUS, last-minuteUS,
 			boolInt(f.State == wirepb.FlowState_FLOW_STATE_NEW), boolInt(f.Ended), dstVLAN(f)); err != nil {
 			return 0, fmt.Errorf("flow: %w", err)
 		}
@@ -407,9 +407,9 @@ func (s *Store) mergeDevices(ctx context.Context, tx *sql.Tx, st *ingestStmts, t
 			return 0, 0, fmt.Errorf("device %s: %w", mac, err)
 		}
 		if err := device.add(mac, d.DhcpHostname, d.DhcpVendorClass, params,
-			d.Evidence, d.Vlan, first, last,
+			int64(d.Evidence), int64(d.Vlan), first, last,
 			i64(d.SentPackets), i64(d.SentBytes), i64(d.RecvPackets), i64(d.RecvBytes),
-			browser, link, d.L2Protocols, min(d.MaxTtl, 255)); err != nil {
+			browser, link, int64(d.L2Protocols), int64(min(d.MaxTtl, 255))); err != nil {
 			return 0, 0, fmt.Errorf("device %s: %w", mac, err)
 		}
 		if len(d.Fingerprints) > 0 {
@@ -420,7 +420,7 @@ func (s *Store) mergeDevices(ctx context.Context, tx *sql.Tx, st *ingestStmts, t
 			if ip == nil {
 				continue
 			}
-			if err := deviceIP.add(mac, ip, first, last, d.Evidence); err != nil {
+			if err := deviceIP.add(mac, ip, first, last, int64(d.Evidence)); err != nil {
 				return 0, 0, fmt.Errorf("device %s address: %w", mac, err)
 			}
 		}
@@ -466,7 +466,12 @@ func mergeNames(ctx context.Context, stmt *sql.Stmt, tid int64, b *wirepb.Batch,
 	return n, nil
 }
 
-func boolInt(b bool) int {
+// boolInt is a boolean column's value. Like every number the ingest path
+// binds, it is an int64: database/sql passes int64 straight to the
+// driver, where any other integer type goes through its reflection-based
+// converter, once per value (about 50,000 values a batch at the
+// specification's load).
+func boolInt(b bool) int64 {
 	if b {
 		return 1
 	}

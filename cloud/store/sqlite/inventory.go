@@ -129,7 +129,7 @@ func insertFingerprints(w *bulkWriter, mac string, d *wirepb.Device, first, last
 		if ip == nil {
 			ip = []byte{}
 		}
-		if err := w.add(mac, kind, value, ip, min(f.Ttl, 255), max(f.Count, 1), first, last); err != nil {
+		if err := w.add(mac, kind, value, ip, int64(min(f.Ttl, 255)), int64(max(f.Count, 1)), first, last); err != nil {
 			return fmt.Errorf("fingerprint: %w", err)
 		}
 	}
@@ -206,9 +206,9 @@ func (s *Store) ingestInventory(ctx context.Context, tx *sql.Tx, tid, sid int64,
 	conv := s.inv.conversation.writer(ctx, tx, tid, day)
 	for _, k := range order {
 		c := convs[k]
-		if err := conv.add([]byte(k.client), []byte(k.server), k.proto, k.port,
-			c.clientMAC, c.serverMAC, c.flows, 1, i64(c.clientPackets), i64(c.clientBytes),
-			i64(c.serverPackets), i64(c.serverBytes), c.flags&0xff, boolInt(c.samePort), c.first, c.last); err != nil {
+		if err := conv.add([]byte(k.client), []byte(k.server), int64(k.proto), int64(k.port),
+			c.clientMAC, c.serverMAC, c.flows, int64(1), i64(c.clientPackets), i64(c.clientBytes),
+			i64(c.serverPackets), i64(c.serverBytes), int64(c.flags&0xff), boolInt(c.samePort), c.first, c.last); err != nil {
 			return fmt.Errorf("conversation: %w", err)
 		}
 	}
@@ -274,9 +274,9 @@ func insertOT(w *bulkWriter, minuteUS int64, b *wirepb.Batch) error {
 		if src != nil || dst != nil {
 			srcPort, dstPort = min(e.SrcPort, 65535), min(e.DstPort, 65535)
 		}
-		if err := w.add(e.Protocol, e.Code,
-			blobOrEmpty(src), blobOrEmpty(dst), dstPort, blobOrEmpty(macBytes(e.SrcMac)), blobOrEmpty(macBytes(e.DstMac)),
-			min(e.Vlan, 4095), e.Function, srcPort, srcPort,
+		if err := w.add(e.Protocol, int64(e.Code),
+			blobOrEmpty(src), blobOrEmpty(dst), int64(dstPort), blobOrEmpty(macBytes(e.SrcMac)), blobOrEmpty(macBytes(e.DstMac)),
+			int64(min(e.Vlan, 4095)), e.Function, int64(srcPort), int64(srcPort),
 			i64(e.Count), i64(e.Requests), i64(e.Responses), i64(e.Errors), first, last,
 			store.OTDetailsText(e.Extras)); err != nil {
 			return fmt.Errorf("ot event: %w", err)
