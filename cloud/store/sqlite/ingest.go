@@ -23,7 +23,6 @@ type ingestStmts struct {
 	flows        bulk
 	flowAddrs    bulk
 	deviceCount  *sql.Stmt
-	deviceExists *sql.Stmt
 	device       bulk
 	deviceIP     bulk
 	deviceSensor bulk
@@ -44,7 +43,6 @@ func (st *ingestStmts) prepare(ctx context.Context, db *sql.DB) error {
 		{&st.batchRefused, `
 			UPDATE batches SET devices_refused = ? WHERE tenant_id = ? AND sensor_id = ? AND seq = ?`},
 		{&st.deviceCount, `SELECT count(*) FROM devices WHERE tenant_id = ?`},
-		{&st.deviceExists, `SELECT count(*) FROM devices WHERE tenant_id = ? AND mac = ?`},
 		// In an upsert every reference to a bare column reads the row as
 		// it was before this statement, so the CASE tests compare the
 		// stored last_seen with the incoming one.
@@ -95,7 +93,7 @@ func (st *ingestStmts) prepare(ctx context.Context, db *sql.DB) error {
 	if err := st.device.prepare(ctx, db, `
 			INSERT INTO devices (tenant_id, mac, hostname, dhcp_vendor, dhcp_params, evidence, vlan,
 				first_seen_us, last_seen_us, sent_packets, sent_bytes, recv_packets, recv_bytes,
-				browser, link, l2_protocols, max_ttl)`, 17, `
+				browser, link, l2_protocols, max_ttl)`, 1, 17, `
 			ON CONFLICT (tenant_id, mac) DO UPDATE SET
 				browser = CASE WHEN excluded.browser IS NOT NULL
 					AND (browser IS NULL OR excluded.last_seen_us >= last_seen_us)
@@ -127,7 +125,7 @@ func (st *ingestStmts) prepare(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	if err := st.deviceIP.prepare(ctx, db, `
-			INSERT INTO device_ips (tenant_id, mac, ip, first_seen_us, last_seen_us, evidence)`, 6, `
+			INSERT INTO device_ips (tenant_id, mac, ip, first_seen_us, last_seen_us, evidence)`, 1, 6, `
 			ON CONFLICT (tenant_id, mac, ip) DO UPDATE SET
 				first_seen_us = min(first_seen_us, excluded.first_seen_us),
 				last_seen_us = max(last_seen_us, excluded.last_seen_us),
@@ -135,26 +133,27 @@ func (st *ingestStmts) prepare(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	if err := st.deviceSensor.prepare(ctx, db, `
-			INSERT INTO device_sensors (tenant_id, mac, sensor_id, first_seen_us, last_seen_us)`, 5, `
+			INSERT INTO device_sensors (tenant_id, sensor_id, mac, first_seen_us, last_seen_us)`, 2, 5, `
 			ON CONFLICT (tenant_id, mac, sensor_id) DO UPDATE SET
 				first_seen_us = min(first_seen_us, excluded.first_seen_us),
 				last_seen_us = max(last_seen_us, excluded.last_seen_us)`); err != nil {
 		return err
 	}
-	if err := st.flowAddrs.prepare(ctx, db, `INSERT INTO flow_addresses (tenant_id, ip, minute)`, 3,
+	// OR FAIL: see insertFlows.
+	if err := st.flowAddrs.prepare(ctx, db, `INSERT OR FAIL INTO flow_addresses (tenant_id, minute, ip)`, 2, 3,
 		`ON CONFLICT DO NOTHING`); err != nil {
 		return err
 	}
 	return st.flows.prepare(ctx, db, `
-		INSERT INTO flows (tenant_id, sensor_id, minute, proto, src_ip, src_port, dst_ip, dst_port,
+		INSERT OR FAIL INTO flows (tenant_id, sensor_id, minute, proto, src_ip, src_port, dst_ip, dst_port,
 			src_mac, dst_mac, vlan, src_packets, src_bytes, dst_packets, dst_bytes,
-			src_tcp_flags, dst_tcp_flags, first_us, last_us, is_new, ended, dst_vlan)`, 22, "")
+			src_tcp_flags, dst_tcp_flags, first_us, last_us, is_new, ended, dst_vlan)`, 3, 22, "")
 }
 
 func (st *ingestStmts) close() error {
 	errs := []error{st.flows.close(), st.flowAddrs.close(), st.device.close(), st.deviceIP.close(), st.deviceSensor.close()}
 	for _, stmt := range []*sql.Stmt{st.batch, st.batchRefused, st.deviceCount,
-		st.deviceExists, st.name, st.sensorMinute, st.sensor} {
+		st.name, st.sensorMinute, st.sensor} {
 		if stmt != nil {
 			errs = append(errs, stmt.Close())
 		}
@@ -170,15 +169,25 @@ func (s *Store) IngestBatch(ctx context.Context, tenant string, b *wirepb.Batch,
 	now := s.now()
 	payloadBytes = max(payloadBytes, 0)
 	var res store.IngestResult
+	var added newDevices
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		res, err = s.ingest(ctx, tx, tenant, b, payloadBytes, now)
+		added = newDevices{}
+		res, err = s.ingest(ctx, tx, tenant, b, payloadBytes, now, &added)
 		return err
 	})
 	if err != nil {
 		return store.IngestResult{}, fmt.Errorf("sqlite: ingest %s/%s seq %d: %w", tenant, b.Sensor, b.Seq, err)
 	}
+	s.known.add(added.tid, added.macs)
 	return res, nil
+}
+
+// newDevices are the devices a batch added to its tenant, as far as the
+// device cap check saw them; see knownDevices.
+type newDevices struct {
+	tid  int64
+	macs []string
 }
 
 func checkBatch(tenant string, b *wirepb.Batch) error {
@@ -197,14 +206,16 @@ func checkBatch(tenant string, b *wirepb.Batch) error {
 	return nil
 }
 
-// ingest writes one batch inside tx; see IngestBatch.
-func (s *Store) ingest(ctx context.Context, tx *sql.Tx, tenant string, b *wirepb.Batch, payloadBytes int, now time.Time) (store.IngestResult, error) {
+// ingest writes one batch inside tx; see IngestBatch. It records in
+// added the devices the batch adds that the device cap check saw.
+func (s *Store) ingest(ctx context.Context, tx *sql.Tx, tenant string, b *wirepb.Batch, payloadBytes int, now time.Time, added *newDevices) (store.IngestResult, error) {
 	var res store.IngestResult
 	nowUS := now.UnixMicro()
 	tid, tenantCap, err := ensureTenantID(ctx, tx, tenant, nowUS)
 	if err != nil {
 		return res, err
 	}
+	added.tid = tid
 	sid, err := ensureSensorID(ctx, tx, tid, b.Sensor, nowUS)
 	if err != nil {
 		return res, err
@@ -225,14 +236,14 @@ func (s *Store) ingest(ctx context.Context, tx *sql.Tx, tenant string, b *wirepb
 	}
 
 	minuteUS := b.Minute * 1e6
-	if res.Flows, err = insertFlows(st.flows.writer(ctx, tx), st.flowAddrs.writer(ctx, tx), tid, sid, b); err != nil {
+	if res.Flows, err = insertFlows(st.flows.writer(ctx, tx, tid, sid, b.Minute), st.flowAddrs.writer(ctx, tx, tid, b.Minute), b); err != nil {
 		return res, err
 	}
 	deviceCap := tenantCap
 	if deviceCap <= 0 {
 		deviceCap = s.deviceCap
 	}
-	if res.Devices, res.DevicesRefused, err = s.mergeDevices(ctx, tx, st, tid, sid, b, minuteUS, deviceCap); err != nil {
+	if res.Devices, res.DevicesRefused, err = s.mergeDevices(ctx, tx, st, tid, sid, b, minuteUS, deviceCap, added); err != nil {
 		return res, err
 	}
 	if err := s.ingestInventory(ctx, tx, tid, sid, b); err != nil {
@@ -288,7 +299,14 @@ func (s *Store) ingest(ctx context.Context, tx *sql.Tx, tenant string, b *wirepb
 // Flow times are kept as microsecond offsets from the minute; an unset
 // first time falls back to the minute's start and an unset last time to
 // the first.
-func insertFlows(w, addrs *bulkWriter, tid, sid int64, b *wirepb.Batch) (int, error) {
+//
+// Both statements are INSERT OR FAIL: a row that breaks a constraint
+// fails the statement without undoing the rows before it, and the whole
+// batch's transaction is rolled back, so the outcome is the same as with
+// the default ABORT. ABORT would make SQLite keep a statement journal (a
+// copy of every page a 64-row statement touches, to undo just that
+// statement), which was a fifth of the cost of writing flows.
+func insertFlows(w, addrs *bulkWriter, b *wirepb.Batch) (int, error) {
 	minuteUS := b.Minute * 1e6
 	seen := make(map[string]bool, len(b.Flows)/2)
 	for _, f := range b.Flows {
@@ -298,17 +316,17 @@ func insertFlows(w, addrs *bulkWriter, tid, sid int64, b *wirepb.Batch) (int, er
 				continue
 			}
 			seen[string(ip)] = true
-			if err := addrs.add(tid, ip, b.Minute); err != nil {
+			if err := addrs.add(ip); err != nil {
 				return 0, fmt.Errorf("flow address: %w", err)
 			}
 		}
 		first := nsToUS(f.FirstUnixNs, minuteUS)
 		last := max(nsToUS(f.LastUnixNs, first), first)
-		if err := w.add(tid, sid, b.Minute, f.IpProto,
-			ipKey(f.SrcIp), f.SrcPort, ipKey(f.DstIp), f.DstPort,
-			macBytes(f.SrcMac), macBytes(f.DstMac), f.Vlan,
+		if err := w.add(int64(f.IpProto),
+			ipKey(f.SrcIp), int64(f.SrcPort), ipKey(f.DstIp), int64(f.DstPort),
+			macBytes(f.SrcMac), macBytes(f.DstMac), int64(f.Vlan),
 			i64(f.SrcPackets), i64(f.SrcBytes), i64(f.DstPackets), i64(f.DstBytes),
-			f.SrcTcpFlags, f.DstTcpFlags, first-minuteUS, last-minuteUS,
+			int64(f.SrcTcpFlags), int64(f.DstTcpFlags), first-minuteUS, last-minuteUS,
 			boolInt(f.State == wirepb.FlowState_FLOW_STATE_NEW), boolInt(f.Ended), dstVLAN(f)); err != nil {
 			return 0, fmt.Errorf("flow: %w", err)
 		}
@@ -324,8 +342,9 @@ func insertFlows(w, addrs *bulkWriter, tid, sid int64, b *wirepb.Batch) (int, er
 
 // mergeDevices merges the batch's device observations into the tenant's
 // devices, their addresses and the sensors that saw them, refusing new
-// devices beyond deviceCap (C2).
-func (s *Store) mergeDevices(ctx context.Context, tx *sql.Tx, st *ingestStmts, tid, sid int64, b *wirepb.Batch, minuteUS int64, deviceCap int) (merged, refused int, err error) {
+// devices beyond deviceCap (C2). The new devices it admits while checking
+// the cap go to added.
+func (s *Store) mergeDevices(ctx context.Context, tx *sql.Tx, st *ingestStmts, tid, sid int64, b *wirepb.Batch, minuteUS int64, deviceCap int, added *newDevices) (merged, refused int, err error) {
 	if len(b.Devices) == 0 {
 		return 0, 0, nil
 	}
@@ -333,17 +352,23 @@ func (s *Store) mergeDevices(ctx context.Context, tx *sql.Tx, st *ingestStmts, t
 	if err := tx.StmtContext(ctx, st.deviceCount).QueryRowContext(ctx, tid).Scan(&count); err != nil {
 		return 0, 0, fmt.Errorf("device count: %w", err)
 	}
-	// Only when the batch could cross the cap is each device looked up; the
-	// common case costs one count per batch.
+	// Only when the batch could cross the cap is each device looked up,
+	// in the set of the tenant's stored devices; otherwise the check costs
+	// one count per batch.
 	checkNew := count+len(b.Devices) > deviceCap
+	var known map[string]struct{}
+	if checkNew {
+		if known, err = s.known.lookup(ctx, tx, tid, count); err != nil {
+			return 0, 0, err
+		}
+	}
 	admitted := make(map[string]bool)
 	refusedMACs := make(map[string]bool)
-	exists := tx.StmtContext(ctx, st.deviceExists)
-	device := st.device.writer(ctx, tx)
+	device := st.device.writer(ctx, tx, tid)
 	// Addresses, sensors and fingerprints refer to their device, so they
 	// are written once every device is.
-	deviceIP := st.deviceIP.held(ctx, tx)
-	deviceSensor := st.deviceSensor.held(ctx, tx)
+	deviceIP := st.deviceIP.held(ctx, tx, tid)
+	deviceSensor := st.deviceSensor.held(ctx, tx, tid, sid)
 	type fingerprinted struct {
 		mac         string
 		d           *wirepb.Device
@@ -359,17 +384,14 @@ func (s *Store) mergeDevices(ctx context.Context, tx *sql.Tx, st *ingestStmts, t
 			if refusedMACs[mac] {
 				continue
 			}
-			var n int
-			if err := exists.QueryRowContext(ctx, tid, mac).Scan(&n); err != nil {
-				return 0, 0, fmt.Errorf("device %s: %w", mac, err)
-			}
-			if n == 0 {
+			if _, ok := known[mac]; !ok {
 				if count >= deviceCap {
 					refusedMACs[mac] = true
 					refused++
 					continue
 				}
 				count++
+				added.macs = append(added.macs, mac)
 			}
 			admitted[mac] = true
 		}
@@ -384,10 +406,10 @@ func (s *Store) mergeDevices(ctx context.Context, tx *sql.Tx, st *ingestStmts, t
 		if err != nil {
 			return 0, 0, fmt.Errorf("device %s: %w", mac, err)
 		}
-		if err := device.add(tid, mac, d.DhcpHostname, d.DhcpVendorClass, params,
-			d.Evidence, d.Vlan, first, last,
+		if err := device.add(mac, d.DhcpHostname, d.DhcpVendorClass, params,
+			int64(d.Evidence), int64(d.Vlan), first, last,
 			i64(d.SentPackets), i64(d.SentBytes), i64(d.RecvPackets), i64(d.RecvBytes),
-			browser, link, d.L2Protocols, min(d.MaxTtl, 255)); err != nil {
+			browser, link, int64(d.L2Protocols), int64(min(d.MaxTtl, 255))); err != nil {
 			return 0, 0, fmt.Errorf("device %s: %w", mac, err)
 		}
 		if len(d.Fingerprints) > 0 {
@@ -398,11 +420,11 @@ func (s *Store) mergeDevices(ctx context.Context, tx *sql.Tx, st *ingestStmts, t
 			if ip == nil {
 				continue
 			}
-			if err := deviceIP.add(tid, mac, ip, first, last, d.Evidence); err != nil {
+			if err := deviceIP.add(mac, ip, first, last, int64(d.Evidence)); err != nil {
 				return 0, 0, fmt.Errorf("device %s address: %w", mac, err)
 			}
 		}
-		if err := deviceSensor.add(tid, mac, sid, first, last); err != nil {
+		if err := deviceSensor.add(mac, first, last); err != nil {
 			return 0, 0, fmt.Errorf("device %s sensor: %w", mac, err)
 		}
 		merged++
@@ -412,11 +434,14 @@ func (s *Store) mergeDevices(ctx context.Context, tx *sql.Tx, st *ingestStmts, t
 			return 0, 0, fmt.Errorf("devices: %w", err)
 		}
 	}
-	fingerprint := tx.StmtContext(ctx, s.inv.fingerprint)
+	fingerprint := s.inv.fingerprint.writer(ctx, tx, tid)
 	for _, p := range prints {
-		if err := insertFingerprints(ctx, fingerprint, tid, p.mac, p.d, p.first, p.last); err != nil {
+		if err := insertFingerprints(fingerprint, p.mac, p.d, p.first, p.last); err != nil {
 			return 0, 0, fmt.Errorf("device %s: %w", p.mac, err)
 		}
+	}
+	if err := fingerprint.flush(); err != nil {
+		return 0, 0, fmt.Errorf("devices: fingerprint: %w", err)
 	}
 	return merged, refused, nil
 }
@@ -441,7 +466,12 @@ func mergeNames(ctx context.Context, stmt *sql.Stmt, tid int64, b *wirepb.Batch,
 	return n, nil
 }
 
-func boolInt(b bool) int {
+// boolInt is a boolean column's value. Like every number the ingest path
+// binds, it is an int64: database/sql passes int64 straight to the
+// driver, where any other integer type goes through its reflection-based
+// converter, once per value (about 50,000 values a batch at the
+// specification's load).
+func boolInt(b bool) int64 {
 	if b {
 		return 1
 	}

@@ -18,30 +18,26 @@ import (
 // inventoryStmts are the ingest statements of the inventory tables
 // (migration 0002), prepared once on the write connection.
 type inventoryStmts struct {
-	fingerprint  *sql.Stmt
-	identity     *sql.Stmt
+	fingerprint  bulk
+	identity     bulk
 	conversation bulk
-	ot           *sql.Stmt
+	ot           bulk
 }
 
 func (st *inventoryStmts) prepare(ctx context.Context, db *sql.DB) error {
-	for _, p := range []struct {
-		dst *(*sql.Stmt)
-		sql string
-	}{
-		{&st.fingerprint, `
-			INSERT INTO device_fingerprints (tenant_id, mac, kind, value, ip, ttl, count, first_seen_us, last_seen_us)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+	if err := st.fingerprint.prepare(ctx, db, `
+			INSERT INTO device_fingerprints (tenant_id, mac, kind, value, ip, ttl, count, first_seen_us, last_seen_us)`, 1, 9, `
 			ON CONFLICT (tenant_id, mac, kind, value, ip) DO UPDATE SET
 				ttl = CASE WHEN excluded.last_seen_us >= last_seen_us THEN excluded.ttl ELSE ttl END,
 				count = count + excluded.count,
 				first_seen_us = min(first_seen_us, excluded.first_seen_us),
-				last_seen_us = max(last_seen_us, excluded.last_seen_us)`},
-		// An identity keeps its fields until a newer report names them.
-		{&st.identity, `
+				last_seen_us = max(last_seen_us, excluded.last_seen_us)`); err != nil {
+		return err
+	}
+	// An identity keeps its fields until a newer report names them.
+	if err := st.identity.prepare(ctx, db, `
 			INSERT INTO device_identities (tenant_id, protocol, ip, mac, vendor, product, model, serial,
-				firmware, name, first_seen_us, last_seen_us)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				firmware, name, first_seen_us, last_seen_us)`, 1, 12, `
 			ON CONFLICT (tenant_id, protocol, ip, mac) DO UPDATE SET
 				vendor = CASE WHEN excluded.vendor <> '' THEN excluded.vendor ELSE vendor END,
 				product = CASE WHEN excluded.product <> '' THEN excluded.product ELSE product END,
@@ -50,15 +46,17 @@ func (st *inventoryStmts) prepare(ctx context.Context, db *sql.DB) error {
 				firmware = CASE WHEN excluded.firmware <> '' THEN excluded.firmware ELSE firmware END,
 				name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END,
 				first_seen_us = min(first_seen_us, excluded.first_seen_us),
-				last_seen_us = max(last_seen_us, excluded.last_seen_us)`},
-		// Ports, MACs, VLAN and sensor are part of the key (see 0003_ot.sql);
-		// a re-sent detail text costs no call to the merge function.
-		{&st.ot, `
-			INSERT INTO ot_events (tenant_id, day, protocol, code, src_ip, dst_ip, dst_port, src_mac, dst_mac,
-				vlan, sensor_id, function, src_port_min, src_port_max, count, requests, responses, errors,
-				first_seen_us, last_seen_us, details)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (tenant_id, day, protocol, code, src_ip, dst_ip, dst_port, src_mac, dst_mac, vlan, sensor_id)
+				last_seen_us = max(last_seen_us, excluded.last_seen_us)`); err != nil {
+		return err
+	}
+	// Ports, MACs, VLAN and sensor are part of the key (see 0003_ot.sql
+	// and 0005_ot_events_by_sensor.sql); a re-sent detail text costs no
+	// call to the merge function.
+	if err := st.ot.prepare(ctx, db, `
+			INSERT INTO ot_events (tenant_id, day, sensor_id, protocol, code, src_ip, dst_ip, dst_port, src_mac, dst_mac,
+				vlan, function, src_port_min, src_port_max, count, requests, responses, errors,
+				first_seen_us, last_seen_us, details)`, 3, 21, `
+			ON CONFLICT (tenant_id, day, sensor_id, protocol, code, src_ip, dst_ip, dst_port, src_mac, dst_mac, vlan)
 			DO UPDATE SET
 				function = CASE WHEN excluded.function <> '' THEN excluded.function ELSE function END,
 				src_port_min = min(src_port_min, excluded.src_port_min),
@@ -70,18 +68,13 @@ func (st *inventoryStmts) prepare(ctx context.Context, db *sql.DB) error {
 				first_seen_us = min(first_seen_us, excluded.first_seen_us),
 				last_seen_us = max(last_seen_us, excluded.last_seen_us),
 				details = CASE WHEN excluded.details = '' OR excluded.details = details THEN details
-					ELSE mimamori_ot_details(details, excluded.details) END`},
-	} {
-		stmt, err := db.PrepareContext(ctx, p.sql)
-		if err != nil {
-			return fmt.Errorf("prepare: %w", err)
-		}
-		*p.dst = stmt
+					ELSE mimamori_ot_details(details, excluded.details) END`); err != nil {
+		return err
 	}
 	return st.conversation.prepare(ctx, db, `
 			INSERT INTO conversations (tenant_id, day, client_ip, server_ip, proto, port, client_mac, server_mac,
 				flows, minutes, client_packets, client_bytes, server_packets, server_bytes, server_tcp_flags,
-				same_port, first_seen_us, last_seen_us)`, 18, `
+				same_port, first_seen_us, last_seen_us)`, 2, 18, `
 			ON CONFLICT (tenant_id, day, client_ip, server_ip, proto, port) DO UPDATE SET
 				client_mac = coalesce(excluded.client_mac, client_mac),
 				server_mac = coalesce(excluded.server_mac, server_mac),
@@ -98,13 +91,7 @@ func (st *inventoryStmts) prepare(ctx context.Context, db *sql.DB) error {
 }
 
 func (st *inventoryStmts) close() error {
-	errs := []error{st.conversation.close()}
-	for _, stmt := range []*sql.Stmt{st.fingerprint, st.identity, st.ot} {
-		if stmt != nil {
-			errs = append(errs, stmt.Close())
-		}
-	}
-	return errors.Join(errs...)
+	return errors.Join(st.conversation.close(), st.fingerprint.close(), st.identity.close(), st.ot.close())
 }
 
 // announcements encodes a device's browser and link announcements for
@@ -125,7 +112,7 @@ func announcements(d *wirepb.Device) (browser, link []byte, err error) {
 
 // insertFingerprints stores a device's fingerprints of this minute; TCP
 // signatures are kept in p0f notation with the TTL they arrived with.
-func insertFingerprints(ctx context.Context, stmt *sql.Stmt, tid int64, mac string, d *wirepb.Device, first, last int64) error {
+func insertFingerprints(w *bulkWriter, mac string, d *wirepb.Device, first, last int64) error {
 	for _, f := range d.Fingerprints {
 		kind := intel.FingerprintKind(f.Kind)
 		if kind == "" {
@@ -142,7 +129,7 @@ func insertFingerprints(ctx context.Context, stmt *sql.Stmt, tid int64, mac stri
 		if ip == nil {
 			ip = []byte{}
 		}
-		if _, err := stmt.ExecContext(ctx, tid, mac, kind, value, ip, min(f.Ttl, 255), max(f.Count, 1), first, last); err != nil {
+		if err := w.add(mac, kind, value, ip, int64(min(f.Ttl, 255)), int64(max(f.Count, 1)), first, last); err != nil {
 			return fmt.Errorf("fingerprint: %w", err)
 		}
 	}
@@ -216,12 +203,12 @@ func (s *Store) ingestInventory(ctx context.Context, tx *sql.Tx, tid, sid int64,
 		}
 		c.last = max(c.last, last)
 	}
-	conv := s.inv.conversation.writer(ctx, tx)
+	conv := s.inv.conversation.writer(ctx, tx, tid, day)
 	for _, k := range order {
 		c := convs[k]
-		if err := conv.add(tid, day, []byte(k.client), []byte(k.server), k.proto, k.port,
-			c.clientMAC, c.serverMAC, c.flows, 1, i64(c.clientPackets), i64(c.clientBytes),
-			i64(c.serverPackets), i64(c.serverBytes), c.flags&0xff, boolInt(c.samePort), c.first, c.last); err != nil {
+		if err := conv.add([]byte(k.client), []byte(k.server), int64(k.proto), int64(k.port),
+			c.clientMAC, c.serverMAC, c.flows, int64(1), i64(c.clientPackets), i64(c.clientBytes),
+			i64(c.serverPackets), i64(c.serverBytes), int64(c.flags&0xff), boolInt(c.samePort), c.first, c.last); err != nil {
 			return fmt.Errorf("conversation: %w", err)
 		}
 	}
@@ -229,20 +216,23 @@ func (s *Store) ingestInventory(ctx context.Context, tx *sql.Tx, tid, sid int64,
 		return fmt.Errorf("conversation: %w", err)
 	}
 
-	if err := insertOT(ctx, tx.StmtContext(ctx, s.inv.ot), tid, sid, day, minuteUS, b); err != nil {
+	if err := insertOT(s.inv.ot.writer(ctx, tx, tid, day, sid), minuteUS, b); err != nil {
 		return err
 	}
 
-	id := tx.StmtContext(ctx, s.inv.identity)
+	id := s.inv.identity.writer(ctx, tx, tid)
 	for _, x := range b.Identities {
 		if x.Protocol == "" {
 			continue
 		}
 		seen := nsToUS(x.SeenUnixNs, minuteUS)
-		if _, err := id.ExecContext(ctx, tid, x.Protocol, blobOrEmpty(ipKey(x.Ip)), macString(x.Mac),
+		if err := id.add(x.Protocol, blobOrEmpty(ipKey(x.Ip)), macString(x.Mac),
 			x.Vendor, x.Product, x.Model, x.Serial, x.Firmware, x.Name, seen, seen); err != nil {
 			return fmt.Errorf("identity: %w", err)
 		}
+	}
+	if err := id.flush(); err != nil {
+		return fmt.Errorf("identity: %w", err)
 	}
 	return nil
 }
@@ -272,7 +262,7 @@ func dayRange(r store.TimeRange) (from, to int64) {
 
 // insertOT adds the batch's OT events to their days' rows. An event
 // without a protocol id cannot be keyed and is skipped.
-func insertOT(ctx context.Context, stmt *sql.Stmt, tid, sid, day, minuteUS int64, b *wirepb.Batch) error {
+func insertOT(w *bulkWriter, minuteUS int64, b *wirepb.Batch) error {
 	for _, e := range b.OtEvents {
 		if e.Protocol == "" {
 			continue
@@ -284,13 +274,16 @@ func insertOT(ctx context.Context, stmt *sql.Stmt, tid, sid, day, minuteUS int64
 		if src != nil || dst != nil {
 			srcPort, dstPort = min(e.SrcPort, 65535), min(e.DstPort, 65535)
 		}
-		if _, err := stmt.ExecContext(ctx, tid, day, e.Protocol, e.Code,
-			blobOrEmpty(src), blobOrEmpty(dst), dstPort, blobOrEmpty(macBytes(e.SrcMac)), blobOrEmpty(macBytes(e.DstMac)),
-			min(e.Vlan, 4095), sid, e.Function, srcPort, srcPort,
+		if err := w.add(e.Protocol, int64(e.Code),
+			blobOrEmpty(src), blobOrEmpty(dst), int64(dstPort), blobOrEmpty(macBytes(e.SrcMac)), blobOrEmpty(macBytes(e.DstMac)),
+			int64(min(e.Vlan, 4095)), e.Function, int64(srcPort), int64(srcPort),
 			i64(e.Count), i64(e.Requests), i64(e.Responses), i64(e.Errors), first, last,
 			store.OTDetailsText(e.Extras)); err != nil {
 			return fmt.Errorf("ot event: %w", err)
 		}
+	}
+	if err := w.flush(); err != nil {
+		return fmt.Errorf("ot event: %w", err)
 	}
 	return nil
 }

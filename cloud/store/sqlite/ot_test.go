@@ -4,11 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"mimamori/cloud/store"
 	"mimamori/cloud/store/storetest"
+	"mimamori/edge/wire/wirepb"
 )
 
 // A file of schema 2 keeps its daily OT activity when it is opened by a
@@ -95,5 +97,92 @@ func TestOTRowsPerDay(t *testing.T) {
 	}
 	if rows != 70 {
 		t.Errorf("30 minutes of 70 events are %d rows, want 70", rows)
+	}
+}
+
+// A file of schema 4 keeps its OT events when 0005 re-keys them by sensor,
+// and a batch of the same day, sensor and key merges into the moved row.
+func TestMigrationOTEventsBySensor(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "old.db")
+	ms, err := loadMigrations(migrationFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	if err := applyMigrations(ctx, db, ms[:4], 1); err != nil {
+		t.Fatal(err)
+	}
+	m := storetest.Epoch()
+	day := m.Truncate(24 * time.Hour)
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO tenants (id, name, created_us) VALUES (1, 'acme', 1)`, nil},
+		{`INSERT INTO sensors (id, tenant_id, name, created_us) VALUES (1, 1, 's1', 1), (2, 1, 's2', 1)`, nil},
+		{`INSERT INTO ot_events VALUES (1, ?, 'modbus', 3, x'0a00000a', x'0a000014', 502, x'020000000001', x'020000000002',
+			0, 1, 'Read Holding Registers', 40000, 40000, 240, 120, 120, 0, ?, ?, 'unit_id=1')`,
+			[]any{day.Unix(), m.UnixMicro(), m.UnixMicro()}},
+		{`INSERT INTO ot_events VALUES (1, ?, 'modbus', 3, x'0a00000a', x'0a000014', 502, x'020000000001', x'020000000002',
+			0, 2, 'Read Holding Registers', 40001, 40001, 60, 30, 30, 1, ?, ?, '')`,
+			[]any{day.Unix(), m.UnixMicro(), m.UnixMicro()}},
+	} {
+		if _, err := db.ExecContext(ctx, q.sql, q.args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	clock := storetest.NewClock(m.Add(time.Hour))
+	s, err := Open(ctx, path, WithClock(clock.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var schema string
+	if err := s.r.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE name = 'ot_events'`).Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(schema, "PRIMARY KEY (tenant_id, day, sensor_id, protocol,") {
+		t.Errorf("ot_events not keyed by sensor after the day:\n%s", schema)
+	}
+	later := m.Add(2 * time.Minute)
+	b := &wirepb.Batch{Sensor: "s1", Seq: 1, Minute: later.Unix(), OtEvents: []*wirepb.OTEvent{{
+		Protocol: "modbus", Code: 3, Function: "Read Holding Registers",
+		SrcIp: []byte{10, 0, 0, 10}, DstIp: []byte{10, 0, 0, 20}, SrcPort: 40002, DstPort: 502,
+		SrcMac: []byte{2, 0, 0, 0, 0, 1}, DstMac: []byte{2, 0, 0, 0, 0, 2},
+		Count: 10, Requests: 5, Responses: 5,
+		FirstUnixNs: later.UnixNano(), LastUnixNs: later.UnixNano(),
+		Extras: []*wirepb.Attr{{Key: "unit_id", Value: "2"}},
+	}}}
+	if _, err := s.IngestBatch(ctx, "acme", b, 100); err != nil {
+		t.Fatal(err)
+	}
+	es, err := s.OTEvents(ctx, "acme", store.OTQuery{Sort: store.OTSortProtocol})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != 2 {
+		t.Fatalf("events = %+v, want one per sensor", es)
+	}
+	for _, e := range es {
+		switch e.Sensor {
+		case "s1":
+			if e.Count != 250 || e.Requests != 125 || e.SrcPortMin != 40000 || e.SrcPortMax != 40002 ||
+				!e.FirstSeen.Equal(m) || !e.LastSeen.Equal(later) || e.Details != "unit_id=1,2" {
+				t.Errorf("s1's moved row after a batch = %+v", e)
+			}
+		case "s2":
+			if e.Count != 60 || e.Errors != 1 || e.SrcPortMin != 40001 || e.DstMAC != "02:00:00:00:00:02" {
+				t.Errorf("s2's moved row = %+v", e)
+			}
+		default:
+			t.Errorf("event of sensor %q", e.Sensor)
+		}
 	}
 }
