@@ -194,29 +194,15 @@ func (s *Store) OTEvents(ctx context.Context, tenant string, q store.OTQuery) ([
 // OTProtocols implements store.Store.
 func (s *Store) OTProtocols(ctx context.Context, tenant string, r store.TimeRange, layer store.OTLayer) ([]string, error) {
 	var out []string
-	err := s.readTx(ctx, func(tx *sql.Tx) error {
-		tid, ok, err := tenantID(ctx, tx, tenant)
-		if err != nil || !ok {
-			return err
-		}
-		from, to := s.otDays(r)
-		var f filter
-		f.add("tenant_id = ? AND day >= ? AND day < ?", tid, from, to)
-		otLayerCond(&f, layer)
-		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT protocol FROM ot_events WHERE `+f.where()+` ORDER BY protocol`, f.args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+	err := s.otMenu(ctx, tenant, r, layer, "", `SELECT DISTINCT protocol FROM ot_events WHERE %s ORDER BY protocol`,
+		func(rows *sql.Rows) error {
 			var p string
 			if err := rows.Scan(&p); err != nil {
 				return err
 			}
 			out = append(out, p)
-		}
-		return rows.Err()
-	})
+			return nil
+		})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: ot protocols %s: %w", tenant, err)
 	}
@@ -226,7 +212,31 @@ func (s *Store) OTProtocols(ctx context.Context, tenant string, r store.TimeRang
 // OTFunctions implements store.Store.
 func (s *Store) OTFunctions(ctx context.Context, tenant string, r store.TimeRange, layer store.OTLayer, protocol string) ([]store.OTFunction, error) {
 	var out []store.OTFunction
-	err := s.readTx(ctx, func(tx *sql.Tx) error {
+	// A code keeps one name: the newest day's, should a sensor update
+	// rename it (SQLite takes a bare column from the row of MAX()).
+	query := `SELECT protocol, code, function, MAX(day) FROM ot_events WHERE %s
+		GROUP BY protocol, code ORDER BY protocol, code LIMIT ` + strconv.Itoa(store.MaxOTFunctions)
+	err := s.otMenu(ctx, tenant, r, layer, protocol, query, func(rows *sql.Rows) error {
+		var fn store.OTFunction
+		var day int64
+		if err := rows.Scan(&fn.Protocol, &fn.Code, &fn.Name, &day); err != nil {
+			return err
+		}
+		out = append(out, fn)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: ot functions %s: %w", tenant, err)
+	}
+	return out, nil
+}
+
+// otMenu runs query (with %s for its WHERE condition) over the tenant's
+// OT events of the days of r, of layer and (unless "") protocol, calling
+// scan for each row.
+func (s *Store) otMenu(ctx context.Context, tenant string, r store.TimeRange, layer store.OTLayer, protocol, query string,
+	scan func(*sql.Rows) error) error {
+	return s.readTx(ctx, func(tx *sql.Tx) error {
 		tid, ok, err := tenantID(ctx, tx, tenant)
 		if err != nil || !ok {
 			return err
@@ -238,29 +248,18 @@ func (s *Store) OTFunctions(ctx context.Context, tenant string, r store.TimeRang
 		if protocol != "" {
 			f.add("protocol = ?", protocol)
 		}
-		// A code keeps one name: the newest day's, should a sensor update
-		// rename it (SQLite takes a bare column from the row of MAX()).
-		rows, err := tx.QueryContext(ctx, `SELECT protocol, code, function, MAX(day) FROM ot_events WHERE `+f.where()+`
-			GROUP BY protocol, code ORDER BY protocol, code LIMIT ?`,
-			append(f.args, store.MaxOTFunctions)...)
+		rows, err := tx.QueryContext(ctx, fmt.Sprintf(query, f.where()), f.args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var fn store.OTFunction
-			var day int64
-			if err := rows.Scan(&fn.Protocol, &fn.Code, &fn.Name, &day); err != nil {
+			if err := scan(rows); err != nil {
 				return err
 			}
-			out = append(out, fn)
 		}
 		return rows.Err()
 	})
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: ot functions %s: %w", tenant, err)
-	}
-	return out, nil
 }
 
 // sensorNames maps the tenant's sensor ids to their IDs on the wire.
