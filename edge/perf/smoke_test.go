@@ -1,6 +1,7 @@
 package perf
 
 import (
+	"mimamori/edge/wire"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -47,7 +48,11 @@ func TestBenchSmoke(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "small.pcap")
 	writePcap(t, path, frames, frames.Len())
 	t.Run("file", func(t *testing.T) {
-		if n, _ := runFile(t, path); n != frames.Len() {
+		codec, err := wire.NewCodec()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := runFile(t, path, codec); n != frames.Len() {
 			t.Fatalf("pipeline counted %d of %d packets", n, frames.Len())
 		}
 	})
