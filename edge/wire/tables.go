@@ -71,24 +71,20 @@ type lookup struct {
 	c *wirepb.FlowColumns
 }
 
-func (l lookup) addr(i uint32) ([]byte, error) {
-	if i == 0 {
-		return nil, nil
-	}
-	if l.c == nil || int(i) > len(l.c.Addresses) {
-		return nil, fmt.Errorf("%w: address %d is not in the table", ErrColumns, i)
-	}
-	return l.c.Addresses[i-1], nil
-}
+func (l lookup) addr(i uint32) ([]byte, error) { return entry(l.c.GetAddresses(), i, "address") }
 
-func (l lookup) mac(i uint32) ([]byte, error) {
+func (l lookup) mac(i uint32) ([]byte, error) { return entry(l.c.GetMacs(), i, "MAC") }
+
+// entry is list[i-1], nil for i == 0, and an error for an index past the
+// list.
+func entry(list [][]byte, i uint32, what string) ([]byte, error) {
 	if i == 0 {
 		return nil, nil
 	}
-	if l.c == nil || int(i) > len(l.c.Macs) {
-		return nil, fmt.Errorf("%w: MAC %d is not in the table", ErrColumns, i)
+	if int(i) > len(list) {
+		return nil, fmt.Errorf("%w: %s %d is not in the table", ErrColumns, what, i)
 	}
-	return l.c.Macs[i-1], nil
+	return list[i-1], nil
 }
 
 func str(list []string, i uint32) (string, error) {
