@@ -32,12 +32,7 @@ bench:
 
 # Every fuzz target in turn for FUZZTIME each (CI runs them briefly).
 fuzz:
-	@set -e; for pkg in $$($(GO) list ./...); do \
-		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
-			echo "fuzz $$pkg $$f"; \
-			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
-		done; \
-	done
+	GO=$(GO) FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
 proto:
 	protoc --go_out=. --go_opt=module=mimamori edge/wire/batch.proto
