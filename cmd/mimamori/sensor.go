@@ -34,6 +34,8 @@ func runSensor(ctx context.Context, args []string) error {
 	fs.Var(&ifaces, "iface", "capture interface (AF_PACKET); repeat for several")
 	fs.Var(&files, "pcap", "replay a pcap/pcapng file instead of live capture; repeatable")
 	mf := modemFlags(fs)
+	reportEvery := fs.Duration("report-every", sensor.DefaultReportEvery,
+		"longest wait for the counters of devices, names and OT events that say nothing new (whole minutes dividing a day; 1m sends every minute's)")
 	statusListen := fs.String("status-listen", "0.0.0.0:8081", `local status page address ("" for none)`)
 	ledRoot := fs.String("led-root", "/sys/class/leds", "LED class directory")
 	ledGreen := fs.String("led-green", "", "status LED, green part (a name under --led-root); empty: no LEDs")
@@ -87,7 +89,8 @@ func runSensor(ctx context.Context, args []string) error {
 		Tenant: *tenant, ID: *id, DataDir: *data,
 		Broker: *brokerURL, Username: *username, Password: password,
 		Sources: sources, Heartbeat: len(ifaces) > 0, Logger: logger,
-		Modem: modemCfg, ModemInterface: *mf.iface,
+		ReportEvery: *reportEvery,
+		Modem:       modemCfg, ModemInterface: *mf.iface,
 		StatusListen: *statusListen, LEDs: leds,
 	})
 	if err != nil {

@@ -109,21 +109,22 @@ func measureIngest(tb testing.TB, templates []*wirepb.Batch, sensors, minutes in
 	return res
 }
 
-// ingestMinutes is how much of the day BenchmarkIngest writes: a quarter
-// of an hour by default (the day is projected from it), the whole day with
-// MIMAMORI_BENCH_INGEST_MINUTES=1440.
+// ingestMinutes is how much of the day BenchmarkIngest writes: two report
+// windows, 20 minutes, by default (the day is projected from it), the
+// whole day with MIMAMORI_BENCH_INGEST_MINUTES=1440.
 func ingestMinutes() int {
 	if n, err := strconv.Atoi(os.Getenv("MIMAMORI_BENCH_INGEST_MINUTES")); err == nil && n > 0 {
 		return n
 	}
-	return 15
+	return 20
 }
 
 // BenchmarkIngest measures the cloud's default store on one core: nine
 // sensors' minute batches from the specification's load, in arrival
 // order, and projects the time one day of them takes.
 func BenchmarkIngest(b *testing.B) {
-	templates := minutes(b, SpecLoad, 3, 4)
+	// One whole report window, so that the laps keep the windows aligned.
+	templates, _ := sentMinutes(b, SpecLoad, 1)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	n := ingestMinutes()
 	b.ResetTimer()

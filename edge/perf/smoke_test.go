@@ -69,7 +69,7 @@ func TestBenchSmoke(t *testing.T) {
 	})
 	var batches = minutes(t, smallSpec, 1, 2)
 	t.Run("upload", func(t *testing.T) {
-		s := measureUpload(t, batches)
+		s := measureUpload(t, batches, batches)
 		if s.wire <= 0 || s.zeek <= 0 || s.rows <= 0 || s.zeekRaw <= s.zeek || len(batches) != 2 {
 			t.Fatalf("%+v from %d batches", s, len(batches))
 		}

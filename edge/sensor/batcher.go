@@ -28,6 +28,7 @@ type batcherActor struct {
 	drained  bool
 	stopTick chan struct{}
 	ids      *IdentityRefresh
+	deferral *Deferral
 }
 
 type pendingMinute struct {
@@ -43,6 +44,7 @@ func (b *batcherActor) Receive(ctx actor.Context) {
 		b.pending = map[int64]*pendingMinute{}
 		b.lastSeal = time.Now()
 		b.ids = NewIdentityRefresh()
+		b.deferral = NewDeferral(b.s.cfg.ReportEvery)
 		b.stopTick = make(chan struct{})
 		go tick(ctx.ActorSystem(), ctx.Self(), time.Second, b.stopTick)
 	case *actor.Stopping, *actor.Restarting:
@@ -103,6 +105,9 @@ func (b *batcherActor) sealReady(all bool) {
 		b.seal(b.pending[m].batch)
 		delete(b.pending, m)
 	}
+	if all || b.finished && len(b.active) == 0 && len(b.pending) == 0 {
+		b.release() // nothing more will come to add to what is held
+	}
 	if b.finished && len(b.active) == 0 && len(b.pending) == 0 && !b.drained {
 		b.drained = true
 		close(b.s.drained)
@@ -126,7 +131,25 @@ func (b *batcherActor) heartbeat() {
 	b.seal(&wirepb.Batch{Minute: time.Now().Truncate(time.Minute).Add(-time.Minute).Unix()})
 }
 
+// seal sends batch, holding back what repeats (Deferral), after what was
+// held back in an earlier window.
 func (b *batcherActor) seal(batch *wirepb.Batch) {
+	if b.deferral.Overdue(batch.Minute) {
+		b.release()
+	}
+	b.deferral.Apply(batch)
+	b.write(batch)
+}
+
+// release sends what the deferral holds, if anything, in a batch of its own.
+func (b *batcherActor) release() {
+	if held := b.deferral.Release(); held != nil {
+		b.write(held)
+	}
+}
+
+// write numbers, completes, encodes and spools batch.
+func (b *batcherActor) write(batch *wirepb.Batch) {
 	s := b.s
 	seq, err := s.spool.NextSeq()
 	if err != nil {

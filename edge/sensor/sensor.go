@@ -51,6 +51,11 @@ type Config struct {
 	// Heartbeat seals an empty batch when no traffic produced one for a
 	// minute, so the cloud can tell a quiet network from a dead sensor.
 	Heartbeat bool
+	// ReportEvery is the longest a device, name or OT event that says
+	// nothing new waits before its counters are sent (Deferral): a
+	// multiple of a minute that divides a day. Default 10 min; one minute
+	// sends every minute's.
+	ReportEvery time.Duration
 	// MaxRestarts within RestartWindow before a child is stopped; a stopped
 	// capture is started again after RespawnDelay.
 	MaxRestarts   int
@@ -82,6 +87,12 @@ func (c *Config) setDefaults() error {
 	}
 	if c.DataDir == "" {
 		return errors.New("sensor: no data directory")
+	}
+	if c.ReportEvery <= 0 {
+		c.ReportEvery = DefaultReportEvery
+	}
+	if every := c.ReportEvery; every%time.Minute != 0 || (24*time.Hour)%every != 0 {
+		return fmt.Errorf("sensor: report interval %v is not a whole number of minutes that divides a day", every)
 	}
 	if c.SealGrace <= 0 {
 		c.SealGrace = 10 * time.Second

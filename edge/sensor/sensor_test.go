@@ -70,12 +70,21 @@ func spooled(t *testing.T, s *Sensor) []*wirepb.Batch {
 
 func startOffline(t *testing.T, sources []Source) *Sensor {
 	t.Helper()
-	s, err := Start(context.Background(), Config{
+	return startOfflineWith(t, sources, nil)
+}
+
+func startOfflineWith(t *testing.T, sources []Source, adjust func(*Config)) *Sensor {
+	t.Helper()
+	cfg := Config{
 		Tenant: "acme", ID: "s1", DataDir: t.TempDir(),
 		Broker:  "tcp://127.0.0.1:1", // nothing listens: batches stay in the spool
 		Sources: sources, Logger: quietLogger(),
 		RestartWindow: time.Minute, MaxRestarts: 3, RespawnDelay: 50 * time.Millisecond,
-	})
+	}
+	if adjust != nil {
+		adjust(&cfg)
+	}
+	s, err := Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +185,9 @@ func TestPanickingCaptureIsStoppedAfterBudgetAndRespawned(t *testing.T) {
 func TestSeveralSourcesMergeIntoOneBatchPerMinute(t *testing.T) {
 	path := capturetest.Path(t, "modbus/iti_ModbusTCP.pcap")
 	open := func() (capture.Source, error) { return capture.OpenFile(path) }
-	s := startOffline(t, []Source{{Name: "a", Open: open}, {Name: "b", Open: open}})
+	// Every minute's records as they come (no deferral).
+	s := startOfflineWith(t, []Source{{Name: "a", Open: open}, {Name: "b", Open: open}},
+		func(c *Config) { c.ReportEvery = time.Minute })
 	waitDrained(t, s)
 	minutes := map[int64]int{}
 	var events int
