@@ -124,7 +124,12 @@ func ingestMinutes() int {
 // order, and projects the time one day of them takes.
 func BenchmarkIngest(b *testing.B) {
 	// One whole report window, so that the laps keep the windows aligned.
-	templates, _ := sentMinutes(b, SpecLoad, 1)
+	// MIMAMORI_BENCH_INGEST_PLAIN=1 ingests every minute's records instead
+	// (a sensor with --report-every=1m), for comparison.
+	templates, plain := sentMinutes(b, SpecLoad, 1)
+	if os.Getenv("MIMAMORI_BENCH_INGEST_PLAIN") == "1" {
+		templates = plain
+	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	n := ingestMinutes()
 	b.ResetTimer()
