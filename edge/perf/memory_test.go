@@ -39,10 +39,14 @@ func TestSensorChild(t *testing.T) {
 		t.Skip("only runs as BenchmarkSensorRSS's child process")
 	}
 	start := time.Now()
+	// MIMAMORI_BENCH_RSS_REPORT_EVERY=1m measures a sensor that holds
+	// nothing back, for comparison.
+	every, _ := time.ParseDuration(os.Getenv("MIMAMORI_BENCH_RSS_REPORT_EVERY"))
 	s, err := sensor.Start(context.Background(), sensor.Config{
 		Tenant: "acme", ID: "s1", DataDir: t.TempDir(), Broker: "tcp://127.0.0.1:1",
-		Sources: []sensor.Source{{Name: "mirror", Open: func() (capture.Source, error) { return capture.OpenFile(path) }}},
-		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Sources:     []sensor.Source{{Name: "mirror", Open: func() (capture.Source, error) { return capture.OpenFile(path) }}},
+		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		ReportEvery: every,
 	})
 	if err != nil {
 		t.Fatal(err)

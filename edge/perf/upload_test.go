@@ -104,7 +104,7 @@ func rows(b *wirepb.Batch) int {
 type uploadSizes struct {
 	wire, zeek, zeekRaw, protoRaw, rows    int
 	flows, devices, ot, newFlows, flowRows int
-	everyMinute                            int // the same minutes with every record (no Deferral)
+	everyMinute                            int           // the same minutes with every record (no Deferral)
 	encode                                 time.Duration // the sensor's encoding, columns and zstd
 	decode                                 time.Duration // the cloud's decoding
 }
