@@ -1,7 +1,6 @@
 package sensor
 
 import (
-	"strconv"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -59,9 +58,9 @@ func newDeferral(every int64) *Deferral {
 		every = 0
 	}
 	d := &Deferral{window: every, cur: -1}
-	d.devices = newDeferSet(deviceKey, stripDevice, mergeDevice)
-	d.names = newDeferSet(nameKey, stripName, mergeName)
-	d.events = newDeferSet(eventKey, stripEvent, mergeEvent)
+	d.devices = newDeferSet(stripDevice, mergeDevice)
+	d.names = newDeferSet(stripName, mergeName)
+	d.events = newDeferSet(stripEvent, mergeEvent)
 	return d
 }
 
@@ -135,19 +134,19 @@ func (d *Deferral) releaseInto(b *wirepb.Batch) {
 
 // deferSet is the state of one kind of record.
 type deferSet[T proto.Message] struct {
-	key   func(T) string
-	strip func(T) (restore func()) // zero counters and times, for the digest
+	strip func(T) (restore func()) // zero counters and times
 	merge func(dst, src T)         // add src's counters and times to dst
 
-	// By key and what the record says, counters and times aside: the
-	// newest window in which it was heard, and what is held of it.
+	// By what a record says, counters and times aside (its key fields
+	// included): the newest window in which it was heard, and what is
+	// held of it.
 	sent  map[string]int64
 	held  map[string]T
 	order []string // held keys in the order first held, so releases are deterministic
 }
 
-func newDeferSet[T proto.Message](key func(T) string, strip func(T) func(), merge func(dst, src T)) deferSet[T] {
-	return deferSet[T]{key: key, strip: strip, merge: merge, sent: map[string]int64{}, held: map[string]T{}}
+func newDeferSet[T proto.Message](strip func(T) func(), merge func(dst, src T)) deferSet[T] {
+	return deferSet[T]{strip: strip, merge: merge, sent: map[string]int64{}, held: map[string]T{}}
 }
 
 // forget drops keys last heard before window since.
@@ -173,11 +172,11 @@ func (s *deferSet[T]) apply(d *Deferral, recs []T, w, anchor int64) []T {
 			out = append(out, r) // cannot tell; send it
 			continue
 		}
-		// Records are grouped by key and exactly what they say, so that
-		// each group's times are those of the minutes that said it: the
-		// cloud dates a device's addresses and fingerprints by the record
-		// that carries them.
-		k := s.key(r) + "\x00" + string(raw)
+		// Records are grouped by exactly what they say, so that each
+		// group's times are those of the minutes that said it: the cloud
+		// dates a device's addresses and fingerprints by the record that
+		// carries them.
+		k := string(raw)
 		prev, known := s.sent[k]
 		s.sent[k] = w
 		if !known || prev < w-d.window {
@@ -238,10 +237,6 @@ func widen(first, last *int64, f, l int64) {
 	}
 }
 
-func deviceKey(x *wirepb.Device) string {
-	return string(x.Mac) + "\x00" + strconv.FormatUint(uint64(x.Vlan), 10)
-}
-
 func stripDevice(x *wirepb.Device) func() {
 	first, last := x.FirstUnixNs, x.LastUnixNs
 	sp, sb, rp, rb := x.SentPackets, x.SentBytes, x.RecvPackets, x.RecvBytes
@@ -275,10 +270,6 @@ func mergeDevice(dst, src *wirepb.Device) {
 	}
 }
 
-func nameKey(x *wirepb.Name) string {
-	return string(x.Ip) + "\x00" + x.Name + "\x00" + strconv.Itoa(int(x.Source))
-}
-
 func stripName(x *wirepb.Name) func() {
 	first, last, count := x.FirstUnixNs, x.LastUnixNs, x.Count
 	x.FirstUnixNs, x.LastUnixNs, x.Count = 0, 0, 0
@@ -288,28 +279,6 @@ func stripName(x *wirepb.Name) func() {
 func mergeName(dst, src *wirepb.Name) {
 	widen(&dst.FirstUnixNs, &dst.LastUnixNs, src.FirstUnixNs, src.LastUnixNs)
 	dst.Count += src.Count
-}
-
-func eventKey(x *wirepb.OTEvent) string {
-	b := make([]byte, 0, 64)
-	b = append(b, x.Protocol...)
-	b = append(b, 0)
-	b = strconv.AppendUint(b, uint64(x.Code), 10)
-	b = append(b, 0)
-	b = append(b, x.SrcIp...)
-	b = append(b, 0)
-	b = append(b, x.DstIp...)
-	b = append(b, 0)
-	b = strconv.AppendUint(b, uint64(x.SrcPort), 10)
-	b = append(b, 0)
-	b = strconv.AppendUint(b, uint64(x.DstPort), 10)
-	b = append(b, 0)
-	b = append(b, x.SrcMac...)
-	b = append(b, 0)
-	b = append(b, x.DstMac...)
-	b = append(b, 0)
-	b = strconv.AppendUint(b, uint64(x.Vlan), 10)
-	return string(b)
 }
 
 func stripEvent(x *wirepb.OTEvent) func() {

@@ -2,6 +2,7 @@ package sensor
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -50,18 +51,6 @@ func describe(b *wirepb.Batch) []string {
 			(e.FirstUnixNs/1e9-t0)/60, (e.LastUnixNs/1e9-t0)/60))
 	}
 	return out
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestDeferral(t *testing.T) {
@@ -146,11 +135,11 @@ func TestDeferral(t *testing.T) {
 				if d.Overdue(s.minute) {
 					released = describe(d.Release())
 				}
-				if !equal(released, s.release) {
+				if !slices.Equal(released, s.release) {
 					t.Errorf("step %d: released %q, want %q", i, released, s.release)
 				}
 				d.Apply(s.batch)
-				if got := describe(s.batch); !equal(got, s.want) {
+				if got := describe(s.batch); !slices.Equal(got, s.want) {
 					t.Errorf("step %d (minute %d): sends %q, want %q", i, (s.minute-t0)/60, got, s.want)
 				}
 			}
