@@ -82,13 +82,19 @@ type Tracker struct {
 	// that has gone and is reset before use.
 	convs   []conv
 	scratch conv // for packets the flow table did not count
-	twins   map[tupleKey]twinEntry
-	pool    pool
-	agg     aggregator
-	ids     identities
-	msg     Message
-	stats   Stats
-	cur     current
+	// reps holds, beside each conversation of convs, the messages it
+	// counts itself (repeat.go); noRepeats keeps it empty, so that every
+	// message is counted in its aggregate (tests compare the two).
+	reps      []repeats
+	noRepeats bool
+	shapes    shapeTable
+	twins     map[tupleKey]twinEntry
+	pool      pool
+	agg       aggregator
+	ids       identities
+	msg       Message
+	stats     Stats
+	cur       current
 }
 
 // current is the packet being dissected and its conversation. Packet sets
@@ -265,10 +271,14 @@ func (t *Tracker) newConv(ref flow.Ref) *conv {
 		} else {
 			t.convs = append(t.convs, make([]conv, i+1-len(t.convs))...)
 		}
+		if !t.noRepeats {
+			t.reps = growRepeats(t.reps, i+1)
+		}
 	}
 	c := &t.convs[i]
 	if c.id != ref.ID {
 		t.releaseConv(c)
+		t.forget(i)
 		*c = conv{id: ref.ID}
 	}
 	return c
@@ -369,11 +379,23 @@ func (t *Tracker) ipEvent(m *Message) {
 	srcIsSender := kind != KindResponse
 	srcIsInit := srcIsSender == ref.FromInitiator
 	proto := t.reg.protocol(c.disp, m.Variant)
+	var rs *repeats
+	var key uint64
+	if i := int(ref.Slot); i >= 0 && i < len(t.reps) {
+		rs = &t.reps[i]
+		key = repeatKey(e.Code, proto, kind, e.Error, srcIsInit, p)
+		if t.repeated(rs, e, key, p) {
+			return
+		}
+	}
 	var a *aggregate
+	var idx int32
 	if x := &c.cache[0]; x.gen == t.agg.gen && x.code == e.Code && x.proto == proto && x.srcIsInit == srcIsInit {
-		a = &t.agg.aggs[x.idx]
+		idx = x.idx
+		a = &t.agg.aggs[idx]
 	} else if x := &c.cache[1]; x.gen == t.agg.gen && x.code == e.Code && x.proto == proto && x.srcIsInit == srcIsInit {
-		a = &t.agg.aggs[x.idx]
+		idx = x.idx
+		a = &t.agg.aggs[idx]
 		c.cache[0], c.cache[1] = c.cache[1], c.cache[0] // most recent first
 	}
 	if a == nil {
@@ -384,7 +406,7 @@ func (t *Tracker) ipEvent(m *Message) {
 		} else {
 			k.src, k.dst, k.sport, k.dport = dst, src, p.DstPort, p.SrcPort
 		}
-		idx := t.agg.slot(&k, e.Function)
+		idx = t.agg.slot(&k, e.Function)
 		if idx < 0 {
 			return
 		}
@@ -392,7 +414,13 @@ func (t *Tracker) ipEvent(m *Message) {
 		c.cache[1] = c.cache[0]
 		c.cache[0] = cacheEntry{gen: t.agg.gen, idx: idx, code: e.Code, proto: proto, srcIsInit: srcIsInit}
 	}
+	if a.owners != [2]int32{} {
+		t.settle(a, idx, srcIsSender, p)
+	}
 	t.count(a, p, kind, srcIsSender, e)
+	if rs != nil {
+		t.remember(rs, ref.Slot, idx, e, key, p)
+	}
 }
 
 // count adds one message to an aggregate.
