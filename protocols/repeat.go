@@ -43,24 +43,27 @@ import (
 // conversation's two flows) hold entries for it, so that settle finds
 // them.
 
-// repeatSlots is how many messages a conversation counts itself: a
-// request and its response.
-const repeatSlots = 2
+// repeatSlots is how many messages a conversation counts itself: two
+// requests and their responses, as a master polling two areas in turn
+// sends (with two, such a rotation replaced every entry before its
+// repeat came).
+const repeatSlots = 4
 
 // repeats is a conversation's entries, kept beside Tracker.convs (same
 // index) so that the conversation's own state keeps its two cache lines.
+// The keys and times, which every message reads, share the first 64
+// bytes; 256 in all.
 type repeats struct {
-	e [repeatSlots]repeat
+	key  [repeatSlots]uint64 // repeatKey of each entry's message; 0 for an unused entry
+	last [repeatSlots]int64  // the time of each entry's latest message
+	e    [repeatSlots]repeat
 }
 
-// repeat is one message a conversation counts itself, 64 bytes: the
-// event's identity (code, protocol, role and orientation, in key; the
-// aggregate's index), its details as a shape list (Tracker.shapes) and
+// repeat is the rest of one message a conversation counts itself: the
+// aggregate's index, its details as a shape list (Tracker.shapes) and
 // one packed number per detail, its MAC addresses, and the messages
 // counted since the aggregate last saw them.
 type repeat struct {
-	key      uint64 // repeatKey of the message; 0 for an unused entry
-	last     int64  // the time of the latest message
 	idx      int32  // the aggregate's index in the minute's table
 	n        uint32 // messages not yet in the aggregate
 	shapes   uint16 // index + 1 into Tracker.shapes
@@ -101,25 +104,26 @@ func repeatKey(code uint32, proto uint8, kind Kind, isErr, srcIsInit bool, p *de
 	return uint64(code) | uint64(proto)<<32 | uint64(f)<<40 | 1<<48
 }
 
-func (x *repeat) flags() repeatFlags { return repeatFlags(x.key >> 40) }
+func keyFlags(key uint64) repeatFlags { return repeatFlags(key >> 40) }
 
 func (f repeatFlags) kind() Kind { return Kind(f & repeatKindMask) }
 
 // repeated counts m as a repeat of one of rs's entries, if it is one, and
 // reports whether it was.
 func (t *Tracker) repeated(rs *repeats, e *Event, key uint64, p *decode.Packet) bool {
-	x := &rs.e[0]
-	if x.key != key {
-		if x = &rs.e[1]; x.key != key {
+	for j, k := range rs.key {
+		if k != key {
+			continue
+		}
+		x := &rs.e[j]
+		if p.TimestampNs < rs.last[j] || x.src != p.SrcMAC || x.dst != p.DstMAC || !t.sameDetails(x, e) {
 			return false
 		}
+		x.n++
+		rs.last[j] = p.TimestampNs
+		return true
 	}
-	if p.TimestampNs < x.last || x.src != p.SrcMAC || x.dst != p.DstMAC || !t.sameDetails(x, e) {
-		return false
-	}
-	x.n++
-	x.last = p.TimestampNs
-	return true
+	return false
 }
 
 // sameDetails reports whether e's details are those x was made from.
@@ -167,15 +171,17 @@ func (t *Tracker) remember(rs *repeats, slot int32, idx int32, e *Event, key uin
 	}
 	// The victim: an entry of the same event (a message whose details
 	// changed), else an unused one, else the one idle longest.
-	x := &rs.e[0]
-	switch y := &rs.e[1]; {
-	case x.key == key:
-	case y.key == key:
-		x = y
-	case x.key == 0:
-	case y.key == 0 || y.last < x.last:
-		x = y
+	v := 0
+	for j, k := range rs.key {
+		if k == key {
+			v = j
+			break
+		}
+		if rs.key[v] != 0 && (k == 0 || rs.last[j] < rs.last[v]) {
+			v = j
+		}
 	}
+	x := &rs.e[v]
 	sid := t.shapes.find(e, x.shapes)
 	if sid == 0 {
 		return
@@ -184,10 +190,11 @@ func (t *Tracker) remember(rs *repeats, slot int32, idx int32, e *Event, key uin
 	if !a.own(slot) {
 		return
 	}
-	if x.key != 0 {
-		t.fold(x)
+	if rs.key[v] != 0 {
+		t.fold(rs, v)
 	}
-	*x = repeat{key: key, last: p.TimestampNs, idx: idx, shapes: sid, src: p.SrcMAC, dst: p.DstMAC, vals: vals}
+	rs.key[v], rs.last[v] = key, p.TimestampNs
+	*x = repeat{idx: idx, shapes: sid, src: p.SrcMAC, dst: p.DstMAC, vals: vals}
 }
 
 // own records that the conversation in slot holds an entry for a, and
@@ -206,24 +213,26 @@ func (a *aggregate) own(slot int32) bool {
 	return false
 }
 
-// fold adds x's messages to its aggregate and ends x.
-func (t *Tracker) fold(x *repeat) {
-	if x.n > 0 {
+// fold adds the messages of rs's entry j to its aggregate and ends the
+// entry.
+func (t *Tracker) fold(rs *repeats, j int) {
+	if x := &rs.e[j]; x.n > 0 {
 		a := &t.agg.aggs[x.idx]
 		n := uint64(x.n)
 		a.count += n
-		switch x.flags().kind() {
+		f := keyFlags(rs.key[j])
+		switch f.kind() {
 		case KindRequest:
 			a.requests += n
 		case KindResponse:
 			a.responses += n
 		}
-		if x.flags()&repeatErr != 0 {
+		if f&repeatErr != 0 {
 			a.errors += n
 		}
-		a.last = max(a.last, x.last)
+		a.last = max(a.last, rs.last[j])
 	}
-	*x = repeat{}
+	rs.key[j], rs.last[j], rs.e[j] = 0, 0, repeat{}
 }
 
 // settle prepares aggregate idx for a message counted in it directly,
@@ -238,16 +247,15 @@ func (t *Tracker) settle(a *aggregate, idx int32, srcIsSender bool, p *decode.Pa
 		}
 		rs := &t.reps[o-1]
 		live := false
-		for j := range rs.e {
-			x := &rs.e[j]
-			if x.key == 0 || x.idx != idx {
+		for j, k := range rs.key {
+			if k == 0 || rs.e[j].idx != idx {
 				continue
 			}
-			if commutes(x, srcIsSender, p) {
+			if commutes(k, &rs.e[j], srcIsSender, p) {
 				live = true
 				continue
 			}
-			t.fold(x)
+			t.fold(rs, j)
 		}
 		if !live {
 			a.owners[k] = 0
@@ -256,26 +264,29 @@ func (t *Tracker) settle(a *aggregate, idx int32, srcIsSender bool, p *decode.Pa
 }
 
 // commutes reports whether counting p's message (src the sender when
-// srcIsSender) directly leaves x's repeats with nothing to change.
-func commutes(x *repeat, srcIsSender bool, p *decode.Packet) bool {
+// srcIsSender) directly leaves the repeats of entry x (with key) with
+// nothing to change.
+func commutes(key uint64, x *repeat, srcIsSender bool, p *decode.Packet) bool {
+	f := keyFlags(key)
 	switch {
 	case p.TimestampNs <= 0:
 		return false
-	case !p.HasEthernet || x.flags()&repeatEth == 0:
+	case !p.HasEthernet || f&repeatEth == 0:
 		return true // one of the two leaves the addresses alone
-	case srcIsSender != (x.flags().kind() != KindResponse):
+	case srcIsSender != (f.kind() != KindResponse):
 		return true // the other role: each sets its own side first
 	}
-	return x.src == p.SrcMAC && x.dst == p.DstMAC && (x.flags()&repeatHasDst != 0) == p.HasDstMAC
+	return x.src == p.SrcMAC && x.dst == p.DstMAC && (f&repeatHasDst != 0) == p.HasDstMAC
 }
 
 // foldRepeats folds every entry into its aggregate, before the minute is
 // rendered.
 func (t *Tracker) foldRepeats() {
 	for i := range t.reps {
-		for j := range t.reps[i].e {
-			if x := &t.reps[i].e[j]; x.key != 0 {
-				t.fold(x)
+		rs := &t.reps[i]
+		for j, k := range rs.key {
+			if k != 0 {
+				t.fold(rs, j)
 			}
 		}
 	}
@@ -285,9 +296,10 @@ func (t *Tracker) foldRepeats() {
 // is about to hold another flow.
 func (t *Tracker) forget(i int) {
 	if i < len(t.reps) {
-		for j := range t.reps[i].e {
-			if x := &t.reps[i].e[j]; x.key != 0 {
-				t.fold(x)
+		rs := &t.reps[i]
+		for j, k := range rs.key {
+			if k != 0 {
+				t.fold(rs, j)
 			}
 		}
 	}

@@ -160,6 +160,20 @@ func TestRepeatsMatchCountingEach(t *testing.T) {
 					pr.exchange(c, 5+round, pdu('Q', byte(1+i)), pdu('R', byte(1+i), byte(round)))
 				}
 			}
+			// The same message from clients behind one router: a flow
+			// taking over a slot must not count its messages as repeats
+			// of the entries of the flow that had it.
+			router := [6]byte{2, 0, 0, 0, 0, 0xfe}
+			for round := range 4 {
+				for i := range 3 {
+					client := fmt.Sprintf("10.0.1.%d:5000%d", 1+i, round)
+					for range 3 {
+						p := protocolstest.Datagram(client, "10.0.0.9:7000", pdu('Q', 1))
+						p.SrcMAC = router
+						pr.send(p)
+					}
+				}
+			}
 			pr.flush()
 		}},
 		{"closed and reopened", func(pr *pair) {
