@@ -49,10 +49,11 @@ import (
 // repeat came).
 const repeatSlots = 4
 
-// repeats is a conversation's entries, kept beside Tracker.convs (same
-// index) so that the conversation's own state keeps its two cache lines.
-// The keys and times, which every message reads, share the first 64
-// bytes; 256 in all.
+// repeats is a conversation's entries, kept apart from the conversation
+// (Tracker.reps, conv.rep) so that the conversation's own state keeps its
+// two cache lines and flows that never emit an event cost nothing. The
+// keys and times, which every message reads, share the first 64 bytes;
+// 256 in all.
 type repeats struct {
 	key  [repeatSlots]uint64 // repeatKey of each entry's message; 0 for an unused entry
 	last [repeatSlots]int64  // the time of each entry's latest message
@@ -154,10 +155,10 @@ func (t *Tracker) sameDetails(x *repeat, e *Event) bool {
 	return true
 }
 
-// remember makes m, just counted in aggregate idx, an entry of rs (the
-// conversation in slot) when its details have a compact form and the
-// aggregate can record one more conversation.
-func (t *Tracker) remember(rs *repeats, slot int32, idx int32, e *Event, key uint64, p *decode.Packet) {
+// remember makes m, just counted in aggregate idx, an entry of
+// conversation c when its details have a compact form and the aggregate
+// can record one more conversation.
+func (t *Tracker) remember(c *conv, idx int32, e *Event, key uint64, p *decode.Packet) {
 	if p.TimestampNs <= 0 {
 		return // such times decide first by order, which a repeat does not keep
 	}
@@ -169,6 +170,10 @@ func (t *Tracker) remember(rs *repeats, slot int32, idx int32, e *Event, key uin
 		}
 		vals[i] = w
 	}
+	if c.rep == 0 {
+		c.rep = t.newRepeats()
+	}
+	rs := &t.reps[c.rep-1]
 	// The victim: an entry of the same event (a message whose details
 	// changed), else an unused one, else the one idle longest.
 	v := 0
@@ -187,7 +192,7 @@ func (t *Tracker) remember(rs *repeats, slot int32, idx int32, e *Event, key uin
 		return
 	}
 	a := &t.agg.aggs[idx]
-	if !a.own(slot) {
+	if !a.own(c.rep) {
 		return
 	}
 	if rs.key[v] != 0 {
@@ -197,10 +202,9 @@ func (t *Tracker) remember(rs *repeats, slot int32, idx int32, e *Event, key uin
 	*x = repeat{idx: idx, shapes: sid, src: p.SrcMAC, dst: p.DstMAC, vals: vals}
 }
 
-// own records that the conversation in slot holds an entry for a, and
-// reports false when two others already do.
-func (a *aggregate) own(slot int32) bool {
-	o := slot + 1
+// own records that the entries o (conv.rep) hold one for a, and reports
+// false when two others already do.
+func (a *aggregate) own(o int32) bool {
 	if a.owners[0] == o || a.owners[1] == o {
 		return true
 	}
@@ -292,17 +296,31 @@ func (t *Tracker) foldRepeats() {
 	}
 }
 
-// forget folds and ends the entries of the conversation in slot i, which
-// is about to hold another flow.
-func (t *Tracker) forget(i int) {
-	if i < len(t.reps) {
-		rs := &t.reps[i]
-		for j, k := range rs.key {
-			if k != 0 {
-				t.fold(rs, j)
-			}
+// forget folds and ends the entries of conversation c, whose slot is
+// about to hold another flow, and gives them back.
+func (t *Tracker) forget(c *conv) {
+	if c.rep == 0 {
+		return
+	}
+	rs := &t.reps[c.rep-1]
+	for j, k := range rs.key {
+		if k != 0 {
+			t.fold(rs, j)
 		}
 	}
+	t.freeReps = append(t.freeReps, c.rep-1)
+	c.rep = 0
+}
+
+// newRepeats returns index + 1 of unused entries for a conversation.
+func (t *Tracker) newRepeats() int32 {
+	if n := len(t.freeReps); n > 0 {
+		i := t.freeReps[n-1]
+		t.freeReps = t.freeReps[:n-1]
+		return i + 1
+	}
+	t.reps = append(t.reps, repeats{})
+	return int32(len(t.reps))
 }
 
 // packValue is v as one number, exact given the detail's kind: ranges of
@@ -414,16 +432,4 @@ func (st *shapeTable) find(e *Event, hint uint16) uint16 {
 	}
 	st.index[k] = id
 	return id
-}
-
-// growRepeats extends reps to n entries, as newConv extends the
-// conversations.
-func growRepeats(reps []repeats, n int) []repeats {
-	if n <= len(reps) {
-		return reps
-	}
-	if n <= cap(reps) {
-		return reps[:n]
-	}
-	return append(reps, make([]repeats, n-len(reps))...)
 }

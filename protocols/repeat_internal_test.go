@@ -87,14 +87,14 @@ func TestRepeatDetails(t *testing.T) {
 	}
 }
 
-// TestAggregateOwners checks that an aggregate records two conversations
-// holding entries for it and refuses a third.
+// TestAggregateOwners checks that an aggregate records two conversations'
+// entries for it and refuses a third.
 func TestAggregateOwners(t *testing.T) {
 	var a aggregate
 	for _, step := range []struct {
 		slot int32
 		want bool
-	}{{4, true}, {4, true}, {0, true}, {7, false}, {0, true}, {4, true}} {
+	}{{5, true}, {5, true}, {1, true}, {8, false}, {1, true}, {5, true}} {
 		if got := a.own(step.slot); got != step.want {
 			t.Errorf("own(%d) = %v after %v, want %v", step.slot, got, a.owners, step.want)
 		}

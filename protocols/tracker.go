@@ -82,10 +82,13 @@ type Tracker struct {
 	// that has gone and is reset before use.
 	convs   []conv
 	scratch conv // for packets the flow table did not count
-	// reps holds, beside each conversation of convs, the messages it
-	// counts itself (repeat.go); noRepeats keeps it empty, so that every
-	// message is counted in its aggregate (tests compare the two).
+	// reps holds the messages conversations count themselves
+	// (repeat.go): a conversation that has emitted an event takes one
+	// (conv.rep) and gives it back in freeReps when its slot goes to
+	// another flow. noRepeats keeps it empty, so that every message is
+	// counted in its aggregate (tests compare the two).
 	reps      []repeats
+	freeReps  []int32
 	noRepeats bool
 	shapes    shapeTable
 	twins     map[tupleKey]twinEntry
@@ -143,7 +146,8 @@ type conv struct {
 	dir    [2]stream // 0: sent by the flow's initiator, 1: by the responder
 	ident  identCache
 	twinID uint64 // the ID of the conversation twin refers to
-	_      [8]byte
+	rep    int32  // index + 1 of its entries in Tracker.reps; 0 for none yet
+	_      [4]byte
 }
 
 // cacheEntry remembers where a conversation's last events are counted, so
@@ -271,14 +275,11 @@ func (t *Tracker) newConv(ref flow.Ref) *conv {
 		} else {
 			t.convs = append(t.convs, make([]conv, i+1-len(t.convs))...)
 		}
-		if !t.noRepeats {
-			t.reps = growRepeats(t.reps, i+1)
-		}
 	}
 	c := &t.convs[i]
 	if c.id != ref.ID {
 		t.releaseConv(c)
-		t.forget(i)
+		t.forget(c)
 		*c = conv{id: ref.ID}
 	}
 	return c
@@ -379,12 +380,10 @@ func (t *Tracker) ipEvent(m *Message) {
 	srcIsSender := kind != KindResponse
 	srcIsInit := srcIsSender == ref.FromInitiator
 	proto := t.reg.protocol(c.disp, m.Variant)
-	var rs *repeats
-	var key uint64
-	if i := int(ref.Slot); i >= 0 && i < len(t.reps) {
-		rs = &t.reps[i]
+	var key uint64 // 0 when the conversation cannot keep entries
+	if !t.noRepeats && ref.Slot >= 0 {
 		key = repeatKey(e.Code, proto, kind, e.Error, srcIsInit, p)
-		if t.repeated(rs, e, key, p) {
+		if c.rep != 0 && t.repeated(&t.reps[c.rep-1], e, key, p) {
 			return
 		}
 	}
@@ -418,8 +417,8 @@ func (t *Tracker) ipEvent(m *Message) {
 		t.settle(a, idx, srcIsSender, p)
 	}
 	t.count(a, p, kind, srcIsSender, e)
-	if rs != nil {
-		t.remember(rs, ref.Slot, idx, e, key, p)
+	if key != 0 {
+		t.remember(c, idx, e, key, p)
 	}
 }
 
