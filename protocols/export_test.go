@@ -21,3 +21,7 @@ func RepeatsPending(t *Tracker) uint64 {
 	}
 	return n
 }
+
+// RepeatsHeld counts the conversations holding entries, which the flow
+// table's bound must bound.
+func RepeatsHeld(t *Tracker) int { return len(t.reps) - len(t.freeReps) }

@@ -313,11 +313,15 @@ func TestRepeatsMatchCountingEach(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			pr := newPair(t, demoRegistry(), 2)
+			maxFlows := 2
 			if tc.name == "many conversations" {
-				pr = newPair(t, demoRegistry(), 256)
+				maxFlows = 256
 			}
+			pr := newPair(t, demoRegistry(), maxFlows)
 			tc.run(pr)
+			if held := protocols.RepeatsHeld(pr.cached.Tracker); held > maxFlows {
+				t.Errorf("%d conversations hold entries, with %d flows at most", held, maxFlows)
+			}
 			if pr.repeats == 0 {
 				t.Error("no message was counted as a repeat")
 			}
