@@ -53,9 +53,6 @@ type aggregate struct {
 	truncated bool // a detail was not kept for lack of room
 	nattrs    uint8
 	more      int32 // overflow details: index + 1 into aggregator.more, 0 for none
-	// owners are the conversations (slot + 1, 0 for none) that may hold
-	// entries counting this event's repeats (repeat.go).
-	owners [2]int32
 
 	attrs [inlineAggAttrs]Attr
 

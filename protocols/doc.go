@@ -128,17 +128,8 @@
 // its identity in every cyclic response — counts a message without
 // touching the table's maps; layer-2 events, which have no conversation,
 // go through a small cache of recent keys (checked exactly) instead. A
-// conversation also counts its last two messages itself: a message that
-// repeats one of them exactly (function, direction, error, details and
-// MAC addresses, checked against a compact form of the details) only adds
-// one to that entry's count and moves its time on, without touching its
-// event; the entry's counts are folded into the event when the entry is
-// replaced, when the conversation's slot goes to another flow, when the
-// event is counted in a way the repeats could not have ignored, and
-// before the minute is flushed, so the output is exactly that of counting
-// every message in its event (repeat.go explains why). A message whose
-// details are identical to the first ones its event keeps is merged by
-// one straight comparison. An event holds its counters and
+// message whose details are identical to the first ones its event keeps
+// is merged by one straight comparison. An event holds its counters and
 // six details (as many as one message carries) in 520 bytes, the rest of
 // its sixteen in a slab the minute's table reuses, so that a minute of
 // thousands of events, one touched per message in turn, takes less of

@@ -19,15 +19,3 @@ func TestConvLayout(t *testing.T) {
 		t.Errorf("size %d, want 128", size)
 	}
 }
-
-// TestRepeatsLayout pins what repeats' comment describes: the keys and
-// times every message reads in the first 64 bytes, 256 bytes in all.
-func TestRepeatsLayout(t *testing.T) {
-	var r repeats
-	if end := unsafe.Offsetof(r.last) + unsafe.Sizeof(r.last); end > 64 {
-		t.Errorf("keys and times end at %d, beyond the first 64 bytes", end)
-	}
-	if size := unsafe.Sizeof(r); size != 256 {
-		t.Errorf("size %d, want 256", size)
-	}
-}

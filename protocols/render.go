@@ -25,7 +25,6 @@ const truncatedKey = "truncated"
 // the packets, and the minute's statistics; then it starts the next
 // minute. Reassembly buffers idle for the whole minute are released.
 func (t *Tracker) Flush(minuteStartNs int64) ([]*wirepb.OTEvent, []*wirepb.Identity, Stats) {
-	t.foldRepeats()
 	events := t.renderEvents()
 	ids := t.renderIdentities()
 	st := t.stats

@@ -82,22 +82,13 @@ type Tracker struct {
 	// that has gone and is reset before use.
 	convs   []conv
 	scratch conv // for packets the flow table did not count
-	// reps holds the messages conversations count themselves
-	// (repeat.go): a conversation that has emitted an event takes one
-	// (conv.rep) and gives it back in freeReps when its slot goes to
-	// another flow. noRepeats keeps it empty, so that every message is
-	// counted in its aggregate (tests compare the two).
-	reps      []repeats
-	freeReps  []int32
-	noRepeats bool
-	shapes    shapeTable
-	twins     map[tupleKey]twinEntry
-	pool      pool
-	agg       aggregator
-	ids       identities
-	msg       Message
-	stats     Stats
-	cur       current
+	twins   map[tupleKey]twinEntry
+	pool    pool
+	agg     aggregator
+	ids     identities
+	msg     Message
+	stats   Stats
+	cur     current
 }
 
 // current is the packet being dissected and its conversation. Packet sets
@@ -146,8 +137,7 @@ type conv struct {
 	dir    [2]stream // 0: sent by the flow's initiator, 1: by the responder
 	ident  identCache
 	twinID uint64 // the ID of the conversation twin refers to
-	rep    int32  // index + 1 of its entries in Tracker.reps; 0 for none yet
-	_      [4]byte
+	_      [8]byte
 }
 
 // cacheEntry remembers where a conversation's last events are counted, so
@@ -279,7 +269,6 @@ func (t *Tracker) newConv(ref flow.Ref) *conv {
 	c := &t.convs[i]
 	if c.id != ref.ID {
 		t.releaseConv(c)
-		t.forget(c)
 		*c = conv{id: ref.ID}
 	}
 	return c
@@ -380,21 +369,11 @@ func (t *Tracker) ipEvent(m *Message) {
 	srcIsSender := kind != KindResponse
 	srcIsInit := srcIsSender == ref.FromInitiator
 	proto := t.reg.protocol(c.disp, m.Variant)
-	var key uint64 // 0 when the conversation cannot keep entries
-	if !t.noRepeats && ref.Slot >= 0 {
-		key = repeatKey(e.Code, proto, kind, e.Error, srcIsInit, p)
-		if c.rep != 0 && t.repeated(&t.reps[c.rep-1], e, key, p) {
-			return
-		}
-	}
 	var a *aggregate
-	var idx int32
 	if x := &c.cache[0]; x.gen == t.agg.gen && x.code == e.Code && x.proto == proto && x.srcIsInit == srcIsInit {
-		idx = x.idx
-		a = &t.agg.aggs[idx]
+		a = &t.agg.aggs[x.idx]
 	} else if x := &c.cache[1]; x.gen == t.agg.gen && x.code == e.Code && x.proto == proto && x.srcIsInit == srcIsInit {
-		idx = x.idx
-		a = &t.agg.aggs[idx]
+		a = &t.agg.aggs[x.idx]
 		c.cache[0], c.cache[1] = c.cache[1], c.cache[0] // most recent first
 	}
 	if a == nil {
@@ -405,7 +384,7 @@ func (t *Tracker) ipEvent(m *Message) {
 		} else {
 			k.src, k.dst, k.sport, k.dport = dst, src, p.DstPort, p.SrcPort
 		}
-		idx = t.agg.slot(&k, e.Function)
+		idx := t.agg.slot(&k, e.Function)
 		if idx < 0 {
 			return
 		}
@@ -413,13 +392,7 @@ func (t *Tracker) ipEvent(m *Message) {
 		c.cache[1] = c.cache[0]
 		c.cache[0] = cacheEntry{gen: t.agg.gen, idx: idx, code: e.Code, proto: proto, srcIsInit: srcIsInit}
 	}
-	if a.owners != [2]int32{} {
-		t.settle(a, idx, srcIsSender, p)
-	}
 	t.count(a, p, kind, srcIsSender, e)
-	if key != 0 {
-		t.remember(c, idx, e, key, p)
-	}
 }
 
 // count adds one message to an aggregate.
