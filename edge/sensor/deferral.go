@@ -46,22 +46,24 @@ type Deferral struct {
 	events  deferSet[*wirepb.OTEvent]
 }
 
-// NewDeferral returns a Deferral with windows of every (a whole number of
-// minutes that divides a day; anything else, or a single minute, holds
-// nothing back).
+// NewDeferral returns a Deferral with windows of every (ValidReportEvery);
+// a single minute, or anything not valid, holds nothing back.
 func NewDeferral(every time.Duration) *Deferral {
-	return newDeferral(int64(every / time.Second))
-}
-
-func newDeferral(every int64) *Deferral {
-	if every <= 60 || every%60 != 0 || 86400%every != 0 {
-		every = 0
+	d := &Deferral{cur: -1}
+	if ValidReportEvery(every) && every > time.Minute {
+		d.window = int64(every / time.Second)
 	}
-	d := &Deferral{window: every, cur: -1}
 	d.devices = newDeferSet(stripDevice, mergeDevice)
 	d.names = newDeferSet(stripName, mergeName)
 	d.events = newDeferSet(stripEvent, mergeEvent)
 	return d
+}
+
+// ValidReportEvery reports whether every can be a report window: a whole
+// number of minutes that divides a day, so that windows aligned to the
+// Unix epoch never span two UTC days.
+func ValidReportEvery(every time.Duration) bool {
+	return every >= time.Minute && every%time.Minute == 0 && (24*time.Hour)%every == 0
 }
 
 // Holding reports whether records are held back.

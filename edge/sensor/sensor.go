@@ -91,8 +91,8 @@ func (c *Config) setDefaults() error {
 	if c.ReportEvery <= 0 {
 		c.ReportEvery = DefaultReportEvery
 	}
-	if every := c.ReportEvery; every%time.Minute != 0 || (24*time.Hour)%every != 0 {
-		return fmt.Errorf("sensor: report interval %v is not a whole number of minutes that divides a day", every)
+	if !ValidReportEvery(c.ReportEvery) {
+		return fmt.Errorf("sensor: report interval %v is not a whole number of minutes that divides a day", c.ReportEvery)
 	}
 	if c.SealGrace <= 0 {
 		c.SealGrace = 10 * time.Second

@@ -2,9 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"path/filepath"
 	"testing"
 )
 
@@ -13,12 +11,7 @@ import (
 // whether rows are written as they come or held until flush.
 func TestBulkWriter(t *testing.T) {
 	ctx := context.Background()
-	db, err := sql.Open("sqlite", dsn(filepath.Join(t.TempDir(), "bulk.db"), false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.SetMaxOpenConns(1)
-	defer db.Close()
+	db, _ := testDB(t, "bulk.db")
 	if _, err := db.ExecContext(ctx, `CREATE TABLE t (
 		seq INTEGER PRIMARY KEY, a INTEGER NOT NULL, b TEXT NOT NULL, n INTEGER NOT NULL, v BLOB, s TEXT NOT NULL)`); err != nil {
 		t.Fatal(err)
@@ -105,12 +98,7 @@ func TestBulkWriter(t *testing.T) {
 // size is an error, not a misaligned insert.
 func TestBulkWriterChecksWidth(t *testing.T) {
 	ctx := context.Background()
-	db, err := sql.Open("sqlite", dsn(filepath.Join(t.TempDir(), "bulk.db"), false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.SetMaxOpenConns(1)
-	defer db.Close()
+	db, _ := testDB(t, "bulk.db")
 	if _, err := db.ExecContext(ctx, `CREATE TABLE t (a INTEGER, b INTEGER, c INTEGER)`); err != nil {
 		t.Fatal(err)
 	}

@@ -2,9 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"net/netip"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -93,19 +91,7 @@ func equalU64(a, b []uint64) bool {
 // 0004 can be found by address after it.
 func TestMigrationFlowAddresses(t *testing.T) {
 	ctx := context.Background()
-	ms, err := loadMigrations(migrationFiles)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := sql.Open("sqlite", dsn(path, false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.SetMaxOpenConns(1)
-	if err := applyMigrations(ctx, db, ms[:2], 0); err != nil {
-		t.Fatal(err)
-	}
+	db, path := oldSchemaDB(t, 2)
 	minute := storetest.Epoch().Unix()
 	for _, q := range []string{
 		`INSERT INTO tenants (id, name, created_us) VALUES (1, 'acme', 0)`,

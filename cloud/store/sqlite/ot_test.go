@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,19 +15,7 @@ import (
 // build with ot_events (0003).
 func TestMigrationMovesOTActivity(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "old.db")
-	ms, err := loadMigrations(migrationFiles)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("sqlite", dsn(path, false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.SetMaxOpenConns(1)
-	if err := applyMigrations(ctx, db, ms[:2], 1); err != nil {
-		t.Fatal(err)
-	}
+	db, path := oldSchemaDB(t, 2)
 	day := storetest.Epoch().Truncate(24 * time.Hour)
 	first := storetest.Epoch().Add(5 * time.Second)
 	times := []any{day.Unix(), first.UnixMicro(), first.Add(time.Minute).UnixMicro()}
@@ -104,19 +90,7 @@ func TestOTRowsPerDay(t *testing.T) {
 // and a batch of the same day, sensor and key merges into the moved row.
 func TestMigrationOTEventsBySensor(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "old.db")
-	ms, err := loadMigrations(migrationFiles)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("sqlite", dsn(path, false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.SetMaxOpenConns(1)
-	if err := applyMigrations(ctx, db, ms[:4], 1); err != nil {
-		t.Fatal(err)
-	}
+	db, path := oldSchemaDB(t, 4)
 	m := storetest.Epoch()
 	day := m.Truncate(24 * time.Hour)
 	for _, q := range []struct {
