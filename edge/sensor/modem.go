@@ -130,6 +130,11 @@ func openModem(cfg *Config) (*modem.Manager, *modem.Usage, error) {
 	} else if err != nil {
 		return nil, nil, err
 	}
+	// A first sample now dates the totals (day, month), so that the first
+	// batch already reports them; the meter goes on from this baseline.
+	if err := u.Sample(context.Background(), time.Now()); err != nil {
+		cfg.Logger.Warn("modem: data usage", "err", err)
+	}
 	return m, u, nil
 }
 
