@@ -216,6 +216,7 @@ func (t *Table) observeTCPDNS(p *decode.Packet) error {
 // bindable reports whether ip can belong to one device: not unspecified,
 // loopback, multicast or the IPv4 limited broadcast.
 func bindable(ip netip.Addr) bool {
+	ip = ip.Unmap() // as bind stores it: ::ffff:0.0.0.0 is 0.0.0.0
 	if !ip.IsValid() || ip.IsUnspecified() || ip.IsLoopback() || ip.IsMulticast() {
 		return false
 	}

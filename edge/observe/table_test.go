@@ -217,6 +217,9 @@ func TestBindable(t *testing.T) {
 		{"10.0.0.1", true}, {"fe80::1", true}, {"2001:db8::1", true},
 		{"0.0.0.0", false}, {"::", false}, {"127.0.0.1", false}, {"::1", false},
 		{"224.0.0.251", false}, {"ff02::fb", false}, {"255.255.255.255", false},
+		// IPv4-mapped addresses are judged as the IPv4 address bind keeps.
+		{"::ffff:10.0.0.1", true}, {"::ffff:0.0.0.0", false}, {"::ffff:127.0.0.1", false},
+		{"::ffff:255.255.255.255", false},
 	} {
 		if got := bindable(netip.MustParseAddr(tt.ip)); got != tt.want {
 			t.Errorf("bindable(%s) = %v, want %v", tt.ip, got, tt.want)
