@@ -273,7 +273,7 @@ func joinFragment(b []byte, n int, first []byte, buf *[maxFragmentData]byte) ([]
 		l += copy(buf[l:], ud[1:])
 		n = end
 	}
-	return buf[:l], true
+	return buf[:l:l], true
 }
 
 // addresses adds the link addresses.
@@ -319,7 +319,9 @@ func continuation(m *protocols.Message, src, dst uint16) {
 }
 
 // userData copies the user data blocks of a link frame into buf without
-// their CRCs, checking each.
+// their CRCs, checking each. The slice it returns ends where the data do
+// (capacity included), so that a read past them fails loudly instead of
+// reading the buffer's stale bytes.
 func userData(b []byte, buf *[maxUserData]byte) ([]byte, bool) {
 	n := 0
 	for len(b) > 0 {
@@ -330,7 +332,7 @@ func userData(b []byte, buf *[maxUserData]byte) ([]byte, bool) {
 		n += copy(buf[n:], b[:l-crcLen])
 		b = b[l:]
 	}
-	return buf[:n], true
+	return buf[:n:n], true
 }
 
 // blockCRCOK checks the CRC-16/DNP in a block's last two bytes

@@ -118,6 +118,8 @@ func TestDissect(t *testing.T) {
 			`512 "Transport Segment" kind=0 err=false link_src=4 link_dst=3`, nil},
 		{"file transfer read (size prefixed data)", link(0xc4, 4, 3, "c1 c1 01 46055b 01 0800 01020304 05060708 3c0106"),
 			`1 "Read" kind=1 err=false link_src=3 link_dst=4 objects=g70v5 objects=g60v1`, nil},
+		{"index-prefixed objects cut short", link(0x44, 3, 4, "c1 c1 81 0000 010217 03 05 81 06"),
+			`129 "Response" kind=2 err=false link_src=4 link_dst=3 objects=g1v2:5`, nil},
 		{"user data CRC wrong", corrupt, "none", protocols.ErrMalformed},
 		{"header CRC wrong", hex("0564 05 c9 0400 0300 0000"), "none", protocols.ErrMalformed},
 		{"response without IIN", link(0x44, 3, 4, "c1 c1 81"), "none", protocols.ErrMalformed},

@@ -182,10 +182,10 @@ func parseHeader(b []byte, fc uint8) (objectHeader, bool) {
 	h.size = dataSize(&h, prefix, fc)
 	if prefix >= 1 && prefix <= 3 && h.count > 0 && len(r) >= prefixLen(prefix) {
 		// Points named by index prefixes: the first, and the last when
-		// the objects can be walked.
+		// the objects can be walked (all of them are in the data).
 		first := uintLE(r[:prefixLen(prefix)])
 		h.points = pointRange{lo: first, hi: first, known: true}
-		if stride := h.size / int(max(h.count, 1)); h.size > 0 && h.count > 1 {
+		if stride := h.size / int(max(h.count, 1)); h.size > 0 && h.size <= len(r) && h.count > 1 {
 			last := (int(h.count) - 1) * stride
 			h.points.hi = uintLE(r[last : last+prefixLen(prefix)])
 		}
