@@ -85,6 +85,21 @@ func (demo) Dissect(m *protocols.Message) error {
 	return nil
 }
 
+// Repeat implements protocols.Repeater: the header says all but the
+// written address of a write (whose code an 'S' response takes from the
+// State), and the size of what follows; a model name (an identity) is
+// never a repeat.
+func (demo) Repeat(b []byte, _ bool, key *protocols.RepeatKey) int {
+	if len(b) < 6 || 4+int(binary.BigEndian.Uint16(b[2:])) != len(b) || b[5] == 0xee {
+		return 0
+	}
+	n := copy(key[:], b[:6])
+	if (b[5] == 0x10 || b[4] == 'S') && len(b) >= 8 {
+		n += copy(key[n:], b[6:8])
+	}
+	return n
+}
+
 // pdu builds a demo PDU.
 func pdu(kind byte, code byte, data ...byte) []byte {
 	b := []byte{'D', 'M', 0, 0, kind, code}

@@ -6,7 +6,8 @@ import (
 )
 
 // TestConvLayout pins the layout conv's comment describes: the fields
-// every packet reads within the first 64 bytes, 128 bytes in all.
+// every packet reads within the first 64 bytes, then reassembly and
+// identities, then the two repeat entries a cache line each: 256 bytes.
 func TestConvLayout(t *testing.T) {
 	var c conv
 	if end := unsafe.Offsetof(c.twoWay) + unsafe.Sizeof(c.twoWay); end > 64 {
@@ -15,7 +16,13 @@ func TestConvLayout(t *testing.T) {
 	if off := unsafe.Offsetof(c.dir); off < 64 {
 		t.Errorf("dir at %d, in the first 64 bytes", off)
 	}
-	if size := unsafe.Sizeof(c); size != 128 {
-		t.Errorf("size %d, want 128", size)
+	if off := unsafe.Offsetof(c.rep); off != 128 {
+		t.Errorf("rep at %d, want 128", off)
+	}
+	if size := unsafe.Sizeof(c.rep[0]); size != 64 {
+		t.Errorf("repeat entry of %d bytes, want 64", size)
+	}
+	if size := unsafe.Sizeof(c); size != 256 {
+		t.Errorf("size %d, want 256", size)
 	}
 }

@@ -9,6 +9,8 @@ import "fmt"
 type Registry struct {
 	ds    []Dissector
 	infos []Info
+	// repeaters[i] is ds[i] as a Repeater, nil when it is not one.
+	repeaters []Repeater
 	// tcp and udp map a port to its dissector's index + 1 (0: none).
 	tcp, udp *[65536]uint8
 	// heurTCP and heurUDP list dissector indexes in registry order.
@@ -83,6 +85,8 @@ func NewRegistry(cs ...Constructor) (*Registry, error) {
 		}
 		r.ds = append(r.ds, d)
 		r.infos = append(r.infos, info)
+		rp, _ := d.(Repeater)
+		r.repeaters = append(r.repeaters, rp)
 	}
 	return r, nil
 }

@@ -26,6 +26,10 @@ type Options struct {
 	// that no port claims are offered to the heuristics before it is
 	// given up as not industrial (default 4).
 	MaxProbes int
+	// DissectRepeats has every message dissected, even one a Repeater
+	// recognises as a repeat of its conversation's previous message. The
+	// outcome is the same, only slower: tests compare the two.
+	DissectRepeats bool
 }
 
 // Defaults of Options.
@@ -66,6 +70,9 @@ type Stats struct {
 	Oversized         uint64 // TCP PDUs longer than the buffer size, skipped
 	NoBuffer          uint64 // partial TCP PDUs dropped because every buffer was taken
 	Buffers           int    // reassembly buffers still held after the flush
+	// Repeats counts messages a Repeater recognised as repeats of their
+	// conversation's previous message, counted without dissecting them.
+	Repeats uint64
 }
 
 // Tracker runs a registry's dissectors over one capture source's packets
@@ -89,6 +96,7 @@ type Tracker struct {
 	msg     Message
 	stats   Stats
 	cur     current
+	key     RepeatKey
 }
 
 // current is the packet being dissected and its conversation. Packet sets
@@ -113,10 +121,11 @@ const (
 )
 
 // conv is the tracker's state for one flow. The fields every packet reads
-// come first and fill the first 64 bytes, and the struct is padded to 128,
+// come first and fill the first 64 bytes, and the struct is padded to 256,
 // so that in the slice of conversations (allocated aligned once it is
 // large) a packet of a datagram protocol touches one cache line of its
-// conversation; TCP reassembly and identities use the second.
+// conversation besides its direction's repeat entry (the third and fourth
+// lines); TCP reassembly and identities use the second.
 type conv struct {
 	id    uint64 // the flow.Ref ID it belongs to
 	state uint64 // the dissector's Message.State
@@ -138,6 +147,8 @@ type conv struct {
 	ident  identCache
 	twinID uint64 // the ID of the conversation twin refers to
 	_      [8]byte
+
+	rep [2]repeatEntry // 0: sent by the flow's initiator, 1: by the responder
 }
 
 // cacheEntry remembers where a conversation's last events are counted, so
@@ -329,17 +340,37 @@ func (t *Tracker) dissect(payload []byte, tr Transport) {
 	cur := &t.cur
 	m := &t.msg
 	st := &t.primary(cur.c).state
-	m.reset(payload, tr, cur.fc, *st)
+	// The key lives in the Tracker: passed to an interface method, one on
+	// the stack would escape to the heap.
+	key := &t.key
+	n := t.repeatKey(payload, key)
+	r := &cur.c.rep[0]
+	if !cur.ref.FromInitiator {
+		r = &cur.c.rep[1]
+	}
+	if n > 0 && t.repeated(r, key, n, st) {
+		return
+	}
+	before := *st
+	m.reset(payload, tr, cur.fc, before)
 	if err := cur.d.Dissect(m); err != nil {
 		t.stats.Malformed++
 		return
 	}
 	*st = m.State
+	idx := int32(-1)
+	var kind Kind
+	var srcIsSender bool
 	if m.emitted {
-		t.ipEvent(m)
+		idx, kind, srcIsSender = t.ipEvent(m)
 	}
 	if m.identified {
 		t.ipIdentity(m)
+		idx = -1 // identities are recorded every time
+	}
+	if n > 0 && idx >= 0 {
+		*r = repeatEntry{key: *key, before: before, after: m.State, gen: t.agg.gen, idx: idx,
+			n: uint8(n), kind: kind, err: m.event.Error, srcIsSender: srcIsSender}
 	}
 }
 
@@ -361,22 +392,24 @@ func (t *Tracker) ipIdentity(m *Message) {
 }
 
 // ipEvent counts m's event. The event's src is the requester: the sender
-// of a request or other message, the receiver of a response.
-func (t *Tracker) ipEvent(m *Message) {
+// of a request or other message, the receiver of a response. It returns
+// where the event is counted (-1 when the minute's table is full), the
+// message's resolved kind and whether its sender is the event's src.
+func (t *Tracker) ipEvent(m *Message) (int32, Kind, bool) {
 	c, p, ref := t.cur.c, t.cur.p, t.cur.ref
 	e := &m.event
 	kind := resolve(e.Kind, m.FromClient)
 	srcIsSender := kind != KindResponse
 	srcIsInit := srcIsSender == ref.FromInitiator
 	proto := t.reg.protocol(c.disp, m.Variant)
-	var a *aggregate
+	idx := int32(-1)
 	if x := &c.cache[0]; x.gen == t.agg.gen && x.code == e.Code && x.proto == proto && x.srcIsInit == srcIsInit {
-		a = &t.agg.aggs[x.idx]
+		idx = x.idx
 	} else if x := &c.cache[1]; x.gen == t.agg.gen && x.code == e.Code && x.proto == proto && x.srcIsInit == srcIsInit {
-		a = &t.agg.aggs[x.idx]
+		idx = x.idx
 		c.cache[0], c.cache[1] = c.cache[1], c.cache[0] // most recent first
 	}
-	if a == nil {
+	if idx < 0 {
 		k := aggKey{code: e.Code, proto: proto, vlan: c.vlan, v6: p.IPVersion == 6}
 		src, dst := p.SrcIP.As16(), p.DstIP.As16()
 		if srcIsSender {
@@ -384,15 +417,14 @@ func (t *Tracker) ipEvent(m *Message) {
 		} else {
 			k.src, k.dst, k.sport, k.dport = dst, src, p.DstPort, p.SrcPort
 		}
-		idx := t.agg.slot(&k, e.Function)
-		if idx < 0 {
-			return
+		if idx = t.agg.slot(&k, e.Function); idx < 0 {
+			return -1, kind, srcIsSender
 		}
-		a = &t.agg.aggs[idx]
 		c.cache[1] = c.cache[0]
 		c.cache[0] = cacheEntry{gen: t.agg.gen, idx: idx, code: e.Code, proto: proto, srcIsInit: srcIsInit}
 	}
-	t.count(a, p, kind, srcIsSender, e)
+	t.count(&t.agg.aggs[idx], p, kind, srcIsSender, e)
+	return idx, kind, srcIsSender
 }
 
 // count adds one message to an aggregate.

@@ -12,9 +12,15 @@ import (
 // server's response, each in its own segment (or datagram with udp) —
 // warms it up, and returns a function that sends message i. The flow
 // table is consulted only during warm-up, so what step costs is the
-// Tracker's and the dissector's work alone.
+// Tracker's and the dissector's work alone. The same messages again are
+// repeats: a dissector that is a Repeater is asked for their keys, not to
+// dissect them.
 func Exchange(tb testing.TB, reg *protocols.Registry, client, server string, udp bool, req, resp []byte) func(i int) {
-	h := New(reg, protocols.Options{})
+	return exchange(tb, reg, protocols.Options{}, client, server, udp, req, resp)
+}
+
+func exchange(tb testing.TB, reg *protocols.Registry, opts protocols.Options, client, server string, udp bool, req, resp []byte) func(i int) {
+	h := New(reg, opts)
 	var pkts [2]*decode.Packet
 	var c *TCPConn
 	if udp {
@@ -56,25 +62,36 @@ func Exchange(tb testing.TB, reg *protocols.Registry, client, server string, udp
 }
 
 // BenchmarkExchange measures the steady state of a polling conversation
-// (see Exchange). It reports ns/packet; allocations must be zero.
+// (see Exchange): "dissected" with every message dissected, "repeated"
+// as the sensor runs, where a Repeater's repeats are only counted. It
+// reports ns/packet; allocations must be zero.
 func BenchmarkExchange(b *testing.B, reg *protocols.Registry, client, server string, udp bool, req, resp []byte) {
-	step := Exchange(b, reg, client, server, udp, req, resp)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		step(i)
+	for _, sub := range []struct {
+		name string
+		opts protocols.Options
+	}{{"dissected", protocols.Options{DissectRepeats: true}}, {"repeated", protocols.Options{}}} {
+		b.Run(sub.name, func(b *testing.B) {
+			step := exchange(b, reg, sub.opts, client, server, udp, req, resp)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				step(i)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/packet")
+		})
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/packet")
 }
 
 // CheckExchangeAllocs fails unless a polling conversation's steady state
 // (see Exchange) allocates nothing per packet.
 func CheckExchangeAllocs(t *testing.T, reg *protocols.Registry, client, server string, udp bool, req, resp []byte) {
 	t.Helper()
-	step := Exchange(t, reg, client, server, udp, req, resp)
-	i := 0
-	if n := testing.AllocsPerRun(1000, func() { step(i); i++ }); n != 0 {
-		t.Errorf("%.2f allocations per packet, want 0", n)
+	for _, opts := range []protocols.Options{{DissectRepeats: true}, {}} {
+		step := exchange(t, reg, opts, client, server, udp, req, resp)
+		i := 0
+		if n := testing.AllocsPerRun(1000, func() { step(i); i++ }); n != 0 {
+			t.Errorf("%.2f allocations per packet (repeats dissected: %v), want 0", n, opts.DissectRepeats)
+		}
 	}
 }
 

@@ -12,7 +12,8 @@ import (
 // state the previous call left. It fails on results that break the
 // contract: a Frame length that is neither 0 nor at least the bytes it
 // needed to decide, more details than allowed, identity text that is not
-// part of the message. Panics fail the fuzz target by themselves.
+// part of the message, a repeat key that does not decide the outcome
+// (CheckRepeat). Panics fail the fuzz target by themselves.
 func FuzzDissector(t *testing.T, reg *protocols.Registry, data []byte) {
 	d, _ := reg.Lookup(reg.Info()[0].ID)
 	for _, tr := range []protocols.Transport{protocols.TCP, protocols.UDP} {
@@ -41,6 +42,7 @@ func FuzzDissector(t *testing.T, reg *protocols.Registry, data []byte) {
 			}
 		}
 	}
+	CheckRepeat(t, d, data)
 	// And as a stream, cut at the input's own first byte.
 	h := New(reg, protocols.Options{BufferSize: 512, MaxBuffers: 1})
 	c := h.TCP("10.0.0.1:40000", "10.0.0.2:40001")

@@ -1,0 +1,111 @@
+package protocolstest
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"mimamori/protocols"
+)
+
+// outcome is everything Dissect does with a message, as a Repeater's
+// contract names it.
+type outcome struct {
+	err        bool
+	emitted    bool
+	code       uint32
+	function   string
+	kind       protocols.Kind
+	isErr      bool
+	attrs      []protocols.Attr
+	variant    uint8
+	identified bool
+	state      uint64
+}
+
+func (o outcome) equal(p outcome) bool {
+	return o.err == p.err && o.emitted == p.emitted && o.code == p.code && o.function == p.function &&
+		o.kind == p.kind && o.isErr == p.isErr && o.variant == p.variant && o.identified == p.identified &&
+		o.state == p.state && slices.Equal(o.attrs, p.attrs)
+}
+
+func (o outcome) String() string {
+	return fmt.Sprintf("err=%v emitted=%v code=%d %q kind=%d error=%v attrs=%v variant=%d identified=%v state=%#x",
+		o.err, o.emitted, o.code, o.function, o.kind, o.isErr, o.attrs, o.variant, o.identified, o.state)
+}
+
+func dissectOutcome(d protocols.Dissector, payload []byte, tr protocols.Transport, fromClient bool, state uint64) outcome {
+	m := protocols.Message{Payload: payload, Transport: tr, FromClient: fromClient, State: state}
+	if err := d.Dissect(&m); err != nil {
+		return outcome{err: true}
+	}
+	o := outcome{variant: m.Variant, state: m.State}
+	if e, ok := m.Event(); ok {
+		o.emitted, o.code, o.function, o.kind, o.isErr = true, e.Code, e.Function, e.Kind, e.Error
+		o.attrs = slices.Clone(e.Attrs())
+	}
+	_, o.identified = m.Identity()
+	return o
+}
+
+// maxRepeatChecks bounds the byte positions CheckRepeat changes in one
+// message, so that fuzzing long inputs stays quick: beyond it, positions
+// are spread over the message.
+const maxRepeatChecks = 512
+
+// CheckRepeat fails t unless d keeps the Repeater contract on payload
+// (RepeatViolation).
+func CheckRepeat(t testing.TB, d protocols.Dissector, payload []byte) {
+	t.Helper()
+	if err := RepeatViolation(d, payload); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// RepeatViolation checks a Repeater's contract on payload: every copy of
+// it with one byte changed (to its complement, and to the next value)
+// whose repeat key equals payload's must get the same outcome from
+// Dissect, on each transport and direction, with State zero and with the
+// State a first Dissect left. It returns the first copy that does not, nil
+// when all do or d is not a Repeater.
+func RepeatViolation(d protocols.Dissector, payload []byte) error {
+	rp, ok := d.(protocols.Repeater)
+	if !ok || len(payload) == 0 {
+		return nil
+	}
+	var key, other protocols.RepeatKey
+	changed := make([]byte, len(payload))
+	step := max(1, len(payload)/maxRepeatChecks)
+	for _, tr := range []protocols.Transport{protocols.TCP, protocols.UDP} {
+		for _, fromClient := range []bool{true, false} {
+			n := rp.Repeat(payload, fromClient, &key)
+			if n < 0 || n > len(key) {
+				return fmt.Errorf("Repeat = %d", n)
+			}
+			if n == 0 {
+				continue
+			}
+			first := dissectOutcome(d, payload, tr, fromClient, 0)
+			for _, state := range []uint64{0, first.state} {
+				want := first
+				if state != 0 {
+					want = dissectOutcome(d, payload, tr, fromClient, state)
+				}
+				for i := 0; i < len(payload); i += step {
+					for _, v := range []byte{^payload[i], payload[i] + 1} {
+						copy(changed, payload)
+						changed[i] = v
+						if m := rp.Repeat(changed, fromClient, &other); m != n || other != key {
+							continue
+						}
+						if got := dissectOutcome(d, changed, tr, fromClient, state); !got.equal(want) {
+							return fmt.Errorf("%s, from client %v, state %#x: byte %d changed from %#02x to %#02x keeps the repeat key %x but Dissect reports\n%v\ninstead of\n%v\nmessage %x",
+								tr, fromClient, state, i, payload[i], v, key[:n], got, want, payload)
+						}
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
