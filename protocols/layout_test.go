@@ -26,3 +26,10 @@ func TestConvLayout(t *testing.T) {
 		t.Errorf("size %d, want 256", size)
 	}
 }
+
+// TestFrameRepeatLayout pins a layer-2 repeat entry at one cache line.
+func TestFrameRepeatLayout(t *testing.T) {
+	if size := unsafe.Sizeof(frameRepeat{}); size != 64 {
+		t.Errorf("size %d, want 64", size)
+	}
+}

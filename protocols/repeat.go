@@ -1,5 +1,11 @@
 package protocols
 
+import (
+	"encoding/binary"
+
+	"mimamori/edge/decode"
+)
+
 // Most industrial traffic is the same few requests polled over and over,
 // each answered the same way but for its process values. A Repeater lets
 // the Tracker recognise such a message from a few of its bytes and count
@@ -59,6 +65,7 @@ func (t *Tracker) repeatKey(payload []byte, key *RepeatKey) int {
 	if rp == nil || t.opts.DissectRepeats {
 		return 0
 	}
+	*key = RepeatKey{} // compared whole: no bytes of an earlier key after the new one
 	return rp.Repeat(payload, t.cur.fc, key)
 }
 
@@ -76,4 +83,81 @@ func (t *Tracker) repeated(r *repeatEntry, key *RepeatKey, n int, st *uint64) bo
 	a.count1(r.kind, r.err, t.cur.p.TimestampNs)
 	a.macs(t.cur.p, r.srcIsSender)
 	return true
+}
+
+// Layer-2 frames have no conversation to remember their last message in,
+// so their repeats are kept in a small table of their own, found by the
+// frame's addresses, VLAN, EtherType and key together: a station that
+// sends several kinds of cyclic frame to the same destination keeps an
+// entry for each.
+
+// frameRepeatBits sizes frameRepeats: 1024 entries of 64 bytes.
+const frameRepeatBits = 10
+
+// frameRepeats is the table of layer-2 repeats.
+type frameRepeats [1 << frameRepeatBits]frameRepeat
+
+// frameRepeat is one layer-2 message remembered: its sender and receiver,
+// VLAN, dissector and key, and where and how its event was counted.
+// Layer-2 dissectors see no State.
+type frameRepeat struct {
+	key         RepeatKey
+	src, dst    [6]byte
+	vlan        uint16
+	gen         uint32 // the aggregator's generation; 0: empty
+	idx         int32
+	owner       uint8 // dissector index + 1
+	n           uint8
+	kind        Kind
+	err         bool
+	srcIsSender bool
+	_           [11]byte
+}
+
+// frameKey asks the dissector owner for the key of a frame's payload.
+func (t *Tracker) frameKey(owner uint8, payload []byte, key *RepeatKey) int {
+	rp := t.reg.repeaters[owner-1]
+	if rp == nil || t.opts.DissectRepeats {
+		return 0
+	}
+	*key = RepeatKey{}
+	return rp.Repeat(payload, true, key)
+}
+
+// entry returns the table entry a frame with this key belongs in.
+func (f *frameRepeats) entry(p *decode.Packet, owner uint8, key *RepeatKey, n int) *frameRepeat {
+	h := uint64(n) | uint64(owner)<<8 | uint64(p.VLAN)<<16
+	for i := 0; i+8 <= n; i += 8 {
+		h = (h ^ binary.LittleEndian.Uint64(key[i:])) * 0x9e3779b97f4a7c15
+	}
+	var tail [8]byte
+	copy(tail[:], key[n&^7:n])
+	h = (h ^ binary.LittleEndian.Uint64(tail[:])) * 0xc2b2ae3d27d4eb4f
+	var a [8]byte
+	copy(a[:], p.SrcMAC[:])
+	h = (h ^ binary.LittleEndian.Uint64(a[:])) * 0x9e3779b97f4a7c15
+	copy(a[:], p.DstMAC[:])
+	h = (h ^ binary.LittleEndian.Uint64(a[:])) * 0x165667b19e3779f9
+	return &f[h>>(64-frameRepeatBits)]
+}
+
+// frameRepeated counts the frame as a repeat of r's when r remembers the
+// same frame in the current minute, and reports whether it did. The
+// caller has put the frame's key, n bytes long, in t.key.
+func (t *Tracker) frameRepeated(r *frameRepeat, p *decode.Packet, owner uint8, n int) bool {
+	if r.gen != t.agg.gen || int(r.n) != n || r.key != t.key || r.src != p.SrcMAC || r.dst != p.DstMAC || r.vlan != p.VLAN ||
+		r.owner != owner {
+		return false
+	}
+	t.stats.Repeats++
+	a := &t.agg.aggs[r.idx]
+	a.count1(r.kind, r.err, p.TimestampNs)
+	a.macs(p, r.srcIsSender)
+	return true
+}
+
+// remember fills r with a frame just dissected and counted.
+func (r *frameRepeat) remember(p *decode.Packet, owner uint8, key *RepeatKey, n int, gen uint32, idx int32, kind Kind, isErr, srcIsSender bool) {
+	*r = frameRepeat{key: *key, src: p.SrcMAC, dst: p.DstMAC, vlan: p.VLAN, gen: gen, idx: idx, owner: owner,
+		n: uint8(n), kind: kind, err: isErr, srcIsSender: srcIsSender}
 }

@@ -325,6 +325,33 @@ func TestRepeatsMatchDissectingEach(t *testing.T) {
 			}
 			pr.flush()
 		}},
+		{"layer 2 cyclic", func(pr *pair) {
+			// Stations sending two kinds of frame each to one master and
+			// to the broadcast address, on two VLANs; one reports its
+			// model now and then; a minute ends mid-cycle.
+			master, bcast := protocolstest.MAC("10.0.0.1"), [6]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+			for cycle := range 30 {
+				for st := range 4 {
+					mac := protocolstest.MAC(fmt.Sprintf("10.0.0.%d", 10+st))
+					for _, f := range []*decode.Packet{
+						protocolstest.Frame(mac, master, demoEtherType, pdu('O', 1, byte(cycle))),
+						protocolstest.Frame(mac, bcast, demoEtherType, pdu('O', 2, byte(cycle), 0)),
+						protocolstest.Frame(master, mac, demoEtherType, pdu('Q', 0x10, 0, byte(st))),
+						protocolstest.Frame(mac, master, demoEtherType, pdu('S', 0x10, 0, byte(st))),
+					} {
+						f.VLAN = uint16(st % 2 * 10)
+						pr.send(f)
+					}
+					if cycle%7 == 3 {
+						pr.send(protocolstest.Frame(mac, master, demoEtherType, pdu('R', 0xee, 'P', byte('0'+st))))
+					}
+				}
+				if cycle == 12 {
+					pr.flush()
+				}
+			}
+			pr.flush()
+		}},
 		{"layer 2 beside", func(pr *pair) {
 			c := pr.conn("10.0.0.1:40000", "10.0.0.2:7000")
 			a, b := protocolstest.MAC("10.0.0.1"), protocolstest.MAC("10.0.0.2")

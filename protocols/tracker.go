@@ -97,6 +97,7 @@ type Tracker struct {
 	stats   Stats
 	cur     current
 	key     RepeatKey
+	frames  frameRepeats
 }
 
 // current is the packet being dissected and its conversation. Packet sets
@@ -454,6 +455,14 @@ func (t *Tracker) frame(p *decode.Packet) {
 	if owner == 0 {
 		return
 	}
+	key := &t.key
+	var r *frameRepeat
+	n := t.frameKey(owner, p.Payload, key)
+	if n > 0 {
+		if r = t.frames.entry(p, owner, key, n); t.frameRepeated(r, p, owner, n) {
+			return
+		}
+	}
 	m := &t.msg
 	m.reset(p.Payload, Ethernet, true, 0)
 	if err := t.reg.ds[owner-1].Dissect(m); err != nil {
@@ -474,6 +483,9 @@ func (t *Tracker) frame(p *decode.Packet) {
 		}
 		if idx := t.agg.slotRecent(&k, e.Function); idx >= 0 {
 			t.count(&t.agg.aggs[idx], p, kind, srcIsSender, e)
+			if r != nil && !m.identified {
+				r.remember(p, owner, key, n, t.agg.gen, idx, kind, e.Error, srcIsSender)
+			}
 		}
 	}
 	if m.identified {
