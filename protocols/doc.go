@@ -97,7 +97,7 @@
 // hash lookup per packet, and a Ref's ID tells when a slot has been
 // reused by another flow (the state is then reset and its buffers
 // returned). The slice therefore never holds more entries than the flow
-// table has slots (flow.Options.MaxFlows), 128 bytes each; TCP
+// table has slots (flow.Options.MaxFlows), 256 bytes each; TCP
 // buffers are bounded separately as above. Layer-2 protocols have no
 // conversation state.
 //
@@ -107,6 +107,27 @@
 // another — is linked into one (twin.go). Entries of flows that have gone
 // are pruned at every flush, so it too stays within the flow table's
 // bound.
+//
+// # Repeats
+//
+// Most industrial traffic is the same few requests polled over and over
+// and answered the same way but for their process values, so most
+// messages report exactly what their conversation's previous message in
+// the same direction reported. A dissector that implements Repeater
+// (repeat.go) names, for a message, the few bytes that decide what
+// Dissect would report for it — function, addresses, lengths, status —
+// leaving out transaction ids, sequence numbers and process values. The
+// Tracker keeps, per conversation and direction, the last message's key,
+// the State it was dissected with and the State it left, and where its
+// event is counted; a message with the same key and State is counted
+// there (count, kind, error, time, MAC addresses) without being dissected,
+// and its details are not merged again, which would change nothing.
+// Layer-2 frames use a 1024-entry table found by their addresses, VLAN,
+// EtherType and key. Results are the same as dissecting every message
+// (Options.DissectRepeats does, for comparison); the contract is checked
+// byte by byte by each dissector's fuzz target (protocolstest.CheckRepeat)
+// and the two ways are compared on crafted, random, captured and generated
+// traffic. Stats.Repeats counts the messages counted this way.
 //
 // # Aggregation
 //
