@@ -22,15 +22,16 @@ import (
 // dissecting every message — sealing minutes as the pipeline does, and
 // compares every minute.
 type minutePair struct {
-	t       *testing.T
-	dec     *decode.Decoder
-	pkt     decode.Packet
-	sides   [2]minuteSide
-	minute  int64
-	started bool
-	minutes int
-	events  int
-	repeats uint64 // messages counted as repeats, all minutes
+	t        *testing.T
+	dec      *decode.Decoder
+	pkt      decode.Packet
+	sides    [2]minuteSide
+	minute   int64
+	started  bool
+	minutes  int
+	events   int
+	repeats  uint64 // messages counted as repeats, all minutes
+	messages uint64 // messages counted, all minutes
 }
 
 type minuteSide struct {
@@ -79,6 +80,9 @@ func (mp *minutePair) seal() {
 	pe, pi, ps := mp.sides[1].tracker.Flush(mp.minute)
 	mp.minutes++
 	mp.events += len(pe)
+	for _, e := range pe {
+		mp.messages += e.Count
+	}
 	compareMinute(mp.t, fmt.Sprintf("minute %d", mp.minutes), ce, pe, ci, pi, cs, ps)
 }
 
@@ -125,6 +129,7 @@ func TestRepeatsMatchDissectingEachOnPlant(t *testing.T) {
 				mp.frame(data, gopacket.CaptureInfo{Timestamp: time.Unix(0, ts), CaptureLength: len(data), Length: len(data)}, layers.LinkTypeEthernet)
 			}
 			mp.seal()
+			t.Logf("%d of %d messages (%.1f %%) counted as repeats", mp.repeats, mp.messages, 100*float64(mp.repeats)/float64(max(mp.messages, 1)))
 			if mp.minutes < 3 || mp.events == 0 {
 				t.Errorf("%d minutes, %d events: the plant's traffic did not reach the Trackers", mp.minutes, mp.events)
 			}
