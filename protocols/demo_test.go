@@ -86,15 +86,21 @@ func (demo) Dissect(m *protocols.Message) error {
 }
 
 // Repeat implements protocols.Repeater: the header says all but the
-// written address of a write (whose code an 'S' response takes from the
-// State), and the size of what follows; a model name (an identity) is
-// never a repeat.
+// written address of a write and the model name of an identity (whose
+// code an 'S' response takes from the State), and the size of what
+// follows. Model names too long for the key are never repeats.
 func (demo) Repeat(b []byte, _ bool, key *protocols.RepeatKey) int {
-	if len(b) < 6 || 4+int(binary.BigEndian.Uint16(b[2:])) != len(b) || b[5] == 0xee {
+	if len(b) < 6 || 4+int(binary.BigEndian.Uint16(b[2:])) != len(b) {
 		return 0
 	}
 	n := copy(key[:], b[:6])
-	if (b[5] == 0x10 || b[4] == 'S') && len(b) >= 8 {
+	switch {
+	case b[5] == 0xee || b[4] == 'S':
+		if len(b)-6 > len(key)-n {
+			return 0
+		}
+		n += copy(key[n:], b[6:])
+	case b[5] == 0x10 && len(b) >= 8:
 		n += copy(key[n:], b[6:8])
 	}
 	return n

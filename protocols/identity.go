@@ -19,6 +19,10 @@ type identity struct {
 	seen                                           int64
 	attrs                                          [MaxIdentityAttrs]Attr
 	nattrs                                         uint8
+	// writer names the conversation and direction that recorded the
+	// latest report (repeatToken), 0 for a layer-2 one: while it stays
+	// the writer, its repeats would record exactly what is kept.
+	writer uint64
 }
 
 // identities keeps the minute's identities in a bounded table. The latest
@@ -57,8 +61,9 @@ func (t *identities) slot(k *idKey) int32 {
 // record keeps a report in identity i. Devices repeat the same report
 // (CC-Link IE Field Basic slaves in every cyclic response), so each field
 // is compared before it is stored.
-func (t *identities) record(i int32, mac [6]byte, hasMAC bool, vendor string, id *Identity, ts int64) {
+func (t *identities) record(i int32, mac [6]byte, hasMAC bool, vendor string, id *Identity, ts int64, writer uint64) {
 	e := &t.ids[i]
+	e.writer = writer
 	if hasMAC {
 		e.mac, e.hasMAC = mac, true
 	}
@@ -90,6 +95,16 @@ func (t *identities) record(i int32, mac [6]byte, hasMAC bool, vendor string, id
 			e.attrs[j].set(id.attrs[j].Key, &id.attrs[j].Value)
 		}
 	}
+}
+
+// touch records a report identical to the one kept, by its writer: only
+// the sender's MAC and the time can differ.
+func (t *identities) touch(i int32, mac [6]byte, hasMAC bool, ts int64) {
+	e := &t.ids[i]
+	if hasMAC {
+		e.mac, e.hasMAC = mac, true
+	}
+	e.seen = max(e.seen, ts)
 }
 
 // sameAttrs reports whether two lists of details are the same (false

@@ -31,7 +31,8 @@ type RepeatKey [24]byte
 //
 // The contract: for two payloads of one conversation, sent the same way
 // (transport and fromClient) and dissected with the same Message.State,
-// equal keys (same length, same bytes) mean the same outcome. The key may
+// equal keys (same length, same bytes) mean the same outcome, what an
+// identity says included. The key may
 // be any encoding of those bytes that keeps them apart: equal keys must
 // never come from messages Dissect would tell apart.
 // protocolstest.FuzzDissector checks it byte by byte. Repeat must be
@@ -46,43 +47,100 @@ type Repeater interface {
 // and where and how its event was counted. It fills a cache line of its
 // own (see conv).
 type repeatEntry struct {
-	key         RepeatKey
-	before      uint64
-	after       uint64
-	gen         uint32 // the aggregator's generation; 0: empty
-	idx         int32
+	key    RepeatKey
+	before uint64
+	after  uint64
+	gen    uint32 // the aggregator's generation; 0: empty
+	idx    int32
+	// ident is the identity the message reported, -1 for none, in the
+	// identity table of generation igen.
+	ident       int32
+	igen        uint32
 	n           uint8
 	kind        Kind
 	err         bool
 	srcIsSender bool
-	_           [12]byte
+	// misses counts the messages in a row that were not repeats; after
+	// maxMisses of them the next skipAfterMisses messages (rest) are
+	// dissected without asking for their keys, which for a conversation
+	// that never repeats (S7comm's jobs name a new PDU reference each)
+	// would only cost.
+	misses, rest uint8
 }
 
+// maxMisses and skipAfterMisses: see repeatEntry.misses.
+const (
+	maxMisses       = 8
+	skipAfterMisses = 64
+)
+
 // repeatKey asks the current conversation's dissector for the key of
-// payload: its length, 0 when there is none.
-func (t *Tracker) repeatKey(payload []byte, key *RepeatKey) int {
+// payload and returns its length, 0 when there is none. asked is false
+// when the dissector is no Repeater or r's direction is resting from
+// asking (see repeatEntry.misses).
+func (t *Tracker) repeatKey(r *repeatEntry, payload []byte, key *RepeatKey) (n int, asked bool) {
 	rp := t.reg.repeaters[t.cur.c.disp-1]
 	if rp == nil || t.opts.DissectRepeats {
-		return 0
+		return 0, false
+	}
+	if r.rest > 0 {
+		r.rest--
+		return 0, false
 	}
 	*key = RepeatKey{} // compared whole: no bytes of an earlier key after the new one
-	return rp.Repeat(payload, t.cur.fc, key)
+	return rp.Repeat(payload, t.cur.fc, key), true
+}
+
+// sameKey is x == y, spelled out: the compiler calls memequal for it.
+func sameKey(x, y *RepeatKey) bool {
+	return binary.LittleEndian.Uint64(x[0:]) == binary.LittleEndian.Uint64(y[0:]) &&
+		binary.LittleEndian.Uint64(x[8:]) == binary.LittleEndian.Uint64(y[8:]) &&
+		binary.LittleEndian.Uint64(x[16:]) == binary.LittleEndian.Uint64(y[16:])
+}
+
+// repeatToken names the current packet's conversation and direction as
+// an identity's writer; never 0.
+func (t *Tracker) repeatToken() uint64 {
+	tok := t.cur.ref.ID<<1 | 1
+	if t.cur.ref.FromInitiator {
+		tok ^= 2 // IDs are distinct, so tokens of two directions differ too
+	}
+	return tok
 }
 
 // repeated counts the current message as a repeat of r's when its key
 // and the conversation's State are those r was dissected with, and
 // reports whether it did. r's details are already merged into its event:
-// merging the same again changes nothing.
+// merging the same again changes nothing. A message that reported an
+// identity repeats only while its conversation and direction were the
+// last to write that identity: recording the same report again would
+// then change nothing but the MAC and time.
 func (t *Tracker) repeated(r *repeatEntry, key *RepeatKey, n int, st *uint64) bool {
-	if r.gen != t.agg.gen || int(r.n) != n || r.key != *key || r.before != *st {
+	if r.gen != t.agg.gen || int(r.n) != n || !sameKey(&r.key, key) || r.before != *st {
 		return false
+	}
+	p := t.cur.p
+	if r.ident >= 0 {
+		if r.igen != t.ids.gen || t.ids.ids[r.ident].writer != t.repeatToken() {
+			return false
+		}
+		t.ids.touch(r.ident, p.SrcMAC, p.HasEthernet, p.TimestampNs)
 	}
 	*st = r.after
 	t.stats.Repeats++
-	a := &t.agg.aggs[r.idx]
-	a.count1(r.kind, r.err, t.cur.p.TimestampNs)
-	a.macs(t.cur.p, r.srcIsSender)
+	if r.idx >= 0 {
+		a := &t.agg.aggs[r.idx]
+		a.count1(r.kind, r.err, p.TimestampNs)
+		a.macs(p, r.srcIsSender)
+	}
 	return true
+}
+
+// missed notes that the current message was no repeat of r's.
+func (r *repeatEntry) missed() {
+	if r.misses++; r.misses >= maxMisses {
+		r.misses, r.rest = 0, skipAfterMisses
+	}
 }
 
 // Layer-2 frames have no conversation to remember their last message in,
@@ -145,7 +203,7 @@ func (f *frameRepeats) entry(p *decode.Packet, owner uint8, key *RepeatKey, n in
 // same frame in the current minute, and reports whether it did. The
 // caller has put the frame's key, n bytes long, in t.key.
 func (t *Tracker) frameRepeated(r *frameRepeat, p *decode.Packet, owner uint8, n int) bool {
-	if r.gen != t.agg.gen || int(r.n) != n || r.key != t.key || r.src != p.SrcMAC || r.dst != p.DstMAC || r.vlan != p.VLAN ||
+	if r.gen != t.agg.gen || int(r.n) != n || !sameKey(&r.key, &t.key) || r.src != p.SrcMAC || r.dst != p.DstMAC || r.vlan != p.VLAN ||
 		r.owner != owner {
 		return false
 	}

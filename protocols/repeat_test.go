@@ -325,6 +325,33 @@ func TestRepeatsMatchDissectingEach(t *testing.T) {
 			}
 			pr.flush()
 		}},
+		{"identities from two conversations", func(pr *pair) {
+			// The server tells each client its model in every response;
+			// it changes its story for one client only. The latest
+			// report wins, so a repeat in the other conversation must
+			// write its report again.
+			a := pr.conn("10.0.0.1:40000", "10.0.0.2:7000")
+			b := pr.conn("10.0.0.3:40000", "10.0.0.2:7000")
+			for i := range 40 {
+				pr.send(a.Next(true, pdu('Q', 0xee)))
+				pr.send(a.Next(false, pdu('R', 0xee, 'P', 'L', 'C', '0')))
+				model := byte('0')
+				if i%5 >= 2 {
+					model = '1'
+				}
+				pr.send(b.Next(true, pdu('Q', 0xee)))
+				pr.send(b.Next(false, pdu('R', 0xee, 'P', 'L', 'C', model)))
+				if i%7 == 6 {
+					p := a.Next(false, pdu('R', 0xee, 'P', 'L', 'C', '0'))
+					p.SrcMAC[5] = 0x77 // the same report through another router
+					pr.send(p)
+				}
+				if i == 25 {
+					pr.flush()
+				}
+			}
+			pr.flush()
+		}},
 		{"layer 2 cyclic", func(pr *pair) {
 			// Stations sending two kinds of frame each to one master and
 			// to the broadcast address, on two VLANs; one reports its

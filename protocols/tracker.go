@@ -344,13 +344,17 @@ func (t *Tracker) dissect(payload []byte, tr Transport) {
 	// The key lives in the Tracker: passed to an interface method, one on
 	// the stack would escape to the heap.
 	key := &t.key
-	n := t.repeatKey(payload, key)
 	r := &cur.c.rep[0]
 	if !cur.ref.FromInitiator {
 		r = &cur.c.rep[1]
 	}
+	n, asked := t.repeatKey(r, payload, key)
 	if n > 0 && t.repeated(r, key, n, st) {
+		r.misses = 0
 		return
+	}
+	if asked {
+		r.missed()
 	}
 	before := *st
 	m.reset(payload, tr, cur.fc, before)
@@ -359,25 +363,29 @@ func (t *Tracker) dissect(payload []byte, tr Transport) {
 		return
 	}
 	*st = m.State
-	idx := int32(-1)
+	idx, ident := int32(-1), int32(-1)
 	var kind Kind
 	var srcIsSender bool
 	if m.emitted {
-		idx, kind, srcIsSender = t.ipEvent(m)
+		if idx, kind, srcIsSender = t.ipEvent(m); idx < 0 {
+			n = 0 // the minute's table is full: count it as dropped every time
+		}
 	}
 	if m.identified {
-		t.ipIdentity(m)
-		idx = -1 // identities are recorded every time
+		if ident = t.ipIdentity(m); ident < 0 {
+			n = 0
+		}
 	}
-	if n > 0 && idx >= 0 {
+	if n > 0 && (idx >= 0 || ident >= 0) {
 		*r = repeatEntry{key: *key, before: before, after: m.State, gen: t.agg.gen, idx: idx,
-			n: uint8(n), kind: kind, err: m.event.Error, srcIsSender: srcIsSender}
+			ident: ident, igen: t.ids.gen, n: uint8(n), kind: kind, err: m.event.Error, srcIsSender: srcIsSender,
+			misses: r.misses, rest: r.rest}
 	}
 }
 
 // ipIdentity keeps what the sender of the current packet said about
-// itself.
-func (t *Tracker) ipIdentity(m *Message) {
+// itself, and returns where (-1 when the minute's table is full).
+func (t *Tracker) ipIdentity(m *Message) int32 {
 	c, p, ref := t.cur.c, t.cur.p, t.cur.ref
 	proto := t.reg.protocol(c.disp, m.Variant)
 	x := &c.ident
@@ -385,11 +393,12 @@ func (t *Tracker) ipIdentity(m *Message) {
 		k := idKey{proto: proto, vlan: p.VLAN, addr: p.SrcIP.As16(), v6: p.IPVersion == 6}
 		idx := t.ids.slot(&k)
 		if idx < 0 {
-			return
+			return -1
 		}
 		*x = identCache{gen: t.ids.gen, idx: idx, vlan: p.VLAN, proto: proto, fromInit: ref.FromInitiator}
 	}
-	t.ids.record(x.idx, p.SrcMAC, p.HasEthernet, t.reg.infos[c.disp-1].Vendor, &m.identity, p.TimestampNs)
+	t.ids.record(x.idx, p.SrcMAC, p.HasEthernet, t.reg.infos[c.disp-1].Vendor, &m.identity, p.TimestampNs, t.repeatToken())
+	return x.idx
 }
 
 // ipEvent counts m's event. The event's src is the requester: the sender
@@ -492,7 +501,7 @@ func (t *Tracker) frame(p *decode.Packet) {
 		k := idKey{proto: t.reg.protocol(owner, m.Variant), vlan: p.VLAN, l2: true}
 		copy(k.addr[:], p.SrcMAC[:])
 		if idx := t.ids.slot(&k); idx >= 0 {
-			t.ids.record(idx, p.SrcMAC, p.HasEthernet, t.reg.infos[owner-1].Vendor, &m.identity, p.TimestampNs)
+			t.ids.record(idx, p.SrcMAC, p.HasEthernet, t.reg.infos[owner-1].Vendor, &m.identity, p.TimestampNs, 0)
 		}
 	}
 }

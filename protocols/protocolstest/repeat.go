@@ -20,18 +20,19 @@ type outcome struct {
 	attrs      []protocols.Attr
 	variant    uint8
 	identified bool
+	identity   string // what it says, fields and details
 	state      uint64
 }
 
 func (o outcome) equal(p outcome) bool {
 	return o.err == p.err && o.emitted == p.emitted && o.code == p.code && o.function == p.function &&
 		o.kind == p.kind && o.isErr == p.isErr && o.variant == p.variant && o.identified == p.identified &&
-		o.state == p.state && slices.Equal(o.attrs, p.attrs)
+		o.state == p.state && slices.Equal(o.attrs, p.attrs) && o.identity == p.identity
 }
 
 func (o outcome) String() string {
-	return fmt.Sprintf("err=%v emitted=%v code=%d %q kind=%d error=%v attrs=%v variant=%d identified=%v state=%#x",
-		o.err, o.emitted, o.code, o.function, o.kind, o.isErr, o.attrs, o.variant, o.identified, o.state)
+	return fmt.Sprintf("err=%v emitted=%v code=%d %q kind=%d error=%v attrs=%v variant=%d identified=%v %s state=%#x",
+		o.err, o.emitted, o.code, o.function, o.kind, o.isErr, o.attrs, o.variant, o.identified, o.identity, o.state)
 }
 
 func dissectOutcome(d protocols.Dissector, payload []byte, tr protocols.Transport, fromClient bool, state uint64) outcome {
@@ -44,7 +45,11 @@ func dissectOutcome(d protocols.Dissector, payload []byte, tr protocols.Transpor
 		o.emitted, o.code, o.function, o.kind, o.isErr = true, e.Code, e.Function, e.Kind, e.Error
 		o.attrs = slices.Clone(e.Attrs())
 	}
-	_, o.identified = m.Identity()
+	if id, ok := m.Identity(); ok {
+		o.identified = true
+		o.identity = fmt.Sprintf("vendor=%q product=%q model=%q serial=%q firmware=%q name=%q %v",
+			id.Vendor, id.Product, id.Model, id.Serial, id.Firmware, id.Name, id.Attrs())
+	}
 	return o
 }
 
@@ -78,6 +83,7 @@ func RepeatViolation(d protocols.Dissector, payload []byte) error {
 	step := max(1, len(payload)/maxRepeatChecks)
 	for _, tr := range []protocols.Transport{protocols.TCP, protocols.UDP} {
 		for _, fromClient := range []bool{true, false} {
+			key = protocols.RepeatKey{}
 			n := rp.Repeat(payload, fromClient, &key)
 			if n < 0 || n > len(key) {
 				return fmt.Errorf("Repeat = %d", n)
@@ -95,6 +101,9 @@ func RepeatViolation(d protocols.Dissector, payload []byte) error {
 					for _, v := range []byte{^payload[i], payload[i] + 1} {
 						copy(changed, payload)
 						changed[i] = v
+						// Cleared as the Tracker clears it: bytes of an
+						// earlier key must not hide a change.
+						other = protocols.RepeatKey{}
 						if m := rp.Repeat(changed, fromClient, &other); m != n || other != key {
 							continue
 						}
