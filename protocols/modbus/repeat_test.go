@@ -79,6 +79,9 @@ func TestRepeatKeys(t *testing.T) {
 		{"read response of another length", "0001 0000 0007 01 03 04 002a 0007", "0001 0000 0009 01 03 06 002a 0007 0000", false, false},
 		{"protocol id not 0", "0001 0000 0006 01 03 0000 000a", "0001 0001 0006 01 03 0000 000a", true, false},
 		{"length beyond the ADU", "0001 0000 0006 01 03 0000 000a", "0001 0000 0007 01 03 0000 000a", true, false},
+		// A datagram is not cut to its MBAP length.
+		{"ADU shorter than its length", "0001 0000 0006 01 03 0000 000a", "0001 0000 0006 01 03 0000 00", true, false},
+		{"ADU longer than its length", "0001 0000 0006 01 03 0000 000a", "0001 0000 0006 01 03 0000 000a 00", true, false},
 		{"device identification response", "0017 0000 0011 01 2b 0e 01 01 00 00 01 00 07 56656e646f7241",
 			"0018 0000 0011 01 2b 0e 01 01 00 00 01 00 07 56656e646f7241", false, false},
 	}
