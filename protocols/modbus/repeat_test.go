@@ -1,6 +1,9 @@
 package modbus_test
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"mimamori/protocols"
@@ -141,5 +144,95 @@ func TestRepeatContract(t *testing.T) {
 	}
 	for _, adu := range msgs {
 		protocolstest.CheckRepeat(t, modbus.New(), hex(adu))
+	}
+}
+
+// poll returns the i-th exchange of a poller in the manner of edge/synth,
+// each with its own transaction id and new values: runs of five Read
+// Holding Registers, Read Discrete Inputs, Write Multiple Registers,
+// exceptions and UMAS reads in turn.
+func poll(i int) []protocolstest.PDU {
+	tid := fmt.Sprintf("%04x 0000", i+1)
+	v := fmt.Sprintf("%04x", i*37)
+	switch i / 5 % 5 {
+	case 1:
+		return []protocolstest.PDU{
+			{FromClient: true, Data: hex(tid + "000b 01 10 0010 0002 04" + v + v)},
+			{FromClient: false, Data: hex(tid + "0006 01 10 0010 0002")},
+		}
+	case 2:
+		return []protocolstest.PDU{
+			{FromClient: true, Data: hex(tid + "0006 01 03 0100 000a")},
+			{FromClient: false, Data: hex(tid + "0003 01 83 02")},
+		}
+	case 3:
+		return []protocolstest.PDU{
+			{FromClient: true, Data: hex(tid + "0004 00 5a 00 04")},
+			{FromClient: false, Data: hex(tid + "0006 00 5a 00 fe" + v)},
+		}
+	case 4:
+		return []protocolstest.PDU{
+			{FromClient: true, Data: hex(tid + "0006 01 02 0000 0010")},
+			{FromClient: false, Data: hex(tid + "0005 01 02 02" + v)},
+		}
+	}
+	return []protocolstest.PDU{
+		{FromClient: true, Data: hex(tid + "0006 01 03 0000 000a")},
+		{FromClient: false, Data: hex(tid + "0017 01 03 14" + strings.Repeat(v, 10))},
+	}
+}
+
+// TestRepeatPoll runs a poll with runs of repeats, and a device
+// identification now and then, through a Tracker that counts repeats and
+// one that dissects every message, over TCP and UDP, and checks that
+// repeats were counted and both report the same.
+func TestRepeatPoll(t *testing.T) {
+	ident := []protocolstest.PDU{
+		{FromClient: true, Data: hex("00ff 0000 0005 01 2b 0e 01 00")},
+		{FromClient: false, Data: hex("00ff 0000 0011 01 2b 0e 01 01 00 00 01 00 07 56656e646f7241")},
+	}
+	for _, udp := range []bool{false, true} {
+		var out [2][]string
+		var repeats uint64
+		for i, opts := range []protocols.Options{{}, {DissectRepeats: true}} {
+			h := protocolstest.New(registry(t), opts)
+			send := func(p protocolstest.PDU) {
+				src, dst := "10.0.0.1:40000", "10.0.0.2:502"
+				if !p.FromClient {
+					src, dst = dst, src
+				}
+				h.UDP(src, dst, p.Data)
+			}
+			if !udp {
+				c := h.TCP("10.0.0.1:40000", "10.0.0.2:502")
+				send = func(p protocolstest.PDU) { c.Send(p.FromClient, p.Data) }
+			}
+			for n := range 100 {
+				for _, p := range poll(n) {
+					send(p)
+				}
+				if n%40 == 20 {
+					for _, p := range ident {
+						send(p)
+					}
+				}
+			}
+			events, ids, st := h.Flush()
+			out[i] = protocolstest.Summaries(events)
+			for _, id := range ids {
+				out[i] = append(out[i], fmt.Sprintf("identity %q %q", id.Vendor, id.Model))
+			}
+			if i == 0 {
+				repeats = st.Repeats
+			}
+		}
+		if !slices.Equal(out[0], out[1]) {
+			t.Errorf("udp %v: counting repeats\n%s\ndissecting every message\n%s", udp, strings.Join(out[0], "\n"), strings.Join(out[1], "\n"))
+		}
+		// Of 200 messages, four in five repeat the one before, but for the
+		// device identifications.
+		if repeats < 150 {
+			t.Errorf("udp %v: %d repeats", udp, repeats)
+		}
 	}
 }
