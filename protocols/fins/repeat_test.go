@@ -1,6 +1,9 @@
 package fins_test
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"mimamori/protocols"
@@ -163,5 +166,79 @@ func TestRepeatContract(t *testing.T) {
 		"46494e53 000000",
 	} {
 		protocolstest.CheckRepeat(t, fins.New(), hex(p))
+	}
+}
+
+// poll returns the i-th exchange of a poller in the manner of edge/synth,
+// each with its own SID and new values: runs of five Memory Area Reads,
+// Memory Area Writes, Clock Reads, refused STOPs and Controller Data Reads
+// of the area data in turn.
+func poll(i int) [2]string {
+	sid := fmt.Sprintf("%02x", i)
+	v := fmt.Sprintf("%04x", i*37)
+	req, resp := "80 00 02 00 0a 00 00 14 00"+sid, "c0 00 02 00 14 00 00 0a 00"+sid
+	switch i / 5 % 5 {
+	case 1:
+		return [2]string{req + "0102 82 0010 00 0002" + v + v, resp + "0102 0000"}
+	case 2:
+		return [2]string{req + "0701", resp + "0701 0000 26 11 24 09" + v + "02"}
+	case 3:
+		return [2]string{req + "0402 ffff", resp + "0402 2102"}
+	case 4:
+		return [2]string{req + "0501 01", resp + "0501 0000" + strings.Repeat(v, 6)}
+	}
+	return [2]string{req + "0101 82 0064 00 0014", resp + "0101 0000" + strings.Repeat(v, 20)}
+}
+
+// TestRepeatPoll runs a poll with runs of repeats, and a Controller Data
+// Read of model and version now and then, through a Tracker that counts
+// repeats and one that dissects every message, over UDP and FINS/TCP, and
+// checks that repeats were counted and both report the same.
+func TestRepeatPoll(t *testing.T) {
+	for _, udp := range []bool{true, false} {
+		var out [2][]string
+		var repeats uint64
+		for i, opts := range []protocols.Options{{}, {DissectRepeats: true}} {
+			h := protocolstest.New(registry(t), opts)
+			client, server := "10.0.0.1:9600", "10.0.0.2:9600"
+			send := func(fromClient bool, frame string) {
+				if fromClient {
+					h.UDP(client, server, hex(frame))
+				} else {
+					h.UDP(server, client, hex(frame))
+				}
+			}
+			if !udp {
+				c := h.TCP("10.0.0.1:40000", server)
+				c.Send(true, hex("46494e53 0000000c 00000000 00000000 0000000a"))
+				c.Send(false, hex("46494e53 00000010 00000001 00000000 0000000a 00000014"))
+				send = func(fromClient bool, frame string) { c.Send(fromClient, tcpFrame(frame)) }
+			}
+			for n := range 100 {
+				p := poll(n)
+				send(true, p[0])
+				send(false, p[1])
+				if n%40 == 20 {
+					send(true, ctlData)
+					send(false, ctlResp)
+				}
+			}
+			events, ids, st := h.Flush()
+			out[i] = protocolstest.Summaries(events)
+			for _, id := range ids {
+				out[i] = append(out[i], fmt.Sprintf("identity %q %q", id.Model, id.Firmware))
+			}
+			if i == 0 {
+				repeats = st.Repeats
+			}
+		}
+		if !slices.Equal(out[0], out[1]) {
+			t.Errorf("udp %v: counting repeats\n%s\ndissecting every message\n%s", udp, strings.Join(out[0], "\n"), strings.Join(out[1], "\n"))
+		}
+		// Of 200 messages, four in five repeat the one before, but for
+		// Controller Data Read responses, which are always dissected.
+		if repeats < 130 {
+			t.Errorf("udp %v: %d repeats", udp, repeats)
+		}
 	}
 }
