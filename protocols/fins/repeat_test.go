@@ -242,3 +242,21 @@ func TestRepeatPoll(t *testing.T) {
 		}
 	}
 }
+
+// TestRepeatClearsKey checks that Repeat leaves nothing of an earlier key
+// past the key it returns: the Tracker reuses one key for every message
+// and compares whole keys. (A message without a key leaves the key
+// unused.)
+func TestRepeatClearsKey(t *testing.T) {
+	for _, p := range [][]byte{hex(readDM100), hex(readResp), tcpFrame(writeCIO), hex(ctlResp),
+		hex("46494e53 0000000c 00000000 00000000 00000000")} {
+		var key protocols.RepeatKey
+		for i := range key {
+			key[i] = 0xff
+		}
+		n := fins.New().(protocols.Repeater).Repeat(p, true, &key)
+		if n > 0 && slices.ContainsFunc(key[n:], func(c byte) bool { return c != 0 }) {
+			t.Errorf("%x: key %x past its %d bytes", p, key, n)
+		}
+	}
+}

@@ -236,3 +236,28 @@ func TestRepeatPoll(t *testing.T) {
 		}
 	}
 }
+
+// TestRepeatClearsKey checks that Repeat leaves nothing of an earlier key
+// past the key it returns: the Tracker reuses one key for every message
+// and compares whole keys. (A message without a key leaves the key
+// unused.)
+func TestRepeatClearsKey(t *testing.T) {
+	for _, tt := range []struct {
+		adu        string
+		fromClient bool
+	}{
+		{"0001 0000 0006 01 03 0000 000a", true},
+		{"0001 0000 0017 01 03 14 0001 0002 0003 0004 0005 0006 0007 0008 0009 000a", false},
+		{"0017 0000 0011 01 2b 0e 01 01 00 00 01 00 07 56656e646f7241", false},
+		{"0001 0001 0006 01 03 0000 000a", true},
+	} {
+		var key protocols.RepeatKey
+		for i := range key {
+			key[i] = 0xff
+		}
+		n := modbus.New().(protocols.Repeater).Repeat(hex(tt.adu), tt.fromClient, &key)
+		if n > 0 && slices.ContainsFunc(key[n:], func(c byte) bool { return c != 0 }) {
+			t.Errorf("%s: key %x past its %d bytes", tt.adu, key, n)
+		}
+	}
+}
