@@ -1,0 +1,71 @@
+package modbus
+
+import "mimamori/protocols"
+
+var _ protocols.Repeater = Dissector{}
+
+// Repeat implements protocols.Repeater. The key is the MBAP length, the
+// unit id, the function code and the few PDU bytes Dissect reports: the
+// exception code; in a request the start and quantity of a read or write
+// (the address of a single write), the Diagnostics sub-function, the MEI
+// type, the UMAS function; in a response the Diagnostics sub-function,
+// the MEI type, the UMAS status. Left out are the transaction id and the
+// values read and written, which Dissect never looks at. The protocol id
+// and the MBAP length are checked as Dissect checks them, and the length
+// is in the key, so the key also fixes how many PDU bytes there are and
+// thus which of them Dissect reads. A Read Device Identification response
+// identifies its sender and is never a repeat.
+func (Dissector) Repeat(b []byte, fromClient bool, key *protocols.RepeatKey) int {
+	// The Tracker compares whole keys: clear what an earlier, longer key
+	// left.
+	*key = protocols.RepeatKey{}
+	if len(b) < mbapLen+minLength || b[2] != 0 || b[3] != 0 {
+		return 0
+	}
+	if l := int(be16(b[4:])); l > maxLength || mbapLen+l != len(b) {
+		return 0
+	}
+	n := copy(key[:], b[4:mbapLen+minLength]) // length, unit id, function code
+	fc, d := b[mbapLen+1], b[mbapLen+minLength:]
+	k := 0 // the leading bytes of d that Dissect reports
+	switch {
+	case fc&exceptionBit != 0:
+		k = 1 // exception code
+	case fromClient:
+		switch fc {
+		case fcReadCoils, fcReadDiscreteInputs, fcReadHoldingRegisters, fcReadInputRegisters,
+			fcWriteMultipleCoils, fcWriteMultipleRegs:
+			k = 4 // start, quantity
+		case fcWriteSingleCoil, fcWriteSingleRegister, fcMaskWriteRegister, fcReadFIFOQueue, fcDiagnostics:
+			k = 2 // address, or sub-function
+		case fcReadWriteMultiple:
+			k = 8 // read start and quantity, write start and quantity
+		case fcEncapsulated:
+			k = 1 // MEI type
+		case fcUMAS:
+			// The session byte is not reported; the UMAS function is,
+			// and becomes the conversation's State.
+			if len(d) >= 2 {
+				key[n] = d[1]
+				n++
+			}
+		}
+	default:
+		switch fc {
+		case fcDiagnostics:
+			k = 2 // sub-function
+		case fcEncapsulated:
+			if len(d) >= 1 && d[0] == meiDeviceIdentity {
+				return 0 // an identity
+			}
+			k = 1 // MEI type
+		case fcUMAS:
+			// Session byte, then the status that makes it an error.
+			if len(d) >= 2 {
+				key[n] = d[1]
+				n++
+			}
+		}
+	}
+	return n + copy(key[n:], d[:min(k, len(d))])
+}
