@@ -29,6 +29,9 @@ const (
 // I/O sequence and data. Messages that describe their sender or whose
 // details come from their data (Identity Get_Attributes_All and
 // Forward_Open replies, Multiple Service Packets) get 0.
+//
+// Every key is written whole, its unused bytes zero: the Tracker
+// compares all of it.
 func (Dissector) Repeat(b []byte, fromClient bool, key *protocols.RepeatKey) int {
 	if !isEncapsulation(b) {
 		// Dissect reads it as I/O over UDP and refuses it over TCP:
@@ -80,8 +83,7 @@ func repeatIO(b []byte, key *protocols.RepeatKey) int {
 	if len(rest) != 0 {
 		return 0
 	}
-	key[0] = keyIO
-	copy(key[1:5], list[4:8])
+	*key = protocols.RepeatKey{keyIO, list[4], list[5], list[6], list[7]}
 	return 5
 }
 
@@ -106,8 +108,7 @@ func repeatRequest(b []byte, key *protocols.RepeatKey) int {
 		return 0 // its details are the services it carries
 	}
 	var flags byte
-	key[0], key[1] = keyRequest, service
-	clear(key[3:15])
+	*key = protocols.RepeatKey{keyRequest, service}
 	if p.hasClass {
 		flags |= 1
 		binary.LittleEndian.PutUint32(key[3:], p.class)
@@ -140,11 +141,10 @@ func repeatReply(b []byte, key *protocols.RepeatKey) int {
 		// Their details or identity come from the reply data.
 		return 0
 	}
-	key[0], key[1], key[2] = keyReply, b[0], b[2]
+	*key = protocols.RepeatKey{keyReply, b[0], b[2]}
 	if b[2] == 0 {
 		return 3
 	}
-	key[3], key[4], key[5] = 0, 0, 0
 	if b[3] > 0 {
 		key[3], key[4], key[5] = 1, b[4], b[5]
 	}

@@ -156,3 +156,19 @@ func TestRepeatContract(t *testing.T) {
 		}
 	}
 }
+
+// TestRepeatKeyWhole checks that a key does not depend on what the key
+// held before: the Tracker reuses one for every conversation and compares
+// all its bytes.
+func TestRepeatKeyWhole(t *testing.T) {
+	for _, b := range [][]byte{unit(readTag), rr(readTagResp), rr(writeAttrDenied), rr(ucmmTimeout), hex(ioData)} {
+		want, n := repeatKey(t, b)
+		var key protocols.RepeatKey
+		for i := range key {
+			key[i] = 0xa5
+		}
+		if m := enip.New().(protocols.Repeater).Repeat(b, true, &key); m != n || key != want {
+			t.Errorf("%x: key %x over a used key, %x over zeros", b, key, want)
+		}
+	}
+}
