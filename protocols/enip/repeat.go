@@ -43,7 +43,7 @@ func (Dissector) Repeat(b []byte, fromClient bool, key *protocols.RepeatKey) int
 	if cmd != cmdSendRRData && cmd != cmdSendUnitData || binary.LittleEndian.Uint32(b[8:12]) != 0 {
 		return 0
 	}
-	data, ok := cipData(b[headerLen:], cmd)
+	data, ok := repeatCIPData(b[headerLen:], cmd)
 	if !ok || len(data) < 2 {
 		return 0
 	}
@@ -51,6 +51,34 @@ func (Dissector) Repeat(b []byte, fromClient bool, key *protocols.RepeatKey) int
 		return repeatReply(data, key)
 	}
 	return repeatRequest(data, key)
+}
+
+// repeatCIPData returns what cipData returns, without walking the item
+// list twice for the usual layout: two items, an address item and then
+// the data item.
+func repeatCIPData(body []byte, cmd uint16) ([]byte, bool) {
+	if len(body) < 16 || binary.LittleEndian.Uint16(body[6:8]) != 2 {
+		return cipData(body, cmd)
+	}
+	list := body[8:]
+	if typ := binary.LittleEndian.Uint16(list); typ == itemConnectedData || typ == itemUnconnectedData {
+		return cipData(body, cmd)
+	}
+	at := 4 + int(binary.LittleEndian.Uint16(list[2:4])) // the second item
+	if at+4 > len(list) || at+4+int(binary.LittleEndian.Uint16(list[at+2:])) != len(list) {
+		return nil, false // the items do not fill the body
+	}
+	data := list[at+4:]
+	switch binary.LittleEndian.Uint16(list[at:]) {
+	case itemUnconnectedData:
+		return data, true
+	case itemConnectedData:
+		if cmd == cmdSendUnitData && len(data) >= 2 {
+			return data[2:], true
+		}
+		return data, true
+	}
+	return nil, false
 }
 
 // repeatIO keys implicit I/O that io accepts by its connection id.
