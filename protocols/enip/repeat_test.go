@@ -1,6 +1,7 @@
 package enip_test
 
 import (
+	"fmt"
 	"testing"
 
 	"mimamori/protocols"
@@ -198,5 +199,48 @@ func TestRepeatCIPData(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestRepeatsCounted polls as edge/synth's HMIs do — SendRRData Read_Tag
+// of tags in turn, sender context counting up, values changing — and
+// checks that the Tracker counts all but the first messages as repeats
+// and reports what it reports with every message dissected.
+func TestRepeatsCounted(t *testing.T) {
+	tags := []string{
+		"4c 05 91 07 4d6f746f725f3100 0100", // Motor_1
+		"4c 04 91 05 5370656564 00 0100",    // Speed
+		"4c 06 91 09 4c696e655f52617465 00 0100",
+	}
+	const polls = 30
+	run := func(opts protocols.Options) (string, uint64) {
+		h := protocolstest.New(registry(t), opts)
+		c := h.TCP("10.0.0.1:40000", "10.0.0.2:44818")
+		io := hex(ioData)
+		for i := 0; i < polls; i++ {
+			req := with(rr(tags[i%len(tags)]), offContext, byte(i), byte(i>>8))
+			resp := with(rr(fmt.Sprintf("cc 00 00 00 c400 %02x000000", i)), offContext, byte(i), byte(i>>8))
+			c.Send(true, req)
+			c.Send(false, resp)
+			io[12], io[22] = byte(i), byte(i) // sequence number, data
+			h.UDP("10.0.0.3:2222", "10.0.0.4:2222", io)
+		}
+		events, _, st := h.Flush()
+		var out string
+		for _, e := range events {
+			out += e.String() + "\n"
+		}
+		return out, st.Repeats
+	}
+	want, _ := run(protocols.Options{DissectRepeats: true})
+	got, repeats := run(protocols.Options{})
+	if got != want {
+		t.Errorf("counting repeats reports\n%s\ndissecting each\n%s", got, want)
+	}
+	// Dissected are the first request, reply and I/O datagram, and the
+	// second request, whose State before (the first request's) is not the
+	// first's (zero).
+	if wantRepeats := uint64(3*polls - 4); repeats != wantRepeats {
+		t.Errorf("%d repeats, want %d", repeats, wantRepeats)
 	}
 }

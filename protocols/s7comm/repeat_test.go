@@ -177,3 +177,53 @@ func TestRepeatContract(t *testing.T) {
 		}
 	}
 }
+
+// TestRepeatsCounted polls as HMIs do — sequence numbers, digests and
+// values changing, the PDU reference reused or counting up — and checks
+// how many messages the Tracker counts as repeats, and that it reports
+// what it reports with every message dissected.
+func TestRepeatsCounted(t *testing.T) {
+	const polls = 20
+	tests := []struct {
+		name      string
+		req, resp func(i int) []byte
+		repeats   uint64
+	}{
+		// Dissected: the first job and answer, and the second job,
+		// whose State before (the first job's) is not the first's.
+		{"S7comm-plus", func(i int) []byte { return with(plusGetMultiV3, offV3Seq, 0x83, byte(i)) },
+			func(i int) []byte { return with(plusGetMultiV3Resp, offV3Digest, byte(i), byte(i)) }, 2*polls - 3},
+		{"S7comm, reference reused", func(i int) []byte { return hex(readDB1) },
+			func(i int) []byte { return with(readDB1Ack, offAckData+6, byte(i)) }, 2*polls - 3},
+		// Each job changes the State (its reference is remembered for the
+		// Ack), so neither jobs nor answers repeat.
+		{"S7comm, reference counting up", func(i int) []byte { return with(readDB1, offRef, 0, byte(i)) },
+			func(i int) []byte { return with(readDB1Ack, offRef, 0, byte(i)) }, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			run := func(opts protocols.Options) (string, uint64) {
+				h := protocolstest.New(registry(t), opts)
+				c := h.TCP("10.0.0.1:40000", "10.0.0.2:102")
+				for i := 0; i < polls; i++ {
+					c.Send(true, tt.req(i))
+					c.Send(false, tt.resp(i))
+				}
+				events, _, st := h.Flush()
+				var out string
+				for _, e := range events {
+					out += e.String() + "\n"
+				}
+				return out, st.Repeats
+			}
+			want, _ := run(protocols.Options{DissectRepeats: true})
+			got, repeats := run(protocols.Options{})
+			if got != want {
+				t.Errorf("counting repeats reports\n%s\ndissecting each\n%s", got, want)
+			}
+			if repeats != tt.repeats {
+				t.Errorf("%d repeats, want %d", repeats, tt.repeats)
+			}
+		})
+	}
+}
