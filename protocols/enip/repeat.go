@@ -120,6 +120,9 @@ func repeatIO(b []byte, key *protocols.RepeatKey) int {
 // the request an Unconnected Send carries) addresses, which also decide
 // the State it leaves.
 func repeatRequest(b []byte, key *protocols.RepeatKey) int {
+	if b[0] == svcMultipleServicePacket {
+		return 0 // its details are the services it carries
+	}
 	service, p, data, ok := request(b)
 	if !ok {
 		return 0
@@ -133,7 +136,7 @@ func repeatRequest(b []byte, key *protocols.RepeatKey) int {
 		}
 	}
 	if service == svcMultipleServicePacket {
-		return 0 // its details are the services it carries
+		return 0 // carried by an Unconnected Send
 	}
 	var flags byte
 	*key = protocols.RepeatKey{keyRequest, service}
