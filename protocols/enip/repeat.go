@@ -28,7 +28,7 @@ const (
 // (Dissect reports their class only), the request and reply data and the
 // I/O sequence and data. Messages that describe their sender or whose
 // details come from their data (Identity Get_Attributes_All and
-// Forward_Open replies, Multiple Service Packets) get 0.
+// Forward_Open replies, Multiple Service Packet requests) get 0.
 //
 // Every key is written whole, its unused bytes zero: the Tracker
 // compares all of it.
