@@ -28,6 +28,8 @@ func BenchmarkIO(b *testing.B) {
 func TestSteadyStateAllocs(t *testing.T) {
 	protocolstest.CheckExchangeAllocs(t, registry(t), "10.0.0.1:40000", "10.0.0.2:44818", false, unit(readTag), unit(readTagResp))
 	protocolstest.CheckExchangeAllocs(t, registry(t), "10.0.0.1:40000", "10.0.0.2:44818", false, rr(ucmmGetIdentity), rr(getIdentityResp))
+	protocolstest.CheckExchangeAllocs(t, registry(t), "10.0.0.1:40000", "10.0.0.2:44818", false, rr(readTag), rr(readTagResp))
+	protocolstest.CheckExchangeAllocs(t, registry(t), "10.0.0.1:40000", "10.0.0.2:44818", false, rr(writeAttr), rr(writeAttrDenied))
 	protocolstest.CheckExchangeAllocs(t, registry(t), "10.0.0.1:40000", "10.0.0.2:44818", true, hex(listIdentityReq), hex(listIdentityResp))
 	io := hex("0200 0280 0800 03064b00 db953f00 b100 0600 a587e80f0300")
 	protocolstest.CheckExchangeAllocs(t, registry(t), "10.0.0.1:2222", "10.0.0.2:2222", true, io, io)

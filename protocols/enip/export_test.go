@@ -59,3 +59,10 @@ func TsharkExtras(payload []byte) []uint8 {
 }
 
 var _ protocols.Dissector = Dissector{}
+
+// CIPData and RepeatCIPData expose the two ways of finding a CIP message
+// in a SendRRData or SendUnitData body, to check that they agree.
+var (
+	CIPData       = cipData
+	RepeatCIPData = repeatCIPData
+)

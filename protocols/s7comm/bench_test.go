@@ -30,4 +30,6 @@ func TestSteadyStateAllocs(t *testing.T) {
 	protocolstest.CheckExchangeAllocs(t, registry(t), "10.0.0.1:40000", "10.0.0.2:102", false, hex(readDB1), hex(readDB1Ack))
 	protocolstest.CheckExchangeAllocs(t, registry(t), "10.0.0.1:40000", "10.0.0.2:102", false, hex(plusGetMultiV3), hex(plusGetMultiV3Resp))
 	protocolstest.CheckExchangeAllocs(t, registry(t), "10.0.0.1:40000", "10.0.0.2:102", false, hex(szl11Req), hex(szl11Resp))
+	protocolstest.CheckExchangeAllocs(t, registry(t), "10.0.0.1:40000", "10.0.0.2:102", false, hex(plusSetVariableV3), hex(plusSetMultiResp))
+	protocolstest.CheckExchangeAllocs(t, registry(t), "10.0.0.1:40000", "10.0.0.2:102", false, hex(writeBit), hex(writeBitAck))
 }
