@@ -29,12 +29,14 @@ func scan(frame []byte, cycle int) []byte {
 	return b
 }
 
-// twoStations is a cyclic response carrying two stations' data.
-func twoStations() []byte {
-	b := append(hex(cyclicResp), make([]byte, 64+8)...)
+// stations returns a cyclic response carrying n stations' data.
+func stations(n int) []byte {
+	b := append(hex(cyclicResp), make([]byte, (n-1)*(64+8))...)
 	binary.LittleEndian.PutUint16(b[7:], uint16(len(b)-9))
 	return b
 }
+
+func twoStations() []byte { return stations(2) }
 
 func key(t *testing.T, b []byte) (protocols.RepeatKey, int) {
 	t.Helper()
@@ -111,6 +113,7 @@ func TestRepeatKeys(t *testing.T) {
 		{"plain SLMP error response", hex("d00000ffff0300 0b00 59c0 00ffff0300700e0000")},
 		{"length wrong", hex(cyclicReq + "00")},
 		{"length field wrong", withWord(cyclicReq, 7, 0x0085)},
+		{"longer than any link scan", stations(28)},
 		{"other station", withWord(cyclicReq, 2, 0x0100)},
 		{"not 3E", hex("540000ffff0300 0200 0000")},
 		{"request too short for its command", hex("500000ffff0300 0200 0000")},
@@ -132,7 +135,7 @@ func TestRepeatContract(t *testing.T) {
 		hex(cyclicReq), scan(hex(cyclicReq), 5), withWord(cyclicReq, 15, 2), withWord(cyclicReq, 35, 7),
 		withWord(cyclicReq, 61, 16), withWord(cyclicReq, 19, 40),
 		hex(cyclicResp), scan(hex(cyclicResp), 5), endCode, withWord(cyclicResp, 45, 0x0102),
-		withWord(cyclicResp, 43, 9), withWord(cyclicResp, 31, 1), twoStations(),
+		withWord(cyclicResp, 43, 9), withWord(cyclicResp, 31, 1), twoStations(), stations(27), stations(28),
 		hex("500000ffff0300 0800 0000 4242 0100 0000"),
 		hex("d00000ffff0300 0b00 59c0 00ffff0300700e0000"),
 		hex(cyclicReq + "00"), hex("540000ffff0300 0200 0000"), hex("500000ffff0300 0200 0000"),
