@@ -231,3 +231,49 @@ func addState(e *protocols.Event, key string, v uint16) {
 	}
 	e.Add(key, protocols.Hex(uint64(v), 4))
 }
+
+var _ protocols.Repeater = Dissector{}
+
+// Repeat implements protocols.Repeater for the link scan: a cyclic
+// request of the version 1 and 2 layout, and a cyclic response of that
+// layout from a slave that does not describe itself. The key holds the
+// subheader and every field Dissect reports; the response's station
+// count, which Dissect derives from the length, is keyed as the count.
+// Left out are what changes every scan and is never reported: the
+// master's clock, the sequence number, the slave list and the cyclic
+// data (RWw, RY, RWr, RX). The header and the length must pass Dissect's
+// checks first, so that the rest of the outcome does not depend on them.
+// Other commands, plain SLMP error responses and slaves that report their
+// vendor or model (always dissected, as identities are) return 0.
+func (Dissector) Repeat(b []byte, _ bool, key *protocols.RepeatKey) int {
+	if !header(b) || int(le16(b[lengthField:])) > maxDataLen {
+		return 0
+	}
+	*key = protocols.RepeatKey{}
+	if b[0] == requestSub {
+		if len(b) < reqSlaveIDs || le16(b[commandOff:]) != cmdCyclic || le16(b[reqCyclicOffset:]) != reqCyclicValue {
+			return 0
+		}
+		key[0] = requestSub
+		copy(key[1:3], b[reqVersion:reqVersion+2])
+		key[3] = b[reqGroup]
+		copy(key[4:6], b[reqStations:reqStations+2])
+		copy(key[6:8], b[reqParameterNo:reqParameterNo+2])
+		copy(key[8:10], b[reqUnitInfo:reqUnitInfo+2])
+		copy(key[10:12], b[reqTimeout:reqTimeout+2])
+		return 12
+	}
+	if len(b) < respData || le16(b[respEndWord:]) != 0 || le16(b[respCyclicOff:]) != respCyclicValue ||
+		le16(b[respVendor:]) != 0 || binary.LittleEndian.Uint32(b[respModel:]) != 0 {
+		return 0
+	}
+	key[0] = responseSub
+	copy(key[1:3], b[respVersion:respVersion+2])
+	copy(key[3:5], b[respEndCode:respEndCode+2])
+	key[5] = b[respGroup]
+	// At most (maxDataLen+headerLen-respData)/respPerStation = 27: a byte.
+	key[6] = byte((len(b) - respData) / respPerStation)
+	copy(key[7:9], b[respUnitInfo:respUnitInfo+2])
+	copy(key[9:11], b[respSlaveError:respSlaveError+2])
+	return 11
+}

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"mimamori/edge/decode"
+	"mimamori/protocols"
 	"mimamori/protocols/cclinkie"
 	"mimamori/protocols/protocolstest"
 )
@@ -30,4 +31,21 @@ func BenchmarkCCLinkIE(b *testing.B) {
 // nothing per frame.
 func TestSteadyStateAllocs(t *testing.T) {
 	protocolstest.CheckFramesAllocs(t, registry(t), linkScan())
+}
+
+// BenchmarkRepeat measures what recognising a frame of the link scan as a
+// repeat costs the dissector: Repeat's key, per frame.
+func BenchmarkRepeat(b *testing.B) {
+	var frames [][]byte
+	for _, p := range linkScan() {
+		frames = append(frames, p.Payload)
+	}
+	rp := cclinkie.New().(protocols.Repeater)
+	key := new(protocols.RepeatKey)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if rp.Repeat(frames[i%len(frames)], true, key) == 0 {
+			b.Fatal("no repeat key")
+		}
+	}
 }

@@ -283,3 +283,97 @@ func addName(e *protocols.Event, key, name string, code uint64, digits int) {
 	}
 	e.Add(key, protocols.Hex(code, digits))
 }
+
+var _ protocols.Repeater = Dissector{}
+
+// Repeat implements protocols.Repeater for the frames a running network
+// sends over and over: every field-style frame (cyclic data, tokens,
+// myStatus, transients …), the control-style frames, and IE TSN's frames
+// but a detection ack that describes its sender. The key is the frame
+// type followed, at fixed places, by exactly the bytes Dissect reads for
+// that type — the protocol version type, node id, source node number,
+// node type, connection info, transient data type and command — and a
+// flag for each byte Dissect reads only when the frame is long enough.
+// Left out are the header check, the data type of frames that do not
+// report it, and the body: cyclic data (RWw, RY, RWr, RX), myStatus
+// counters and transient payloads, which Dissect never reads. Frames too
+// short for their header (malformed), unknown frame types and identities
+// return 0.
+func (Dissector) Repeat(b []byte, _ bool, key *protocols.RepeatKey) int {
+	if len(b) < tsnMinLen {
+		return 0
+	}
+	t := b[0]
+	*key = protocols.RepeatKey{}
+	key[0] = t
+	switch familyOf(t) {
+	case familyField:
+		if len(b) < headerLen {
+			return 0
+		}
+		fieldKey(t, b, key)
+		return 12
+	case familyControl:
+		if len(b) < headerLen {
+			return 0
+		}
+		key[1], key[2] = b[offSrcNode], b[offSrcNode+1]
+		return 3
+	case familyTSN:
+		switch t {
+		case typeAcyclicDetection:
+			if len(b) > offDetectVersion {
+				key[1], key[2] = 1, b[offDetectVersion]
+			}
+		case typeAcyclicDetectionAck:
+			if len(b) >= ackIdentityLen {
+				return 0 // it identifies its sender: always dissected
+			}
+			if len(b) > offAckVersion {
+				key[1], key[2], key[3] = 1, b[offAckNodeType], b[offAckVersion]
+			}
+		}
+		return 4
+	}
+	return 0
+}
+
+// fieldKey writes the bytes fieldFrame reads for a frame of type t into
+// key[1:12]; bytes a type does not read stay zero.
+func fieldKey(t byte, b []byte, key *protocols.RepeatKey) {
+	ver := b[offVersion]
+	key[1] = ver
+	switch t {
+	case typePersuasion, typeTestData, typeTestDataAck, typeTimer:
+	default:
+		key[2], key[3] = b[offNodeID], b[offNodeID+1]
+	}
+	key[4], key[5] = b[offSrcNode], b[offSrcNode+1]
+	switch t {
+	case typePersuasion, typeTestData, typeTestDataAck, typeMyStatus:
+		if variantOf(ver) != variantTSN {
+			key[6] = b[offNodeType]
+		}
+	case typeTransient1:
+		key[7] = b[offConnInfo]
+		dt := b[offDataType]
+		key[8] = dt
+		switch dt {
+		case dataTypeCommon:
+			if len(b) > offCommonCT {
+				key[9], key[10] = 1, b[offCommonCT]
+			}
+		case dataTypeField, dataTypeMotion:
+			if len(b) > offFieldSub {
+				key[9], key[10], key[11] = 1, b[offFieldCmd], b[offFieldSub]
+			}
+		}
+	case typeTransient2:
+		key[7] = b[offConnInfo]
+		if len(b) > offTransient2 {
+			key[9], key[10] = 1, b[offTransient2]
+		}
+	case typeTransientAck, typeIPTransient:
+		key[7] = b[offConnInfo]
+	}
+}

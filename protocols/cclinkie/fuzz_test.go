@@ -10,7 +10,8 @@ import (
 )
 
 // FuzzCCLinkIE feeds arbitrary bytes to the dissector, seeded with the
-// 0x890F frames of the shared captures and the unit fixtures.
+// 0x890F frames of the shared captures and the unit fixtures, and checks
+// the repeat key on Ethernet too.
 func FuzzCCLinkIE(f *testing.F) {
 	keep := func(p *decode.Packet) bool { return uint16(p.EtherType) == cclinkie.EtherType }
 	for _, b := range goldentest.Payloads([]string{"cclink-ie-field-control", "cclink-ie-tsn"}, keep, 200) {
@@ -25,5 +26,8 @@ func FuzzCCLinkIE(f *testing.F) {
 	reg := registry(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		protocolstest.FuzzDissector(t, reg, data)
+		// The Tracker hands these frames over on Ethernet, which
+		// FuzzDissector's repeat check does not cover.
+		checkRepeatEthernet(t, data)
 	})
 }
