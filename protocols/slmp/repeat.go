@@ -29,6 +29,10 @@ var _ protocols.Repeater = Dissector{}
 // because the Tracker remembers no key for a message that identified its
 // sender, and a TSN response to Read Type Name gets no key at all.
 func (Dissector) Repeat(b []byte, _ bool, key *protocols.RepeatKey) int {
+	// The Tracker compares whole keys and reuses one for every message:
+	// bytes past the ones written here, left by a longer key, would keep
+	// a repeat from being recognised.
+	*key = protocols.RepeatKey{}
 	if len(b) < size3E {
 		return 0
 	}

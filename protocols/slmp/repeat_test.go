@@ -247,30 +247,58 @@ func TestRepeatNoKey(t *testing.T) {
 	}
 }
 
+// TestRepeatClearsKey checks that Repeat leaves no bytes of an earlier
+// key behind the ones it writes: the Tracker compares whole keys.
+func TestRepeatClearsKey(t *testing.T) {
+	d := slmp.New().(protocols.Repeater)
+	for _, f := range append(slices.Clone(repeatFixtures), malformedFixtures...) {
+		var key protocols.RepeatKey
+		for i := range key {
+			key[i] = 0xa5
+		}
+		n := d.Repeat(hex(f), true, &key)
+		for i := n; n > 0 && i < len(key); i++ {
+			if key[i] != 0 {
+				t.Errorf("Repeat(%s) = %d left key %x", f, n, key)
+				break
+			}
+		}
+	}
+}
+
 // TestRepeatsCounted runs polling conversations, their values and serial
 // numbers changing as the plant's do, through a Tracker that counts
-// repeats and one that dissects every message: the same minute, and the
-// polls after the first counted as repeats.
+// repeats and one that dissects every message: the same minute, and as
+// many repeats as the conversations have messages like their previous
+// one (in the same direction, after the same request).
 func TestRepeatsCounted(t *testing.T) {
 	type poll struct{ req, resp []string }
+	type conv struct {
+		udp   bool
+		polls []poll // one after the other, rounds/len(polls) times each
+	}
 	tests := []struct {
 		name    string
-		udp     bool
-		polls   []poll
-		repeats bool
+		convs   []conv
+		repeats uint64
 	}{
-		{"3E over TCP", false, []poll{{[]string{pollD100}, []string{pollResp, pollResp2}}}, true},
-		{"3E over UDP, a read then a write", true, []poll{
+		{"3E over TCP", []conv{{false, []poll{{[]string{pollD100}, []string{pollResp, pollResp2}}}}}, 38},
+		{"3E over UDP, reads then writes", []conv{{true, []poll{
 			{[]string{pollD100}, []string{pollResp}},
 			{[]string{writeD100, writeD100b}, []string{writeResp}},
-		}, true},
-		{"engineering: type name between reads", false, []poll{
+		}}}, 36},
+		{"engineering: reads then type names", []conv{{false, []poll{
 			{[]string{pollD100}, []string{pollResp, pollResp2}},
-			{[]string{typeName}, []string{typeResp}},
-		}, true},
-		{"4E, serial numbers counting up", false, []poll{{[]string{read4E}, []string{resp4E}}}, false},
-		{"ASCII 3E over UDP", true, []poll{{[]string{asciiRead}, []string{asciiResp}}}, true},
+			{[]string{typeName}, []string{typeResp}}, // an identity: dissected every time
+		}}}, 27},
+		{"4E, serial numbers counting up", []conv{{false, []poll{{[]string{read4E}, []string{resp4E}}}}}, 0},
+		{"ASCII 3E over UDP", []conv{{true, []poll{{[]string{asciiRead}, []string{asciiResp}}}}}, 38},
+		{"a steady poll beside a changing one", []conv{
+			{false, []poll{{[]string{pollD100}, []string{pollResp, pollResp2}}}},
+			{true, []poll{{[]string{readBlock, readRandom}, []string{readResp}}}},
+		}, 38},
 	}
+	const rounds = 20
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var minutes [2][]*wirepb.OTEvent
@@ -278,27 +306,27 @@ func TestRepeatsCounted(t *testing.T) {
 			var stats [2]protocols.Stats
 			for side, opts := range []protocols.Options{{}, {DissectRepeats: true}} {
 				h := protocolstest.New(registry(t), opts)
-				c := h.TCP("10.0.0.1:40000", "10.0.0.2:5001")
-				send := func(fromClient bool, b []byte) {
-					if !tt.udp {
-						c.Send(fromClient, b)
-						return
-					}
-					if fromClient {
-						h.UDP("10.0.0.1:40000", "10.0.0.2:5001", b)
-					} else {
-						h.UDP("10.0.0.2:5001", "10.0.0.1:40000", b)
-					}
+				const server = "10.0.0.100:5001"
+				conns := make([]*protocolstest.TCPConn, len(tt.convs))
+				for k := range conns {
+					conns[k] = h.TCP(fmt.Sprintf("10.0.0.%d:40000", k+1), server)
 				}
-				const n = 20
-				for i := 0; i < n; i++ {
-					p := tt.polls[i*len(tt.polls)/n] // one poll after the other
-					req, resp := hex(p.req[i%len(p.req)]), hex(p.resp[i%len(p.resp)])
-					if req[0] == 0x54 { // 4E: the next serial number
-						req[2], resp[2] = byte(i), byte(i)
+				for i := 0; i < rounds; i++ {
+					for k, cv := range tt.convs {
+						client := fmt.Sprintf("10.0.0.%d:40000", k+1)
+						p := cv.polls[i*len(cv.polls)/rounds]
+						req, resp := hex(p.req[i%len(p.req)]), hex(p.resp[i%len(p.resp)])
+						if req[0] == 0x54 { // 4E: the next serial number
+							req[2], resp[2] = byte(i), byte(i)
+						}
+						if cv.udp {
+							h.UDP(client, server, req)
+							h.UDP(server, client, resp)
+							continue
+						}
+						conns[k].Send(true, req)
+						conns[k].Send(false, resp)
 					}
-					send(true, req)
-					send(false, resp)
 				}
 				minutes[side], idents[side], stats[side] = h.Flush()
 			}
@@ -308,8 +336,8 @@ func TestRepeatsCounted(t *testing.T) {
 			if !slices.EqualFunc(idents[0], idents[1], func(x, y *wirepb.Identity) bool { return proto.Equal(x, y) }) {
 				t.Errorf("identities with repeats\n%v\ndissected\n%v", idents[0], idents[1])
 			}
-			if stats[1].Repeats != 0 || (stats[0].Repeats > 0) != tt.repeats {
-				t.Errorf("%d repeats counted, %d with every message dissected; want repeats: %v", stats[0].Repeats, stats[1].Repeats, tt.repeats)
+			if stats[0].Repeats != tt.repeats || stats[1].Repeats != 0 {
+				t.Errorf("%d repeats counted, %d with every message dissected; want %d", stats[0].Repeats, stats[1].Repeats, tt.repeats)
 			}
 		})
 	}
