@@ -36,29 +36,63 @@ func (Dissector) Repeat(b []byte, _ bool, key *protocols.RepeatKey) int {
 	if len(b) < size3E {
 		return 0
 	}
-	if b[1] != 0 {
+	switch {
+	case b[1] != 0:
 		return repeatASCII(b, key)
+	case b[0] == 0x50 || b[0] == 0xd0:
+		return repeat3E(b, key)
 	}
+	return repeatBinary(b, key)
+}
+
+// repeatResponseTag marks a response in a key's first byte, the tag,
+// above the frame kind.
+const repeatResponseTag = 0x80
+
+// repeat3E is Repeat for binary 3E frames, nearly all SLMP traffic, at
+// their fixed offsets: no serial number, no reserved bytes.
+func repeat3E(b []byte, key *protocols.RepeatKey) int {
+	length := int(le16(b[7:]))
+	if size3E+length != len(b) {
+		return 0
+	}
+	body := b[size3E:]
+	if b[0] == 0xd0 {
+		if length < responseBody {
+			return 0
+		}
+		key[0], key[1], key[2] = byte(frame3E)|repeatResponseTag, b[7], b[8]
+		key[3], key[4] = body[0], body[1] // end code
+		return 5
+	}
+	if length < requestBody {
+		return 0
+	}
+	key[0], key[1], key[2] = byte(frame3E), b[7], b[8]
+	key[3], key[4], key[5], key[6] = body[2], body[3], body[4], body[5] // command, sub-command
+	d := requestDevices(body, key[7:])
+	if d < 0 {
+		return 0
+	}
+	return 7 + d
+}
+
+// repeatBinary is Repeat for binary 4E and TSN frames.
+func repeatBinary(b []byte, key *protocols.RepeatKey) int {
 	var kind frameKind
 	var response bool
+	size, lengthAt := size4E, 11
 	switch b[0] {
-	case 0x50, 0xd0:
-		kind, response = frame3E, b[0] == 0xd0
 	case 0x54, 0xd4:
 		kind, response = frame4E, b[0] == 0xd4
 	case 0x68, 0xe8:
 		kind, response = frameTSN, b[0] == 0xe8
+		size, lengthAt = sizeTSN, 14
 	default:
 		return 0
 	}
-	size, lengthAt := size3E, 7
-	switch kind {
-	case frame4E:
-		size, lengthAt = size4E, 11
-	case frameTSN:
-		size, lengthAt = sizeTSN, 14
-	}
-	if len(b) < size || kind != frame3E && (b[4] != 0 || b[5] != 0) {
+	// Dissect rejects a frame whose reserved bytes are not zero.
+	if len(b) < size || b[4] != 0 || b[5] != 0 {
 		return 0
 	}
 	h := header{kind: kind, response: response}
@@ -66,7 +100,10 @@ func (Dissector) Repeat(b []byte, _ bool, key *protocols.RepeatKey) int {
 	if size+length != len(b) || length < h.minBody() {
 		return 0
 	}
-	key[0] = byte(kind) | repeatResponse(response)
+	key[0] = byte(kind)
+	if response {
+		key[0] |= repeatResponseTag
+	}
 	key[1], key[2] = b[lengthAt], b[lengthAt+1]
 	n := 3
 	// 4E responses are matched to their request by serial number, and
@@ -92,32 +129,41 @@ func (Dissector) Repeat(b []byte, _ bool, key *protocols.RepeatKey) int {
 	// Command and sub-command.
 	key[n], key[n+1], key[n+2], key[n+3] = body[2], body[3], body[4], body[5]
 	n += 4
+	d := requestDevices(body, key[n:])
+	if d < 0 {
+		return 0
+	}
+	return n + d
+}
+
+// requestDevices writes into k the data of a binary request that names
+// devices and returns how many bytes it wrote, -1 when they do not fit.
+// body starts at the monitoring timer. k holds at least 15 bytes.
+func requestDevices(body, k []byte) int {
 	s, ok := specOf(le16(body[4:]))
 	if !ok {
-		return n // sub-commands without device ranges: the data is not read
+		return 0 // sub-commands without device ranges: the data is not read
 	}
 	data := body[requestBody:]
 	switch le16(body[2:]) {
 	case cmdDeviceRead, cmdDeviceWrite:
 		// One device and its number of points; a write's values follow.
-		if len(data) >= s.size+2 {
-			n += copy(key[n:], data[:s.size+2])
+		// Fixed sizes, copied without a call.
+		switch {
+		case s.wide && len(data) >= 8:
+			*(*[8]byte)(k) = [8]byte(data)
+			return 8
+		case !s.wide && len(data) >= 6:
+			*(*[6]byte)(k) = [6]byte(data)
+			return 6
 		}
 	case cmdDeviceReadRandom, cmdDeviceReadBlock, cmdDeviceWriteRandom, cmdDeviceWriteBlock:
 		// Devices spread over the data (between the values of a write):
 		// all of it, when it fits.
-		if len(data) > len(key)-n {
-			return 0
+		if len(data) > len(k) {
+			return -1
 		}
-		n += copy(key[n:], data)
-	}
-	return n
-}
-
-// repeatResponse marks a response in a key's tag, above the frame kind.
-func repeatResponse(response bool) byte {
-	if response {
-		return 0x80
+		return copy(k, data)
 	}
 	return 0
 }
@@ -130,7 +176,10 @@ func repeatASCII(b []byte, key *protocols.RepeatKey) int {
 	if !ok || h.size+h.length != len(b) || h.length < h.minBody() {
 		return 0
 	}
-	key[0] = byte(h.kind) | repeatResponse(h.response)
+	key[0] = byte(h.kind)
+	if h.response {
+		key[0] |= repeatResponseTag
+	}
 	key[1], key[2] = byte(h.length), byte(h.length>>8)
 	n := 3
 	if h.kind == frame4EASCII {
