@@ -46,8 +46,8 @@ const (
 	asciiIQR3E   = "35303030 3030 4646 30334646 3030 30303143 30303130 30343031 30303032 442a2a2a 3030303030313030 30303041"
 )
 
-// repeatFixtures are messages of every kind, well formed or not, for
-// the Repeater contract.
+// repeatFixtures are well-formed messages of every kind Repeat handles,
+// for the Repeater contract; they seed FuzzSLMP too.
 var repeatFixtures = []string{
 	readD100, readResp, writeM0, writeResp, remoteStop, errorResp, typeName, typeResp,
 	pollD100, pollResp, pollResp2, writeD100, readIQR, readRandom, readBlock, writeBlock, readExt,
@@ -77,6 +77,8 @@ var malformedFixtures = []string{
 	"5700 0000",
 }
 
+// TestRepeatContract checks the Repeater contract, byte by byte, on every
+// fixture (see protocolstest.CheckRepeat).
 func TestRepeatContract(t *testing.T) {
 	for _, f := range repeatFixtures {
 		m := protocols.Message{Payload: hex(f), Transport: protocols.TCP}
