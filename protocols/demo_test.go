@@ -23,7 +23,7 @@ func newDemo() protocols.Dissector { return demo{} }
 func (demo) Info() protocols.Info {
 	return protocols.Info{ID: "demo", Name: "Demo", Vendor: "Acme",
 		TCPPorts: []uint16{demoPort}, UDPPorts: []uint16{demoPort},
-		EtherTypes: []uint16{demoEtherType}, Heuristic: protocols.TCP | protocols.UDP}
+		EtherTypes: []uint16{demoEtherType}, Heuristic: protocols.TCP | protocols.UDP, KeysIdentities: true}
 }
 
 func (demo) Frame(b []byte) (int, error) {

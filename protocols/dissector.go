@@ -57,6 +57,11 @@ type Info struct {
 	// Variants[i-1] when Dissect sets Message.Variant to i. The IDs follow
 	// the rules of ID and must be unique across the registry.
 	Variants []string
+	// KeysIdentities says that the dissector's repeat keys (Repeater)
+	// also decide what an identity says, so that a message reporting one
+	// may be counted as a repeat too. Without it, such messages are
+	// dissected every time.
+	KeysIdentities bool
 }
 
 // Conn describes the conversation a payload belongs to, for Probe.

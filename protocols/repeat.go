@@ -31,8 +31,9 @@ type RepeatKey [24]byte
 //
 // The contract: for two payloads of one conversation, sent the same way
 // (transport and fromClient) and dissected with the same Message.State,
-// equal keys (same length, same bytes) mean the same outcome, what an
-// identity says included. The key may
+// equal keys (same length, same bytes) mean the same outcome — what an
+// identity says included when Info.KeysIdentities is set; otherwise the
+// Tracker dissects every message that reports one. The key may
 // be any encoding of those bytes that keeps them apart: equal keys must
 // never come from messages Dissect would tell apart.
 // protocolstest.FuzzDissector checks it byte by byte. Repeat must be

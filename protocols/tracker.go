@@ -372,7 +372,7 @@ func (t *Tracker) dissect(payload []byte, tr Transport) {
 		}
 	}
 	if m.identified {
-		if ident = t.ipIdentity(m); ident < 0 {
+		if ident = t.ipIdentity(m); ident < 0 || !t.reg.infos[cur.c.disp-1].KeysIdentities {
 			n = 0
 		}
 	}

@@ -87,6 +87,8 @@ func (Dissector) Info() protocols.Info {
 		Name:      "CC-Link IE Field Basic",
 		UDPPorts:  []uint16{Port},
 		Heuristic: protocols.UDP,
+		// A slave's identity in every response is part of the key.
+		KeysIdentities: true,
 	}
 }
 
@@ -236,15 +238,14 @@ var _ protocols.Repeater = Dissector{}
 
 // Repeat implements protocols.Repeater for the link scan: a cyclic
 // request of the version 1 and 2 layout, and a cyclic response of that
-// layout from a slave that does not describe itself. The key holds the
+// layout, with the identity the slave reports in it. The key holds the
 // subheader and every field Dissect reports; the response's station
 // count, which Dissect derives from the length, is keyed as the count.
 // Left out are what changes every scan and is never reported: the
 // master's clock, the sequence number, the slave list and the cyclic
 // data (RWw, RY, RWr, RX). The header and the length must pass Dissect's
 // checks first, so that the rest of the outcome does not depend on them.
-// Other commands, plain SLMP error responses and slaves that report their
-// vendor or model (always dissected, as identities are) return 0.
+// Other commands and plain SLMP error responses return 0.
 func (Dissector) Repeat(b []byte, _ bool, key *protocols.RepeatKey) int {
 	if !header(b) || int(le16(b[lengthField:])) > maxDataLen {
 		return 0
@@ -263,8 +264,7 @@ func (Dissector) Repeat(b []byte, _ bool, key *protocols.RepeatKey) int {
 		copy(key[10:12], b[reqTimeout:reqTimeout+2])
 		return 12
 	}
-	if len(b) < respData || le16(b[respEndWord:]) != 0 || le16(b[respCyclicOff:]) != respCyclicValue ||
-		le16(b[respVendor:]) != 0 || binary.LittleEndian.Uint32(b[respModel:]) != 0 {
+	if len(b) < respData || le16(b[respEndWord:]) != 0 || le16(b[respCyclicOff:]) != respCyclicValue {
 		return 0
 	}
 	key[0] = responseSub
@@ -275,5 +275,13 @@ func (Dissector) Repeat(b []byte, _ bool, key *protocols.RepeatKey) int {
 	key[6] = byte((len(b) - respData) / respPerStation)
 	copy(key[7:9], b[respUnitInfo:respUnitInfo+2])
 	copy(key[9:11], b[respSlaveError:respSlaveError+2])
-	return 11
+	// The slave's identity, which it repeats in every response; its
+	// equipment version only counts when it names a vendor or model.
+	copy(key[11:13], b[respVendor:respVendor+2])
+	copy(key[13:17], b[respModel:respModel+4])
+	if le16(b[respVendor:]) == 0 && binary.LittleEndian.Uint32(b[respModel:]) == 0 {
+		return 17
+	}
+	copy(key[17:19], b[respEquipment:respEquipment+2])
+	return 19
 }

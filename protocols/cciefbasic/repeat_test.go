@@ -38,6 +38,13 @@ func stations(n int) []byte {
 
 func twoStations() []byte { return stations(2) }
 
+// put returns a copy of b with the 16-bit word at off set to v.
+func put(b []byte, off int, v uint16) []byte {
+	c := append([]byte(nil), b...)
+	binary.LittleEndian.PutUint16(c[off:], v)
+	return c
+}
+
 func key(t *testing.T, b []byte) (protocols.RepeatKey, int) {
 	t.Helper()
 	var k protocols.RepeatKey
@@ -64,6 +71,7 @@ func TestRepeatKeys(t *testing.T) {
 		{"cyclic response with an end code", withWord(cyclicResp, 13, 0xcff0), scan(withWord(cyclicResp, 13, 0xcff0), 9)},
 		{"two stations", twoStations(), scan(twoStations(), 2)},
 		{"equipment version alone", hex(cyclicResp), withWord(cyclicResp, 39, 3)},
+		{"a slave telling its identity", withModel, scan(append([]byte(nil), withModel...), 4)},
 	}
 	for _, tt := range same {
 		ka, na := key(t, tt.a)
@@ -90,6 +98,10 @@ func TestRepeatKeys(t *testing.T) {
 		{"slave error", hex(cyclicResp), withWord(cyclicResp, 45, 0x0102)},
 		{"response group", hex(cyclicResp), withWord(cyclicResp, 55, 2)},
 		{"response stations", hex(cyclicResp), twoStations()},
+		{"vendor code", hex(cyclicResp), withVendor},
+		{"model code", hex(cyclicResp), withModel},
+		{"another model", withModel, put(withModel, 35, 2)},
+		{"equipment version of an identity", withModel, put(withModel, 39, 3)},
 	}
 	for _, tt := range apart {
 		ka, na := key(t, tt.a)
@@ -105,8 +117,6 @@ func TestRepeatKeys(t *testing.T) {
 		name string
 		b    []byte
 	}{
-		{"vendor code: an identity", withVendor},
-		{"model code: an identity", withModel},
 		{"other command", hex("500000ffff0300 0800 0000 4242 0100 0000")},
 		{"cyclic request of another layout", withWord(cyclicReq, 19, 40)},
 		{"cyclic response of another layout", withWord(cyclicResp, 15, 36)},
