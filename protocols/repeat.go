@@ -183,20 +183,16 @@ func (t *Tracker) frameKey(owner uint8, payload []byte, key *RepeatKey) int {
 	return rp.Repeat(payload, true, key)
 }
 
-// entry returns the table entry a frame with this key belongs in.
+// entry returns the table entry a frame with this key belongs in. The key
+// is zero past its n bytes (frameKey clears it), so its three words are
+// hashed whole.
 func (f *frameRepeats) entry(p *decode.Packet, owner uint8, key *RepeatKey, n int) *frameRepeat {
-	h := uint64(n) | uint64(owner)<<8 | uint64(p.VLAN)<<16
-	for i := 0; i+8 <= n; i += 8 {
-		h = (h ^ binary.LittleEndian.Uint64(key[i:])) * 0x9e3779b97f4a7c15
-	}
-	var tail [8]byte
-	copy(tail[:], key[n&^7:n])
-	h = (h ^ binary.LittleEndian.Uint64(tail[:])) * 0xc2b2ae3d27d4eb4f
-	var a [8]byte
-	copy(a[:], p.SrcMAC[:])
-	h = (h ^ binary.LittleEndian.Uint64(a[:])) * 0x9e3779b97f4a7c15
-	copy(a[:], p.DstMAC[:])
-	h = (h ^ binary.LittleEndian.Uint64(a[:])) * 0x165667b19e3779f9
+	h := (uint64(n) | uint64(owner)<<8 | uint64(p.VLAN)<<16 ^ binary.LittleEndian.Uint64(key[0:])) * 0x9e3779b97f4a7c15
+	h = (h ^ binary.LittleEndian.Uint64(key[8:])) * 0xc2b2ae3d27d4eb4f
+	h = (h ^ binary.LittleEndian.Uint64(key[16:])) * 0x9e3779b97f4a7c15
+	src := uint64(binary.LittleEndian.Uint32(p.SrcMAC[:])) | uint64(binary.LittleEndian.Uint16(p.SrcMAC[4:]))<<32
+	dst := uint64(binary.LittleEndian.Uint32(p.DstMAC[:])) | uint64(binary.LittleEndian.Uint16(p.DstMAC[4:]))<<32
+	h = (h ^ src ^ dst<<16 ^ dst>>48) * 0x165667b19e3779f9
 	return &f[h>>(64-frameRepeatBits)]
 }
 
