@@ -196,10 +196,7 @@ func poll(i int) [2]string {
 // checks that repeats were counted and both report the same.
 func TestRepeatPoll(t *testing.T) {
 	for _, udp := range []bool{true, false} {
-		var out [2][]string
-		var repeats uint64
-		for i, opts := range []protocols.Options{{}, {DissectRepeats: true}} {
-			h := protocolstest.New(registry(t), opts)
+		repeats := protocolstest.CompareRepeats(t, registry(t), func(h *protocolstest.Harness) {
 			client, server := "10.0.0.1:9600", "10.0.0.2:9600"
 			send := func(fromClient bool, frame string) {
 				if fromClient {
@@ -223,18 +220,7 @@ func TestRepeatPoll(t *testing.T) {
 					send(false, ctlResp)
 				}
 			}
-			events, ids, st := h.Flush()
-			out[i] = protocolstest.Summaries(events)
-			for _, id := range ids {
-				out[i] = append(out[i], fmt.Sprintf("identity %q %q", id.Model, id.Firmware))
-			}
-			if i == 0 {
-				repeats = st.Repeats
-			}
-		}
-		if !slices.Equal(out[0], out[1]) {
-			t.Errorf("udp %v: counting repeats\n%s\ndissecting every message\n%s", udp, strings.Join(out[0], "\n"), strings.Join(out[1], "\n"))
-		}
+		})
 		// Of 200 messages, four in five repeat the one before, but for
 		// Controller Data Read responses, which are always dissected.
 		if repeats < 130 {

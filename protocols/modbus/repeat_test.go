@@ -192,10 +192,7 @@ func TestRepeatPoll(t *testing.T) {
 		{FromClient: false, Data: hex("00ff 0000 0011 01 2b 0e 01 01 00 00 01 00 07 56656e646f7241")},
 	}
 	for _, udp := range []bool{false, true} {
-		var out [2][]string
-		var repeats uint64
-		for i, opts := range []protocols.Options{{}, {DissectRepeats: true}} {
-			h := protocolstest.New(registry(t), opts)
+		repeats := protocolstest.CompareRepeats(t, registry(t), func(h *protocolstest.Harness) {
 			send := func(p protocolstest.PDU) {
 				src, dst := "10.0.0.1:40000", "10.0.0.2:502"
 				if !p.FromClient {
@@ -217,18 +214,7 @@ func TestRepeatPoll(t *testing.T) {
 					}
 				}
 			}
-			events, ids, st := h.Flush()
-			out[i] = protocolstest.Summaries(events)
-			for _, id := range ids {
-				out[i] = append(out[i], fmt.Sprintf("identity %q %q", id.Vendor, id.Model))
-			}
-			if i == 0 {
-				repeats = st.Repeats
-			}
-		}
-		if !slices.Equal(out[0], out[1]) {
-			t.Errorf("udp %v: counting repeats\n%s\ndissecting every message\n%s", udp, strings.Join(out[0], "\n"), strings.Join(out[1], "\n"))
-		}
+		})
 		// Of 200 messages, four in five repeat the one before, but for the
 		// device identifications.
 		if repeats < 150 {

@@ -3,8 +3,12 @@ package protocolstest
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+
+	"mimamori/edge/wire/wirepb"
 	"mimamori/protocols"
 )
 
@@ -123,4 +127,34 @@ func RepeatViolation(d protocols.Dissector, payload []byte) error {
 		}
 	}
 	return nil
+}
+
+// CompareRepeats runs the same traffic (run, given a fresh Harness)
+// through a Tracker that counts repeats and one that dissects every
+// message (protocols.Options.DissectRepeats), fails t unless both flush
+// the same events, identities and counters, and returns how many
+// messages the first counted as repeats.
+func CompareRepeats(t testing.TB, reg *protocols.Registry, run func(h *Harness)) uint64 {
+	t.Helper()
+	var events [2][]*wirepb.OTEvent
+	var ids [2][]*wirepb.Identity
+	var stats [2]protocols.Stats
+	for i, opts := range []protocols.Options{{}, {DissectRepeats: true}} {
+		h := New(reg, opts)
+		run(h)
+		events[i], ids[i], stats[i] = h.Flush()
+	}
+	if !slices.EqualFunc(events[0], events[1], func(x, y *wirepb.OTEvent) bool { return proto.Equal(x, y) }) {
+		t.Errorf("counting repeats\n%s\ndissecting every message\n%s",
+			strings.Join(Summaries(events[0]), "\n"), strings.Join(Summaries(events[1]), "\n"))
+	}
+	if !slices.EqualFunc(ids[0], ids[1], func(x, y *wirepb.Identity) bool { return proto.Equal(x, y) }) {
+		t.Errorf("identities counting repeats\n%v\ndissecting every message\n%v", ids[0], ids[1])
+	}
+	repeats := stats[0].Repeats
+	stats[0].Repeats = 0
+	if stats[0] != stats[1] {
+		t.Errorf("stats counting repeats %+v, dissecting every message %+v", stats[0], stats[1])
+	}
+	return repeats
 }
