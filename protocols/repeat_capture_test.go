@@ -130,8 +130,8 @@ func TestRepeatsMatchDissectingEachOnPlant(t *testing.T) {
 			}
 			mp.seal()
 			t.Logf("%d of %d messages (%.1f %%) counted as repeats", mp.repeats, mp.messages, 100*float64(mp.repeats)/float64(max(mp.messages, 1)))
-			if mp.minutes < 3 || mp.events == 0 {
-				t.Errorf("%d minutes, %d events: the plant's traffic did not reach the Trackers", mp.minutes, mp.events)
+			if mp.minutes < 3 || mp.events == 0 || mp.repeats == 0 {
+				t.Errorf("%d minutes, %d events, %d repeats: the plant's polling was not counted as repeats", mp.minutes, mp.events, mp.repeats)
 			}
 		})
 	}
