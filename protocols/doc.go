@@ -121,9 +121,13 @@
 // the State it was dissected with and the State it left, and where its
 // event is counted; a message with the same key and State is counted
 // there (count, kind, error, time, MAC addresses) without being dissected,
-// and its details are not merged again, which would change nothing.
-// Layer-2 frames use a 1024-entry table found by their addresses, VLAN,
-// EtherType and key. Results are the same as dissecting every message
+// and its details are not merged again, which would change nothing. A
+// message that reports an identity repeats only for dissectors whose keys
+// decide what it says (Info.KeysIdentities), and only while its
+// conversation and direction wrote that identity last. A direction whose
+// last eight messages were no repeats is not asked for keys for its next
+// 64. Layer-2 frames use a 1024-entry table found by their addresses,
+// VLAN, EtherType and key. Results are the same as dissecting every message
 // (Options.DissectRepeats does, for comparison); the contract is checked
 // byte by byte by each dissector's fuzz target (protocolstest.CheckRepeat)
 // and the two ways are compared on crafted, random, captured and generated
