@@ -21,7 +21,8 @@ type RepeatKey [24]byte
 //
 // Repeat writes into key the bytes of payload that Dissect's outcome
 // depends on and returns how many it wrote (at most len(key)), or 0 when
-// it cannot vouch for the message (Dissect then runs as usual). The
+// it cannot vouch for the message (Dissect then runs as usual). key
+// arrives zeroed, and the Tracker compares it whole. The
 // outcome is everything Dissect does with a message: whether it returns an
 // error, the event (code, function, kind, error flag and details), the
 // variant, whether it identifies the sender, and the State it leaves. The

@@ -47,9 +47,7 @@ func put(b []byte, off int, v uint16) []byte {
 
 func key(t *testing.T, b []byte) (protocols.RepeatKey, int) {
 	t.Helper()
-	var k protocols.RepeatKey
-	n := cciefbasic.New().(protocols.Repeater).Repeat(b, true, &k)
-	return k, n
+	return protocolstest.RepeatKey(t, cciefbasic.New(), b, true)
 }
 
 // TestRepeatKeys checks that link scans which differ only in what is left

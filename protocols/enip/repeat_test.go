@@ -31,9 +31,7 @@ const ioData = "0200 0280 0800 03064b00 db953f00 b100 0600 a587e80f0300"
 
 func repeatKey(t *testing.T, b []byte) (protocols.RepeatKey, int) {
 	t.Helper()
-	var key protocols.RepeatKey
-	n := enip.New().(protocols.Repeater).Repeat(b, true, &key)
-	return key, n
+	return protocolstest.RepeatKey(t, enip.New(), b, true)
 }
 
 // TestRepeatKeys checks that two polls differing only in what Dissect

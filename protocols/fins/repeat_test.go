@@ -14,11 +14,7 @@ import (
 // repeatKey returns Repeat's key for payload, nil when there is none.
 func repeatKey(t *testing.T, payload []byte) []byte {
 	t.Helper()
-	var key protocols.RepeatKey
-	n := fins.New().(protocols.Repeater).Repeat(payload, true, &key)
-	if n < 0 || n > len(key) {
-		t.Fatalf("Repeat(%x) = %d", payload, n)
-	}
+	key, n := protocolstest.RepeatKey(t, fins.New(), payload, true)
 	if n == 0 {
 		return nil
 	}

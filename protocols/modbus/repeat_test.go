@@ -14,11 +14,7 @@ import (
 // repeatKey returns Repeat's key for adu, nil when there is none.
 func repeatKey(t *testing.T, adu string, fromClient bool) []byte {
 	t.Helper()
-	var key protocols.RepeatKey
-	n := modbus.New().(protocols.Repeater).Repeat(hex(adu), fromClient, &key)
-	if n < 0 || n > len(key) {
-		t.Fatalf("Repeat(%s) = %d", adu, n)
-	}
+	key, n := protocolstest.RepeatKey(t, modbus.New(), hex(adu), fromClient)
 	if n == 0 {
 		return nil
 	}

@@ -158,3 +158,20 @@ func CompareRepeats(t testing.TB, reg *protocols.Registry, run func(h *Harness))
 	}
 	return repeats
 }
+
+// RepeatKey returns d's repeat key of payload and its length, asked as
+// the Tracker asks (the key zeroed first); it fails tb when d is no
+// Repeater or the length is out of range.
+func RepeatKey(tb testing.TB, d protocols.Dissector, payload []byte, fromClient bool) (protocols.RepeatKey, int) {
+	tb.Helper()
+	rp, ok := d.(protocols.Repeater)
+	if !ok {
+		tb.Fatalf("%s is not a Repeater", d.Info().ID)
+	}
+	var key protocols.RepeatKey
+	n := rp.Repeat(payload, fromClient, &key)
+	if n < 0 || n > len(key) {
+		tb.Fatalf("Repeat(%x) = %d", payload, n)
+	}
+	return key, n
+}

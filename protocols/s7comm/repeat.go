@@ -104,37 +104,6 @@ func repeatS7(b []byte, key *protocols.RepeatKey) int {
 	return repeatUserdata(&h, key)
 }
 
-// failedItem returns the return code itemResults reports for the data of
-// a Read Var or Write Var Ack_Data: the first that is not success, 0 when
-// all succeeded.
-func failedItem(f uint8, d []byte) uint8 {
-	const success = 0xff
-	if f == funcWriteVar {
-		for _, rc := range d {
-			if rc != success {
-				return rc
-			}
-		}
-		return 0
-	}
-	for len(d) >= 4 {
-		rc, ts := d[0], d[1]
-		if rc != success {
-			return rc
-		}
-		n := int(binary.BigEndian.Uint16(d[2:]))
-		if ts == 0x03 || ts == 0x04 || ts == 0x05 {
-			n = (n + 7) / 8
-		}
-		n += 4
-		if n%2 == 1 {
-			n++
-		}
-		d = d[min(n, len(d)):]
-	}
-	return 0
-}
-
 // repeatUserdata keys a Userdata message whose details come from its
 // parameter alone (see Repeat).
 func repeatUserdata(h *header, key *protocols.RepeatKey) int {

@@ -34,9 +34,7 @@ const (
 
 func repeatKey(t *testing.T, b []byte) (protocols.RepeatKey, int) {
 	t.Helper()
-	var key protocols.RepeatKey
-	n := s7comm.New().(protocols.Repeater).Repeat(b, true, &key)
-	return key, n
+	return protocolstest.RepeatKey(t, s7comm.New(), b, true)
 }
 
 // TestRepeatKeys checks that two polls differing only in what Dissect

@@ -265,36 +265,41 @@ func items(e *protocols.Event, f uint8, p []byte) {
 // size, length and the value (padded to even length); Write Var data a
 // return code per item. 0xFF is success.
 func itemResults(e *protocols.Event, f uint8, d []byte) {
-	const success = 0xff
-	var failed uint8
-	if f == funcWriteVar {
-		for _, rc := range d {
-			if rc != success && failed == 0 {
-				failed = rc
-			}
-		}
-	} else {
-		for len(d) >= 4 {
-			rc, ts := d[0], d[1]
-			n := int(binary.BigEndian.Uint16(d[2:]))
-			if rc != success && failed == 0 {
-				failed = rc
-			}
-			// Transport sizes 3, 4 and 5 count bits; 7 and 9 bytes.
-			if ts == 0x03 || ts == 0x04 || ts == 0x05 {
-				n = (n + 7) / 8
-			}
-			n += 4
-			if n%2 == 1 {
-				n++
-			}
-			d = d[min(n, len(d)):]
-		}
-	}
-	if failed != 0 {
+	if failed := failedItem(f, d); failed != 0 {
 		e.Error = true
 		e.Add("item_error", protocols.Hex(uint64(failed), 2))
 	}
+}
+
+// failedItem returns the first return code of an Ack_Data's items that
+// is not success (0xFF), 0 when all succeeded.
+func failedItem(f uint8, d []byte) uint8 {
+	const success = 0xff
+	if f == funcWriteVar {
+		for _, rc := range d {
+			if rc != success {
+				return rc
+			}
+		}
+		return 0
+	}
+	for len(d) >= 4 {
+		rc, ts := d[0], d[1]
+		if rc != success {
+			return rc
+		}
+		// Transport sizes 3, 4 and 5 count bits; 7 and 9 bytes.
+		n := int(binary.BigEndian.Uint16(d[2:]))
+		if ts == 0x03 || ts == 0x04 || ts == 0x05 {
+			n = (n + 7) / 8
+		}
+		n += 4
+		if n%2 == 1 {
+			n++
+		}
+		d = d[min(n, len(d)):]
+	}
+	return 0
 }
 
 // blockFile reports the block a block file name names: "_", block type
