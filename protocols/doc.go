@@ -124,7 +124,12 @@
 // and its details are not merged again, which would change nothing. A
 // message that reports an identity repeats only for dissectors whose keys
 // decide what it says (Info.KeysIdentities), and only while its
-// conversation and direction wrote that identity last. A direction whose
+// conversation and direction wrote that identity last. A dissector whose
+// messages change the State with every message (S7comm remembers each
+// job's reference for the Ack that may refuse it) implements
+// StateRepeater instead: its key may draw on the State, it names the State
+// bits the outcome depends on, which alone must match, and it works out
+// the State the message leaves. A direction whose
 // last eight messages were no repeats is not asked for keys for its next
 // 64. Layer-2 frames use a 1024-entry table found by their addresses,
 // VLAN, EtherType and key. Results are the same as dissecting every message

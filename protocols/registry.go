@@ -9,8 +9,8 @@ import "fmt"
 type Registry struct {
 	ds    []Dissector
 	infos []Info
-	// repeaters[i] is ds[i] as a Repeater, nil when it is not one.
-	repeaters []Repeater
+	// repeaters[i] is ds[i] as a Repeater or StateRepeater.
+	repeaters []repeaterOf
 	// tcp and udp map a port to its dissector's index + 1 (0: none).
 	tcp, udp *[65536]uint8
 	// heurTCP and heurUDP list dissector indexes in registry order.
@@ -86,9 +86,20 @@ func NewRegistry(cs ...Constructor) (*Registry, error) {
 		r.ds = append(r.ds, d)
 		r.infos = append(r.infos, info)
 		rp, _ := d.(Repeater)
-		r.repeaters = append(r.repeaters, rp)
+		sr, _ := d.(StateRepeater)
+		if rp != nil && sr != nil {
+			return nil, fmt.Errorf("protocols: %s is both a Repeater and a StateRepeater", info.ID)
+		}
+		r.repeaters = append(r.repeaters, repeaterOf{rp, sr})
 	}
 	return r, nil
+}
+
+// repeaterOf is a dissector as a Repeater or as a StateRepeater (at most
+// one is set).
+type repeaterOf struct {
+	plain Repeater
+	state StateRepeater
 }
 
 func claim(table *[65536]uint8, port uint16, idx uint8, infos []Info, transport, id string) error {

@@ -43,10 +43,33 @@ type Repeater interface {
 	Repeat(payload []byte, fromClient bool, key *RepeatKey) int
 }
 
+// StateRepeater is implemented instead of Repeater by dissectors whose
+// messages change the conversation's State in a way the dissector can
+// work out from a few bytes, such as a request's reference remembered for
+// its answer: with Repeater, a State that changes with every message
+// would make every message a miss.
+//
+// RepeatState keys payload as Repeat does, for a message dissected with
+// State st, and returns besides the key's length (0: no key) the bits of
+// st the outcome depends on (mask) and the State Dissect leaves (next).
+// The key may hold what the message's bytes and st together decide, such
+// as the request an answer's reference names in st.
+//
+// The contract: for two payloads of one conversation, sent the same way,
+// with States s1 and s2, equal keys mean equal masks, and when also
+// s1&mask == s2&mask, the same outcome apart from the State; and next is
+// always the State Dissect leaves when it accepts the message.
+// protocolstest.FuzzDissector checks it byte by byte and over varied
+// States. RepeatState must be cheap, keep no state and not keep payload.
+type StateRepeater interface {
+	RepeatState(payload []byte, fromClient bool, st uint64, key *RepeatKey) (n int, mask, next uint64)
+}
+
 // repeatEntry is what the Tracker remembers of the last message a
 // conversation carried in one direction, to count the next one as its
-// repeat: its key, the State it was dissected with and the State it left,
-// and where and how its event was counted. It fills a cache line of its
+// repeat: its key, the State it was dissected with (of a StateRepeater's
+// message, the bits its outcome depends on) and the State it left, and
+// where and how its event was counted. It fills a cache line of its
 // own (see conv).
 type repeatEntry struct {
 	key    RepeatKey
@@ -65,7 +88,7 @@ type repeatEntry struct {
 	// misses counts the messages in a row that were not repeats; after
 	// maxMisses of them the next skipAfterMisses messages (rest) are
 	// dissected without asking for their keys, which for a conversation
-	// that never repeats (S7comm's jobs name a new PDU reference each)
+	// that never repeats (requests that each name another address, say)
 	// would only cost.
 	misses, rest uint8
 }
@@ -77,20 +100,28 @@ const (
 )
 
 // repeatKey asks the current conversation's dissector for the key of
-// payload and returns its length, 0 when there is none. asked is false
-// when the dissector is no Repeater or r's direction is resting from
-// asking (see repeatEntry.misses).
-func (t *Tracker) repeatKey(r *repeatEntry, payload []byte, key *RepeatKey) (n int, asked bool) {
-	rp := t.reg.repeaters[t.cur.c.disp-1]
-	if rp == nil || t.opts.DissectRepeats {
-		return 0, false
+// payload, sent with State st, and returns its length, 0 when there is
+// none; the bits of the State the outcome depends on (mask); and the
+// State the message leaves if it repeats r's (next). asked is false when
+// the dissector is no Repeater or r's direction is resting from asking
+// (see repeatEntry.misses).
+func (t *Tracker) repeatKey(r *repeatEntry, payload []byte, key *RepeatKey, st uint64) (n int, mask, next uint64, asked bool) {
+	rp := &t.reg.repeaters[t.cur.c.disp-1]
+	if rp.plain == nil && rp.state == nil || t.opts.DissectRepeats {
+		return 0, 0, 0, false
 	}
 	if r.rest > 0 {
 		r.rest--
-		return 0, false
+		return 0, 0, 0, false
 	}
 	*key = RepeatKey{} // compared whole: no bytes of an earlier key after the new one
-	return rp.Repeat(payload, t.cur.fc, key), true
+	if rp.plain == nil {
+		n, mask, next = rp.state.RepeatState(payload, t.cur.fc, st, key)
+		return n, mask, next, true
+	}
+	// A plain Repeater's message repeats only with the whole State its
+	// model was dissected with, and leaves the State that one left.
+	return rp.plain.Repeat(payload, t.cur.fc, key), ^uint64(0), r.after, true
 }
 
 // sameKey is x == y, spelled out: the compiler calls memequal for it.
@@ -111,14 +142,14 @@ func (t *Tracker) repeatToken() uint64 {
 }
 
 // repeated counts the current message as a repeat of r's when its key
-// and the conversation's State are those r was dissected with, and
-// reports whether it did. r's details are already merged into its event:
+// and the bits of the conversation's State in mask are those r was
+// dissected with, sets the State to next, and reports whether it did. r's details are already merged into its event:
 // merging the same again changes nothing. A message that reported an
 // identity repeats only while its conversation and direction were the
 // last to write that identity: recording the same report again would
 // then change nothing but the MAC and time.
-func (t *Tracker) repeated(r *repeatEntry, key *RepeatKey, n int, st *uint64) bool {
-	if r.gen != t.agg.gen || int(r.n) != n || !sameKey(&r.key, key) || r.before != *st {
+func (t *Tracker) repeated(r *repeatEntry, key *RepeatKey, n int, st *uint64, mask, next uint64) bool {
+	if r.gen != t.agg.gen || int(r.n) != n || !sameKey(&r.key, key) || r.before != *st&mask {
 		return false
 	}
 	p := t.cur.p
@@ -128,7 +159,7 @@ func (t *Tracker) repeated(r *repeatEntry, key *RepeatKey, n int, st *uint64) bo
 		}
 		t.ids.touch(r.ident, p.SrcMAC, p.HasEthernet, p.TimestampNs)
 	}
-	*st = r.after
+	*st = next
 	t.stats.Repeats++
 	if r.idx >= 0 {
 		a := &t.agg.aggs[r.idx]
@@ -176,7 +207,7 @@ type frameRepeat struct {
 
 // frameKey asks the dissector owner for the key of a frame's payload.
 func (t *Tracker) frameKey(owner uint8, payload []byte, key *RepeatKey) int {
-	rp := t.reg.repeaters[owner-1]
+	rp := t.reg.repeaters[owner-1].plain
 	if rp == nil || t.opts.DissectRepeats {
 		return 0
 	}

@@ -348,8 +348,8 @@ func (t *Tracker) dissect(payload []byte, tr Transport) {
 	if !cur.ref.FromInitiator {
 		r = &cur.c.rep[1]
 	}
-	n, asked := t.repeatKey(r, payload, key)
-	if n > 0 && t.repeated(r, key, n, st) {
+	n, mask, next, asked := t.repeatKey(r, payload, key, *st)
+	if n > 0 && t.repeated(r, key, n, st, mask, next) {
 		r.misses = 0
 		return
 	}
@@ -377,7 +377,7 @@ func (t *Tracker) dissect(payload []byte, tr Transport) {
 		}
 	}
 	if n > 0 && (idx >= 0 || ident >= 0) {
-		*r = repeatEntry{key: *key, before: before, after: m.State, gen: t.agg.gen, idx: idx,
+		*r = repeatEntry{key: *key, before: before & mask, after: m.State, gen: t.agg.gen, idx: idx,
 			ident: ident, igen: t.ids.gen, n: uint8(n), kind: kind, err: m.event.Error, srcIsSender: srcIsSender,
 			misses: r.misses, rest: r.rest}
 	}

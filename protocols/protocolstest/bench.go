@@ -16,10 +16,15 @@ import (
 // repeats: a dissector that is a Repeater is asked for their keys, not to
 // dissect them.
 func Exchange(tb testing.TB, reg *protocols.Registry, client, server string, udp bool, req, resp []byte) func(i int) {
-	return exchange(tb, reg, protocols.Options{}, client, server, udp, req, resp)
+	return exchange(tb, reg, protocols.Options{}, client, server, udp, req, resp, nil)
 }
 
-func exchange(tb testing.TB, reg *protocols.Registry, opts protocols.Options, client, server string, udp bool, req, resp []byte) func(i int) {
+// Vary changes message i of an exchange in place before it is sent (even
+// i: the request, odd: the response), as a client that counts a
+// reference up does.
+type Vary func(i int, payload []byte)
+
+func exchange(tb testing.TB, reg *protocols.Registry, opts protocols.Options, client, server string, udp bool, req, resp []byte, vary Vary) func(i int) {
 	h := New(reg, opts)
 	var pkts [2]*decode.Packet
 	var c *TCPConn
@@ -34,6 +39,9 @@ func exchange(tb testing.TB, reg *protocols.Registry, opts protocols.Options, cl
 	var refs [2]flow.Ref
 	step := func(i int, warm bool) {
 		p := pkts[i&1]
+		if vary != nil {
+			vary(i, p.Payload)
+		}
 		if c != nil {
 			next := &c.ClientNext
 			if i&1 == 1 {
@@ -66,12 +74,18 @@ func exchange(tb testing.TB, reg *protocols.Registry, opts protocols.Options, cl
 // as the sensor runs, where a Repeater's repeats are only counted. It
 // reports ns/packet; allocations must be zero.
 func BenchmarkExchange(b *testing.B, reg *protocols.Registry, client, server string, udp bool, req, resp []byte) {
+	BenchmarkExchangeVarying(b, reg, client, server, udp, req, resp, nil)
+}
+
+// BenchmarkExchangeVarying is BenchmarkExchange with each message changed
+// by vary before it is sent.
+func BenchmarkExchangeVarying(b *testing.B, reg *protocols.Registry, client, server string, udp bool, req, resp []byte, vary Vary) {
 	for _, sub := range []struct {
 		name string
 		opts protocols.Options
 	}{{"dissected", protocols.Options{DissectRepeats: true}}, {"repeated", protocols.Options{}}} {
 		b.Run(sub.name, func(b *testing.B) {
-			step := exchange(b, reg, sub.opts, client, server, udp, req, resp)
+			step := exchange(b, reg, sub.opts, client, server, udp, req, resp, vary)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -87,7 +101,7 @@ func BenchmarkExchange(b *testing.B, reg *protocols.Registry, client, server str
 func CheckExchangeAllocs(t *testing.T, reg *protocols.Registry, client, server string, udp bool, req, resp []byte) {
 	t.Helper()
 	for _, opts := range []protocols.Options{{DissectRepeats: true}, {}} {
-		step := exchange(t, reg, opts, client, server, udp, req, resp)
+		step := exchange(t, reg, opts, client, server, udp, req, resp, nil)
 		i := 0
 		if n := testing.AllocsPerRun(1000, func() { step(i); i++ }); n != 0 {
 			t.Errorf("%.2f allocations per packet (repeats dissected: %v), want 0", n, opts.DissectRepeats)

@@ -78,7 +78,16 @@ func CheckRepeat(t testing.TB, d protocols.Dissector, payload []byte) {
 // transport and direction, with State zero and with the
 // State a first Dissect left. It returns the first copy that does not, nil
 // when all do or d is not a Repeater.
+//
+// For a StateRepeater it checks the same with the State zero, the State a
+// first Dissect left and copies of those with bits outside the returned
+// mask changed: RepeatState's next must be the State Dissect leaves, and
+// copies with the same key must have the same mask and, with the State
+// equal in the mask, the same outcome apart from the State.
 func RepeatViolation(d protocols.Dissector, payload []byte) error {
+	if sr, ok := d.(protocols.StateRepeater); ok && len(payload) > 0 {
+		return stateRepeatViolation(d, sr, payload)
+	}
 	rp, ok := d.(protocols.Repeater)
 	if !ok || len(payload) == 0 {
 		return nil
@@ -129,6 +138,81 @@ func RepeatViolation(d protocols.Dissector, payload []byte) error {
 	return nil
 }
 
+// stateFlips are the changes stateRepeatViolation makes to a State's bits
+// outside a StateRepeater's mask.
+var stateFlips = [...]uint64{^uint64(0), 0x5555555555555555, 0xaaaaaaaaaaaaaaaa, 0x00000000ffffffff, 0x0000ffff0000ffff, 0x00ff00ff00ff00ff}
+
+// stateRepeatViolation is RepeatViolation for a StateRepeater.
+func stateRepeatViolation(d protocols.Dissector, sr protocols.StateRepeater, payload []byte) error {
+	keysIDs := d.Info().KeysIdentities
+	changed := make([]byte, len(payload))
+	step := max(1, len(payload)/maxRepeatChecks)
+	for _, tr := range []protocols.Transport{protocols.TCP, protocols.UDP} {
+		for _, fromClient := range []bool{true, false} {
+			first := dissectOutcome(d, payload, tr, fromClient, 0)
+			for _, state := range []uint64{0, first.state} {
+				var key protocols.RepeatKey
+				n, mask, next := sr.RepeatState(payload, fromClient, state, &key)
+				if n < 0 || n > len(key) {
+					return fmt.Errorf("RepeatState = %d", n)
+				}
+				if n == 0 {
+					continue
+				}
+				want := dissectOutcome(d, payload, tr, fromClient, state)
+				if !want.err && next != want.state {
+					return fmt.Errorf("%s, from client %v, state %#x: RepeatState says the State becomes %#x, Dissect leaves %#x\nmessage %x",
+						tr, fromClient, state, next, want.state, payload)
+				}
+				// check compares msg, with State s, to payload with state.
+				check := func(msg []byte, s uint64, what string) error {
+					var other protocols.RepeatKey
+					m, mask2, next2 := sr.RepeatState(msg, fromClient, s, &other)
+					if m != n || other != key {
+						return nil
+					}
+					if mask2 != mask {
+						return fmt.Errorf("%s, from client %v, %s: the same repeat key %x with State mask %#x instead of %#x\nmessage %x",
+							tr, fromClient, what, key[:n], mask2, mask, payload)
+					}
+					got := dissectOutcome(d, msg, tr, fromClient, s)
+					if !got.err && next2 != got.state {
+						return fmt.Errorf("%s, from client %v, %s: RepeatState says the State becomes %#x, Dissect leaves %#x\nmessage %x",
+							tr, fromClient, what, next2, got.state, msg)
+					}
+					if !keysIDs {
+						got.identity = want.identity
+					}
+					w := want
+					got.state, w.state = 0, 0
+					if !got.equal(w) {
+						return fmt.Errorf("%s, from client %v, %s keeps the repeat key %x but Dissect reports\n%v\ninstead of\n%v\nmessage %x",
+							tr, fromClient, what, key[:n], got, w, payload)
+					}
+					return nil
+				}
+				for _, flip := range stateFlips {
+					if s := state ^ flip&^mask; s != state {
+						if err := check(payload, s, fmt.Sprintf("state %#x instead of %#x (mask %#x)", s, state, mask)); err != nil {
+							return err
+						}
+					}
+				}
+				for i := 0; i < len(payload); i += step {
+					for _, v := range []byte{^payload[i], payload[i] + 1} {
+						copy(changed, payload)
+						changed[i] = v
+						if err := check(changed, state, fmt.Sprintf("state %#x: byte %d changed from %#02x to %#02x", state, i, payload[i], v)); err != nil {
+							return err
+						}
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // CompareRepeats runs the same traffic (run, given a fresh Harness)
 // through a Tracker that counts repeats and one that dissects every
 // message (protocols.Options.DissectRepeats), fails t unless both flush
@@ -162,14 +246,20 @@ func CompareRepeats(t testing.TB, reg *protocols.Registry, run func(h *Harness))
 // RepeatKey returns d's repeat key of payload and its length, asked as
 // the Tracker asks (the key zeroed first); it fails tb when d is no
 // Repeater or the length is out of range.
+//
+// A StateRepeater is asked with State zero.
 func RepeatKey(tb testing.TB, d protocols.Dissector, payload []byte, fromClient bool) (protocols.RepeatKey, int) {
 	tb.Helper()
-	rp, ok := d.(protocols.Repeater)
-	if !ok {
+	var key protocols.RepeatKey
+	var n int
+	switch rp := d.(type) {
+	case protocols.Repeater:
+		n = rp.Repeat(payload, fromClient, &key)
+	case protocols.StateRepeater:
+		n, _, _ = rp.RepeatState(payload, fromClient, 0, &key)
+	default:
 		tb.Fatalf("%s is not a Repeater", d.Info().ID)
 	}
-	var key protocols.RepeatKey
-	n := rp.Repeat(payload, fromClient, &key)
 	if n < 0 || n > len(key) {
 		tb.Fatalf("Repeat(%x) = %d", payload, n)
 	}

@@ -1,6 +1,7 @@
 package s7comm_test
 
 import (
+	"encoding/binary"
 	"testing"
 
 	"mimamori/protocols/protocolstest"
@@ -19,6 +20,14 @@ const (
 // own segment.
 func BenchmarkS7comm(b *testing.B) {
 	protocolstest.BenchmarkExchange(b, registry(b), "10.0.0.1:40000", "10.0.0.2:102", false, hex(readDB1), hex(readDB1Ack))
+}
+
+// BenchmarkS7commCounting is BenchmarkS7comm with the PDU reference
+// counted up, as most HMIs and SCADA servers do: each job is remembered
+// in the State.
+func BenchmarkS7commCounting(b *testing.B) {
+	protocolstest.BenchmarkExchangeVarying(b, registry(b), "10.0.0.1:40000", "10.0.0.2:102", false, hex(readDB1), hex(readDB1Ack),
+		func(i int, p []byte) { binary.BigEndian.PutUint16(p[offRef:], uint16(i/2)) })
 }
 
 // BenchmarkS7commPlus is a steady S7comm-plus V3 GetMultiVariables poll.

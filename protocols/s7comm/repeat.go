@@ -6,44 +6,47 @@ import (
 	"mimamori/protocols"
 )
 
-var _ protocols.Repeater = Dissector{}
+var _ protocols.StateRepeater = Dissector{}
 
 // Kinds of repeat key, its first byte, so that keys of different kinds of
 // message never compare equal.
 const (
-	keyJob      = 'J' // S7comm job: PDU reference and parameter
+	keyJob      = 'J' // S7comm job: parameter
 	keyAckData  = 'A' // S7comm Ack_Data with a parameter: function, errors
-	keyAck      = 'a' // S7comm Ack, or Ack_Data without a parameter: PDU reference, error
+	keyAck      = 'a' // S7comm Ack, or Ack_Data without a parameter: the job it names, error
 	keyUserdata = 'U' // S7comm Userdata without details from its data
 	keyPlus     = 'P' // S7comm-plus PDU in one frame
 )
 
 // maxJobParam is the longest job parameter a key holds: a Read Var or
 // Write Var of one item, Setup Communication.
-const maxJobParam = len(protocols.RepeatKey{}) - 3
+const maxJobParam = len(protocols.RepeatKey{}) - 1
 
-// Repeat implements protocols.Repeater for whole S7comm and S7comm-plus
-// PDUs, each in one COTP DT with end of TSDU (length indicator 2). It runs
-// the checks Dissect runs on the bytes it leaves out — the TPKT length,
-// the S7comm header's parameter and data lengths against the message, the
-// S7comm-plus frame length and trailer — and returns 0 when one fails. The
-// key then holds what Dissect reports from the rest:
+// RepeatState implements protocols.StateRepeater for whole S7comm and
+// S7comm-plus PDUs, each in one COTP DT with end of TSDU (length
+// indicator 2), sent while no PDU of the sender's direction continues
+// (the State bits of that, the mask of every key, are then clear). It
+// runs the checks Dissect runs on the bytes it leaves out — the TPKT
+// length, the S7comm header's parameter and data lengths against the
+// message, the S7comm-plus frame length and trailer — and returns 0 when
+// one fails. The key then holds what Dissect reports from the rest:
 //
-//   - a job: its PDU reference and parameter (at most maxJobParam bytes).
-//     Dissect remembers the job's reference in the State for the Ack that
-//     may refuse it, so the reference decides the State it leaves: jobs
-//     repeat only while the client reuses the reference.
+//   - a job: its parameter (at most maxJobParam bytes). The PDU reference
+//     is left out: Dissect only remembers it in the State, for the Ack
+//     that may refuse the job, and next remembers it the same way, so a
+//     client that counts its references up repeats its polls.
 //   - an Ack_Data with a parameter: the function, the header error, the
 //     first failed item's return code of a variable service and the PDU
 //     size of Setup Communication; the reference, read values and item
-//     lengths are left out (the reply is named by its own function, and it
-//     leaves the State as it was).
-//   - an Ack, or an Ack_Data without a parameter: the PDU reference, by
-//     which Dissect names it after its job, and the error.
+//     lengths are left out (the reply is named by its own function).
+//   - an Ack, or an Ack_Data without a parameter: the function of the job
+//     its reference names in the State (which is how Dissect names it),
+//     and the error.
 //   - a Userdata message other than Read SZL (whose answers identify the
 //     module) and the block functions that report a block: its type,
 //     function group and subfunction, and the long parameter's error code;
-//     the sequence numbers and data are left out.
+//     the sequence numbers and data are left out. Its mask also holds
+//     the follow-up bit, which next sets as Dissect does.
 //   - an S7comm-plus PDU other than a CreateObject answer (which
 //     identifies the PLC): version, opcode and function, the session id and
 //     object and attribute a request names, the return value of a failed
@@ -55,36 +58,47 @@ const maxJobParam = len(protocols.RepeatKey{}) - 3
 //
 // Every key is written whole, its unused bytes zero: the Tracker
 // compares all of it.
-func (Dissector) Repeat(b []byte, fromClient bool, key *protocols.RepeatKey) int {
+func (Dissector) RepeatState(b []byte, fromClient bool, st uint64, key *protocols.RepeatKey) (n int, mask, next uint64) {
 	// TPKT, COTP DT (length indicator 2) with end of TSDU, and the PDU's
 	// first byte.
 	if len(b) < minPacket+1 || int(binary.BigEndian.Uint16(b[2:])) != len(b) ||
 		b[4] != 2 || b[5] != tpduDT || b[6]&dtEOT == 0 {
-		return 0
+		return 0, 0, 0
+	}
+	cont, plusCont := contBits(fromClient)
+	mask = cont | plusCont
+	if st&mask != 0 {
+		return 0, 0, 0 // the end of a PDU begun earlier
 	}
 	data := b[minPacket:]
 	switch data[0] {
 	case protoS7:
-		return repeatS7(data, key)
+		n, next = repeatS7(data, st, key, &mask)
 	case protoS7Plus:
-		return repeatPlus(data, key)
+		n, next = repeatPlus(data, key), st|statePlus
 	}
-	return 0
+	if n == 0 {
+		return 0, 0, 0
+	}
+	return n, mask, next | stateS7
 }
 
-// repeatS7 keys a whole S7comm PDU (see Repeat).
-func repeatS7(b []byte, key *protocols.RepeatKey) int {
+// repeatS7 keys a whole S7comm PDU sent with State st, returns the State
+// it leaves but for stateS7, and adds to mask the bits its outcome
+// depends on (see RepeatState).
+func repeatS7(b []byte, st uint64, key *protocols.RepeatKey, mask *uint64) (int, uint64) {
 	h, ok := parseHeader(b)
 	if !ok || h.end > len(b) {
-		return 0
+		return 0, 0
 	}
 	switch {
 	case h.rosctr == rosctrJob:
 		if len(h.param) == 0 || len(h.param) > maxJobParam {
-			return 0
+			return 0, 0
 		}
-		*key = protocols.RepeatKey{keyJob, byte(h.ref >> 8), byte(h.ref)}
-		return 3 + copy(key[3:], h.param)
+		*key = protocols.RepeatKey{keyJob}
+		rememberJob(&st, h.ref, h.param[0])
+		return 1 + copy(key[1:], h.param), st
 	case h.rosctr == rosctrAckData && len(h.param) > 0:
 		f := h.param[0]
 		*key = protocols.RepeatKey{keyAckData, byte(h.errCode >> 8), byte(h.errCode), f}
@@ -96,12 +110,21 @@ func repeatS7(b []byte, key *protocols.RepeatKey) int {
 				key[5], key[6], key[7] = 1, h.param[6], h.param[7]
 			}
 		}
-		return 8
+		return 8, st
 	case h.rosctr == rosctrAck || h.rosctr == rosctrAckData:
-		*key = protocols.RepeatKey{keyAck, byte(h.ref >> 8), byte(h.ref), byte(h.errCode >> 8), byte(h.errCode)}
-		return 5
+		*key = protocols.RepeatKey{keyAck, 0, 0, byte(h.errCode >> 8), byte(h.errCode)}
+		if f, ok := jobFunction(st, h.ref); ok {
+			key[1], key[2] = 1, f
+		}
+		return 5, st
 	}
-	return repeatUserdata(&h, key)
+	n := repeatUserdata(&h, key)
+	if n == 0 {
+		return 0, 0
+	}
+	*mask |= stateFollowUp
+	long := h.param[3] == udParamLong-4 && len(h.param) >= udParamLong
+	return n, followUpState(st, userdataKind(h.param), long)
 }
 
 // repeatUserdata keys a Userdata message whose details come from its

@@ -53,6 +53,7 @@ func TestRepeatKeys(t *testing.T) {
 			hex(readDB1Ack), with(readDB1Ack, offAckData+6, 9, 8, 7, 6), true},
 		{"Write Var answer, next reference", hex(writeBitAck), with(writeBitAck, offRef, 0, 0x19), true},
 		{"Read Var job, reference reused", hex(readDB1), hex(readDB1), true},
+		{"Read Var job, next reference", hex(readDB1), with(readDB1, offRef, 0, 2), true},
 		{"cyclic data push, next sequence and values", hex(cyclicPush), hex(cyclicPushNext), true},
 		{"S7comm-plus answer, next sequence number",
 			hex(plusSetMultiResp), with(plusSetMultiResp, offPlusSeq, 0x01, 0x02), true},
@@ -60,7 +61,6 @@ func TestRepeatKeys(t *testing.T) {
 			with(plusGetMultiV3, offV3Digest, 1, 2, 3), with(plusGetMultiV3, offV3Seq, 0x83, 0x1e), true},
 		{"S7comm-plus notification, next digest", hex(plusNotification), with(plusNotification, offV3Digest, 7), true},
 
-		{"Read Var job, next reference", hex(readDB1), with(readDB1, offRef, 0, 2), false},
 		{"Read Var job of another DB", hex(readDB1), with(readDB1, 26, 0, 2), false},
 		{"Read Var job of another area", hex(readDB1), with(readDB1, 28, 0x83), false},
 		{"Read Var and Write Var answers", hex(readDB1Ack), with(readDB1Ack, offAckData, 5), false},
@@ -68,7 +68,7 @@ func TestRepeatKeys(t *testing.T) {
 		{"Read Var answer with a header error", hex(readDB1Ack), with(readDB1Ack, 17, 0x81, 0x04), false},
 		{"Write Var answer refused per item", hex(writeBitAck), hex("0300001a02f080320300001a000002000500000505ffffff0303"), false},
 		{"setup answer, another PDU size", hex(setupAck), with(setupAck, offAckData+6, 0x01, 0xe0), false},
-		{"Ack of another job", hex(ackRefused), with(ackRefused, offRef, 0, 0x16), false},
+		{"Ack of another job, neither remembered", hex(ackRefused), with(ackRefused, offRef, 0, 0x16), true},
 		{"Ack with another error", hex(ackRefused), with(ackRefused, 18, 0x0d), false},
 		{"cyclic push and another subfunction", hex(cyclicPush), with(cyclicPush, 23, 0x02), false},
 		{"cyclic push and a request", hex(cyclicPush), with(cyclicPush, 22, 0x42), false},
@@ -94,6 +94,41 @@ func TestRepeatKeys(t *testing.T) {
 	}
 }
 
+// TestRepeatAckNamesJob checks that an Ack without a parameter is keyed
+// by the job its reference names in the State, as Dissect names it, and
+// that jobs leave the State Dissect leaves.
+func TestRepeatAckNamesJob(t *testing.T) {
+	d := s7comm.New()
+	sr := d.(protocols.StateRepeater)
+	after := func(st uint64, job []byte) uint64 {
+		var key protocols.RepeatKey
+		n, _, next := sr.RepeatState(job, true, st, &key)
+		m := protocols.Message{Payload: job, Transport: protocols.TCP, FromClient: true, State: st}
+		if err := d.Dissect(&m); err != nil || n == 0 || next != m.State {
+			t.Fatalf("job %x: key length %d, next %#x; Dissect: %v, State %#x", job, n, next, err, m.State)
+		}
+		return next
+	}
+	ackKey := func(st uint64) protocols.RepeatKey {
+		var key protocols.RepeatKey
+		if n, _, _ := sr.RepeatState(hex(ackRefused), false, st, &key); n == 0 {
+			t.Fatal("no key for the Ack")
+		}
+		return key
+	}
+	// ackRefused answers reference 0x1500.
+	write, read := with(writeBit, offRef, 0x15, 0), with(readDB1, offRef, 0x15, 0)
+	none, w, r := ackKey(0), ackKey(after(0, write)), ackKey(after(0, read))
+	if none == w || w == r || none == r {
+		t.Errorf("Ack keys with no job, a write and a read remembered: %x, %x, %x; want three", none, w, r)
+	}
+	// The write is still the one before last when another job comes.
+	if got := ackKey(after(after(0, write), with(readDB1, offRef, 0x16, 0))); got != w {
+		t.Errorf("Ack key with the write one job back %x, want %x", got, w)
+	}
+	protocolstest.CheckRepeat(t, d, hex(ackRefused))
+}
+
 // TestRepeatKeyWhole checks that a key does not depend on what the key
 // held before: the Tracker reuses one for every conversation and compares
 // all its bytes.
@@ -105,7 +140,7 @@ func TestRepeatKeyWhole(t *testing.T) {
 		for i := range key {
 			key[i] = 0xa5
 		}
-		if m := s7comm.New().(protocols.Repeater).Repeat(hex(pdu), true, &key); m != n || key != want {
+		if m, _, _ := s7comm.New().(protocols.StateRepeater).RepeatState(hex(pdu), true, 0, &key); m != n || key != want {
 			t.Errorf("%s: key %x over a used key, %x over zeros", pdu, key, want)
 		}
 	}
@@ -187,16 +222,27 @@ func TestRepeatsCounted(t *testing.T) {
 		req, resp func(i int) []byte
 		repeats   uint64
 	}{
-		// Dissected: the first job and answer, and the second job,
-		// whose State before (the first job's) is not the first's.
+		// Dissected: the first job and answer.
 		{"S7comm-plus", func(i int) []byte { return with(plusGetMultiV3, offV3Seq, 0x83, byte(i)) },
-			func(i int) []byte { return with(plusGetMultiV3Resp, offV3Digest, byte(i), byte(i)) }, 2*polls - 3},
+			func(i int) []byte { return with(plusGetMultiV3Resp, offV3Digest, byte(i), byte(i)) }, 2*polls - 2},
 		{"S7comm, reference reused", func(i int) []byte { return hex(readDB1) },
-			func(i int) []byte { return with(readDB1Ack, offAckData+6, byte(i)) }, 2*polls - 3},
-		// Each job changes the State (its reference is remembered for the
-		// Ack), so neither jobs nor answers repeat.
+			func(i int) []byte { return with(readDB1Ack, offAckData+6, byte(i)) }, 2*polls - 2},
+		// Each job is remembered in the State for an Ack that may refuse
+		// it; RepeatState remembers it as Dissect does.
 		{"S7comm, reference counting up", func(i int) []byte { return with(readDB1, offRef, 0, byte(i)) },
-			func(i int) []byte { return with(readDB1Ack, offRef, 0, byte(i)) }, 0},
+			func(i int) []byte { return with(readDB1Ack, offRef, 0, byte(i)) }, 2*polls - 2},
+		// An Ack without a parameter is named by the job its reference
+		// names.
+		{"S7comm, writes refused", func(i int) []byte { return with(writeBit, offRef, 1, byte(i)) },
+			func(i int) []byte { return with(ackRefused, offRef, 1, byte(i)) }, 2*polls - 2},
+		// Refused writes and reads in turn: each Ack names another
+		// function than the one before, so none repeats.
+		{"S7comm, writes and reads refused in turn", func(i int) []byte {
+			if i%2 == 0 {
+				return with(writeBit, offRef, 1, byte(i))
+			}
+			return with(readDB1, offRef, 1, byte(i))
+		}, func(i int) []byte { return with(ackRefused, offRef, 1, byte(i)) }, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

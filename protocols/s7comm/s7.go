@@ -368,42 +368,51 @@ const (
 	udParamLong  = 12
 )
 
+// userdataKind is a Userdata message's kind by the type in its parameter
+// p: pushed by the PLC (cyclic data, alarms), request or response.
+func userdataKind(p []byte) protocols.Kind {
+	switch p[5] >> 4 &^ 3 {
+	case 0:
+		return protocols.KindOther
+	case 4:
+		return protocols.KindRequest
+	case 8:
+		return protocols.KindResponse
+	}
+	return protocols.KindAuto
+}
+
+// followUpState returns the State after a Userdata message of kind, with
+// the long parameter or not. A request with the long parameter asks for
+// the next part of an answer too long for one PDU (an SZL list); the
+// response to it carries only the rest of the data, with no SZL header to
+// read.
+func followUpState(st uint64, kind protocols.Kind, long bool) uint64 {
+	switch {
+	case kind == protocols.KindRequest && long:
+		return st | stateFollowUp
+	case kind == protocols.KindRequest, kind == protocols.KindResponse:
+		return st &^ stateFollowUp
+	}
+	return st
+}
+
 // userdata reports a Userdata message by function group and subfunction.
 func userdata(m *protocols.Message, h *header) error {
 	p := h.param
 	if len(p) < udParamShort || p[0] != 0 || p[1] != 1 || p[2] != 0x12 {
 		return protocols.ErrMalformed
 	}
-	typ, group, sub := p[5]>>4, p[5]&0x0f, p[6]
-	kind := protocols.KindAuto
-	switch typ &^ 3 {
-	case 0:
-		kind = protocols.KindOther // pushed by the PLC: cyclic data, alarms
-	case 4:
-		kind = protocols.KindRequest
-	case 8:
-		kind = protocols.KindResponse
-	}
+	group, sub := p[5]&0x0f, p[6]
+	kind := userdataKind(p)
 	e := m.Emit(UserdataBase+uint32(group)<<8+uint32(sub), userdataName(group, sub), kind)
 	long := p[3] == udParamLong-4 && len(p) >= udParamLong
 	var errCode uint16
 	if long {
 		errCode = binary.BigEndian.Uint16(p[10:])
 	}
-	// A request with the long parameter asks for the next part of an
-	// answer too long for one PDU (an SZL list); the response to it
-	// carries only the rest of the data, with no SZL header to read.
 	followUp := m.State&stateFollowUp != 0
-	switch kind {
-	case protocols.KindRequest:
-		if long {
-			m.State |= stateFollowUp
-		} else {
-			m.State &^= stateFollowUp
-		}
-	case protocols.KindResponse:
-		m.State &^= stateFollowUp
-	}
+	m.State = followUpState(m.State, kind, long)
 	if errCode != 0 {
 		e.Error = true
 		e.Add("error", protocols.Hex(uint64(errCode), 4))
