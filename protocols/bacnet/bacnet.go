@@ -41,12 +41,12 @@ const (
 type Dissector struct{}
 
 // New returns the dissector, for protocols.NewRegistry.
-func New() protocols.Dissector { return Dissector{} }
+func New() protocols.Dissector { return &Dissector{} }
 
-var _ protocols.Dissector = Dissector{}
+var _ protocols.Dissector = (*Dissector)(nil)
 
 // Info implements protocols.Dissector.
-func (Dissector) Info() protocols.Info {
+func (*Dissector) Info() protocols.Info {
 	return protocols.Info{
 		ID:        ID,
 		Name:      "BACnet/IP",
@@ -56,13 +56,13 @@ func (Dissector) Info() protocols.Info {
 }
 
 // Frame implements protocols.Dissector: BACnet/IP is UDP only.
-func (Dissector) Frame([]byte) (int, error) { return 0, protocols.ErrNotPDU }
+func (*Dissector) Frame([]byte) (int, error) { return 0, protocols.ErrNotPDU }
 
 // Probe implements protocols.Dissector: a BVLC header of type 0x81 with a
 // known function and the datagram's length, and behind it either an NPDU
 // of version 1 with its reserved control bits clear and a known APDU
 // type, or a link layer message of its function's fixed size.
-func (Dissector) Probe(b []byte, c protocols.Conn) bool {
+func (*Dissector) Probe(b []byte, c protocols.Conn) bool {
 	if c.Transport != protocols.UDP || len(b) < bvlcHeaderLen || b[0] != bvlcType ||
 		int(binary.BigEndian.Uint16(b[2:])) != len(b) {
 		return false
@@ -125,7 +125,7 @@ func npdu(b []byte) (rest []byte, network, ok bool) {
 }
 
 // Dissect implements protocols.Dissector.
-func (Dissector) Dissect(m *protocols.Message) error {
+func (*Dissector) Dissect(m *protocols.Message) error {
 	b := m.Payload
 	// The datagram is the message: like tshark, a BVLC length that
 	// disagrees with it (some test generators write the NPDU's length)

@@ -75,13 +75,13 @@ const (
 type Dissector struct{}
 
 // New returns the dissector, for protocols.NewRegistry.
-func New() protocols.Dissector { return Dissector{} }
+func New() protocols.Dissector { return &Dissector{} }
 
-var _ protocols.Dissector = Dissector{}
+var _ protocols.Dissector = (*Dissector)(nil)
 
 // Info implements protocols.Dissector. The protocol is open to every
 // CC-Link partner, so it implies no vendor.
-func (Dissector) Info() protocols.Info {
+func (*Dissector) Info() protocols.Info {
 	return protocols.Info{
 		ID:        ID,
 		Name:      "CC-Link IE Field Basic",
@@ -94,7 +94,7 @@ func (Dissector) Info() protocols.Info {
 
 // Frame implements protocols.Dissector: CC-Link IE Field Basic runs over
 // UDP only.
-func (Dissector) Frame([]byte) (int, error) { return 0, protocols.ErrNotPDU }
+func (*Dissector) Frame([]byte) (int, error) { return 0, protocols.ErrNotPDU }
 
 // le16 reads a little-endian word.
 func le16(b []byte) uint16 { return binary.LittleEndian.Uint16(b) }
@@ -118,7 +118,7 @@ func header(b []byte) bool {
 // information at offset 36 and a length that fits its station count; a
 // response a zero reserved word, version 1 or 2, the cyclic information at
 // offset 40 and a length of whole stations.
-func (Dissector) Probe(b []byte, _ protocols.Conn) bool {
+func (*Dissector) Probe(b []byte, _ protocols.Conn) bool {
 	if !header(b) {
 		return false
 	}
@@ -141,7 +141,7 @@ func (Dissector) Probe(b []byte, _ protocols.Conn) bool {
 func knownVersion(v uint16) bool { return v == 1 || v == 2 }
 
 // Dissect implements protocols.Dissector.
-func (Dissector) Dissect(m *protocols.Message) error {
+func (*Dissector) Dissect(m *protocols.Message) error {
 	b := m.Payload
 	if !header(b) || int(le16(b[lengthField:])) > maxDataLen {
 		return protocols.ErrMalformed
@@ -234,7 +234,7 @@ func addState(e *protocols.Event, key string, v uint16) {
 	e.Add(key, protocols.Hex(uint64(v), 4))
 }
 
-var _ protocols.Repeater = Dissector{}
+var _ protocols.Repeater = (*Dissector)(nil)
 
 // Repeat implements protocols.Repeater for the link scan: a cyclic
 // request of the version 1 and 2 layout, and a cyclic response of that
@@ -246,7 +246,7 @@ var _ protocols.Repeater = Dissector{}
 // data (RWw, RY, RWr, RX). The header and the length must pass Dissect's
 // checks first, so that the rest of the outcome does not depend on them.
 // Other commands and plain SLMP error responses return 0.
-func (Dissector) Repeat(b []byte, _ bool, key *protocols.RepeatKey) int {
+func (*Dissector) Repeat(b []byte, _ bool, key *protocols.RepeatKey) int {
 	if !header(b) || int(le16(b[lengthField:])) > maxDataLen {
 		return 0
 	}

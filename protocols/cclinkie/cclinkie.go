@@ -84,13 +84,13 @@ const (
 type Dissector struct{}
 
 // New returns the dissector, for protocols.NewRegistry.
-func New() protocols.Dissector { return Dissector{} }
+func New() protocols.Dissector { return &Dissector{} }
 
-var _ protocols.Dissector = Dissector{}
+var _ protocols.Dissector = (*Dissector)(nil)
 
 // Info implements protocols.Dissector. CC-Link IE is open to every
 // CC-Link partner, so it implies no vendor.
-func (Dissector) Info() protocols.Info {
+func (*Dissector) Info() protocols.Info {
 	return protocols.Info{
 		ID:         ID,
 		Name:       "CC-Link IE Field / Control / TSN",
@@ -101,13 +101,13 @@ func (Dissector) Info() protocols.Info {
 
 // Probe implements protocols.Dissector: the frames are found by their
 // EtherType, never on TCP or UDP.
-func (Dissector) Probe([]byte, protocols.Conn) bool { return false }
+func (*Dissector) Probe([]byte, protocols.Conn) bool { return false }
 
 // Frame implements protocols.Dissector: CC-Link IE has no TCP.
-func (Dissector) Frame([]byte) (int, error) { return 0, protocols.ErrNotPDU }
+func (*Dissector) Frame([]byte) (int, error) { return 0, protocols.ErrNotPDU }
 
 // Dissect implements protocols.Dissector.
-func (Dissector) Dissect(m *protocols.Message) error {
+func (*Dissector) Dissect(m *protocols.Message) error {
 	b := m.Payload
 	if len(b) == 0 {
 		return protocols.ErrMalformed
@@ -284,7 +284,7 @@ func addName(e *protocols.Event, key, name string, code uint64, digits int) {
 	e.Add(key, protocols.Hex(code, digits))
 }
 
-var _ protocols.Repeater = Dissector{}
+var _ protocols.Repeater = (*Dissector)(nil)
 
 // Repeat implements protocols.Repeater for the frames a running network
 // sends over and over: every field-style frame (cyclic data, tokens,
@@ -299,7 +299,7 @@ var _ protocols.Repeater = Dissector{}
 // counters and transient payloads, which Dissect never reads. Frames too
 // short for their header (malformed), unknown frame types and identities
 // return 0.
-func (Dissector) Repeat(b []byte, _ bool, key *protocols.RepeatKey) int {
+func (*Dissector) Repeat(b []byte, _ bool, key *protocols.RepeatKey) int {
 	if len(b) < tsnMinLen {
 		return 0
 	}

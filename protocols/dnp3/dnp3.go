@@ -65,12 +65,12 @@ var (
 type Dissector struct{}
 
 // New returns the dissector, for protocols.NewRegistry.
-func New() protocols.Dissector { return Dissector{} }
+func New() protocols.Dissector { return &Dissector{} }
 
-var _ protocols.Dissector = Dissector{}
+var _ protocols.Dissector = (*Dissector)(nil)
 
 // Info implements protocols.Dissector.
-func (Dissector) Info() protocols.Info {
+func (*Dissector) Info() protocols.Info {
 	return protocols.Info{
 		ID:        ID,
 		Name:      "DNP3",
@@ -94,7 +94,7 @@ func frameLen(l byte) int {
 // by the frames that continue the fragment from the same station, in
 // sequence, up to the one with FIN (at most maxFragmentFrames): the PDU is
 // the whole fragment, so its objects can be read and it counts once.
-func (Dissector) Frame(b []byte) (int, error) {
+func (*Dissector) Frame(b []byte) (int, error) {
 	n, err := linkFrame(b)
 	if err != nil || n == 0 || n > len(b) || !opensFragment(b) {
 		return n, err
@@ -159,7 +159,7 @@ func continuesFragment(b []byte, src uint16, seq byte) bool {
 
 // Probe implements protocols.Dissector: a whole link frame, with the start
 // bytes, a valid length and a header CRC that checks.
-func (d Dissector) Probe(b []byte, _ protocols.Conn) bool {
+func (d *Dissector) Probe(b []byte, _ protocols.Conn) bool {
 	if len(b) < headerLen {
 		return false
 	}
@@ -169,7 +169,7 @@ func (d Dissector) Probe(b []byte, _ protocols.Conn) bool {
 
 // Dissect implements protocols.Dissector. A TCP PDU is one link frame; a
 // UDP datagram is read from its first.
-func (Dissector) Dissect(m *protocols.Message) error {
+func (*Dissector) Dissect(m *protocols.Message) error {
 	b := m.Payload
 	if len(b) < headerLen || b[0] != start0 || b[1] != start1 || b[2] < minLength || !blockCRCOK(b[:headerLen]) {
 		return protocols.ErrMalformed

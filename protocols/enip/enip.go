@@ -46,12 +46,12 @@ const (
 type Dissector struct{}
 
 // New returns the dissector, for protocols.NewRegistry.
-func New() protocols.Dissector { return Dissector{} }
+func New() protocols.Dissector { return &Dissector{} }
 
-var _ protocols.Dissector = Dissector{}
+var _ protocols.Dissector = (*Dissector)(nil)
 
 // Info implements protocols.Dissector.
-func (Dissector) Info() protocols.Info {
+func (*Dissector) Info() protocols.Info {
 	return protocols.Info{
 		ID:        ID,
 		Name:      "EtherNet/IP",
@@ -66,7 +66,7 @@ func (Dissector) Info() protocols.Info {
 // header must have a command in the 8-bit range the specification
 // allocates and zero options (receivers discard other options), which
 // keeps resynchronisation after lost segments from starting mid-message.
-func (Dissector) Frame(b []byte) (int, error) {
+func (*Dissector) Frame(b []byte) (int, error) {
 	if len(b) >= 2 && b[1] != 0 {
 		return 0, protocols.ErrNotPDU
 	}
@@ -85,7 +85,7 @@ func (Dissector) Frame(b []byte) (int, error) {
 // command: RegisterSession with protocol version 1, an empty List*
 // request, or SendRRData/SendUnitData whose item list exactly fills the
 // message.
-func (d Dissector) Probe(b []byte, c protocols.Conn) bool {
+func (d *Dissector) Probe(b []byte, c protocols.Conn) bool {
 	if c.Transport != protocols.TCP {
 		return false
 	}
@@ -109,7 +109,7 @@ func (d Dissector) Probe(b []byte, c protocols.Conn) bool {
 }
 
 // Dissect implements protocols.Dissector.
-func (Dissector) Dissect(m *protocols.Message) error {
+func (*Dissector) Dissect(m *protocols.Message) error {
 	b := m.Payload
 	if m.Transport == protocols.UDP && !isEncapsulation(b) {
 		return io(m, b)

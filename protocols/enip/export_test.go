@@ -58,7 +58,7 @@ func TsharkExtras(payload []byte) []uint8 {
 	return out
 }
 
-var _ protocols.Dissector = Dissector{}
+var _ protocols.Dissector = (*Dissector)(nil)
 
 // CIPData and RepeatCIPData expose the two ways of finding a CIP message
 // in a SendRRData or SendUnitData body, to check that they agree.

@@ -89,7 +89,7 @@ var connectedOnly = map[string]bool{
 // counting wraps the dissector to count, for every message it accepts,
 // the services tshark shows beyond the one we report.
 type counting struct {
-	enip.Dissector
+	*enip.Dissector
 	counts map[uint32]uint64
 }
 
@@ -107,7 +107,7 @@ func (c counting) Dissect(m *protocols.Message) error {
 // every message dissected: the counting dissector is a Repeater too, and
 // a message counted as a repeat would not reach its Dissect.
 func extras(t *testing.T, path string) map[uint32]uint64 {
-	c := counting{counts: map[uint32]uint64{}}
+	c := counting{Dissector: &enip.Dissector{}, counts: map[uint32]uint64{}}
 	reg, err := protocols.NewRegistry(func() protocols.Dissector { return c })
 	if err != nil {
 		t.Fatal(err)

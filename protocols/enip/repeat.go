@@ -6,7 +6,7 @@ import (
 	"mimamori/protocols"
 )
 
-var _ protocols.Repeater = Dissector{}
+var _ protocols.Repeater = (*Dissector)(nil)
 
 // Kinds of repeat key, its first byte, so that keys of different kinds of
 // message never compare equal.
@@ -32,7 +32,7 @@ const (
 //
 // Every key is written whole, its unused bytes zero: the Tracker
 // compares all of it.
-func (Dissector) Repeat(b []byte, fromClient bool, key *protocols.RepeatKey) int {
+func (*Dissector) Repeat(b []byte, fromClient bool, key *protocols.RepeatKey) int {
 	if !isEncapsulation(b) {
 		// Dissect reads it as I/O over UDP and refuses it over TCP:
 		// either way the same for every message with its key, since

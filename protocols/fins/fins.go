@@ -43,12 +43,12 @@ const (
 type Dissector struct{}
 
 // New returns the dissector, for protocols.NewRegistry.
-func New() protocols.Dissector { return Dissector{} }
+func New() protocols.Dissector { return &Dissector{} }
 
-var _ protocols.Dissector = Dissector{}
+var _ protocols.Dissector = (*Dissector)(nil)
 
 // Info implements protocols.Dissector.
-func (Dissector) Info() protocols.Info {
+func (*Dissector) Info() protocols.Info {
 	return protocols.Info{
 		ID:        ID,
 		Name:      "Omron FINS",
@@ -60,7 +60,7 @@ func (Dissector) Info() protocols.Info {
 }
 
 // Frame implements protocols.Dissector: the FINS/TCP length.
-func (Dissector) Frame(b []byte) (int, error) {
+func (*Dissector) Frame(b []byte) (int, error) {
 	if len(b) < tcpLenField {
 		if !magicPrefix(b) {
 			return 0, protocols.ErrNotPDU
@@ -92,7 +92,7 @@ func magicPrefix(b []byte) bool {
 // back, the first complete with a known header command. Over UDP: a FINS
 // header with the gateway bit set, reserved bits and byte zero, a gateway
 // count of 2 (7 on some CS/CJ routes) and a known command code.
-func (d Dissector) Probe(b []byte, c protocols.Conn) bool {
+func (d *Dissector) Probe(b []byte, c protocols.Conn) bool {
 	if c.Transport == protocols.TCP {
 		n, err := d.Frame(b)
 		if err != nil || n == 0 || n > len(b) {
@@ -122,7 +122,7 @@ func plausibleHeader(b []byte) bool {
 }
 
 // Dissect implements protocols.Dissector.
-func (Dissector) Dissect(m *protocols.Message) error {
+func (*Dissector) Dissect(m *protocols.Message) error {
 	if m.Transport == protocols.TCP {
 		return dissectTCP(m)
 	}

@@ -6,7 +6,7 @@ import (
 	"mimamori/protocols"
 )
 
-var _ protocols.Repeater = Dissector{}
+var _ protocols.Repeater = (*Dissector)(nil)
 
 // The first byte of a repeat key says what follows: a command or a
 // response, as a UDP datagram or behind a FINS/TCP header.
@@ -32,7 +32,7 @@ const maxRepeatItems = 5
 // never has. A Controller Data Read response identifies its sender and is
 // never a repeat, nor is a Multiple Memory Area Read of more items than
 // fit in the key.
-func (Dissector) Repeat(b []byte, _ bool, key *protocols.RepeatKey) int {
+func (*Dissector) Repeat(b []byte, _ bool, key *protocols.RepeatKey) int {
 	// The Tracker compares whole keys: clear what an earlier, longer key
 	// left.
 	*key = protocols.RepeatKey{}

@@ -55,12 +55,12 @@ var errShortASDU = fmt.Errorf("%w: ASDU shorter than its header", protocols.ErrM
 type Dissector struct{}
 
 // New returns the dissector, for protocols.NewRegistry.
-func New() protocols.Dissector { return Dissector{} }
+func New() protocols.Dissector { return &Dissector{} }
 
-var _ protocols.Dissector = Dissector{}
+var _ protocols.Dissector = (*Dissector)(nil)
 
 // Info implements protocols.Dissector.
-func (Dissector) Info() protocols.Info {
+func (*Dissector) Info() protocols.Info {
 	return protocols.Info{
 		ID:        ID,
 		Name:      "IEC 60870-5-104",
@@ -70,7 +70,7 @@ func (Dissector) Info() protocols.Info {
 }
 
 // Frame implements protocols.Dissector: 2 + the APDU length.
-func (Dissector) Frame(b []byte) (int, error) {
+func (*Dissector) Frame(b []byte) (int, error) {
 	if len(b) > 0 && b[0] != startByte {
 		return 0, protocols.ErrNotPDU
 	}
@@ -88,7 +88,7 @@ func (Dissector) Frame(b []byte) (int, error) {
 // reserved bits clear and, for U-format, exactly one function; an
 // I-format APDU carries an ASDU of a known type with at least one
 // object and a known cause of transmission.
-func (d Dissector) Probe(b []byte, _ protocols.Conn) bool {
+func (d *Dissector) Probe(b []byte, _ protocols.Conn) bool {
 	n, err := d.Frame(b)
 	if err != nil || n == 0 || n > len(b) {
 		return false
@@ -110,7 +110,7 @@ func (d Dissector) Probe(b []byte, _ protocols.Conn) bool {
 }
 
 // Dissect implements protocols.Dissector: one APDU.
-func (Dissector) Dissect(m *protocols.Message) error {
+func (*Dissector) Dissect(m *protocols.Message) error {
 	b := m.Payload
 	if len(b) < apciLen || b[0] != startByte || int(b[1]) != len(b)-2 || b[1] < minLength {
 		return protocols.ErrMalformed

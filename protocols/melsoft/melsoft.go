@@ -56,12 +56,12 @@ const (
 type Dissector struct{}
 
 // New returns the dissector, for protocols.NewRegistry.
-func New() protocols.Dissector { return Dissector{} }
+func New() protocols.Dissector { return &Dissector{} }
 
-var _ protocols.Dissector = Dissector{}
+var _ protocols.Dissector = (*Dissector)(nil)
 
 // Info implements protocols.Dissector.
-func (Dissector) Info() protocols.Info {
+func (*Dissector) Info() protocols.Info {
 	return protocols.Info{
 		ID:        ID,
 		Name:      "MELSOFT",
@@ -74,7 +74,7 @@ func (Dissector) Info() protocols.Info {
 
 // Frame implements protocols.Dissector: the size field of the Ethernet
 // header, or the fixed length of a connection check.
-func (Dissector) Frame(b []byte) (int, error) {
+func (*Dissector) Frame(b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, nil
 	}
@@ -114,7 +114,7 @@ func (Dissector) Frame(b []byte) (int, error) {
 // Probe implements protocols.Dissector: a whole request or response with
 // the header's constant bytes, a consistent size and the command header
 // of its direction.
-func (d Dissector) Probe(b []byte, c protocols.Conn) bool {
+func (d *Dissector) Probe(b []byte, c protocols.Conn) bool {
 	n, err := d.Frame(b)
 	if err != nil || n == 0 || n > len(b) || b[0] == checkReq || b[0] == checkResp {
 		return false
@@ -140,7 +140,7 @@ func commandData(b []byte) ([]byte, bool) {
 }
 
 // Dissect implements protocols.Dissector.
-func (d Dissector) Dissect(m *protocols.Message) error {
+func (d *Dissector) Dissect(m *protocols.Message) error {
 	b := m.Payload
 	if len(b) >= 4 && (b[0] == checkReq || b[0] == checkResp) && b[1] == 0 && b[2] == 0 {
 		// The short exchange that opens a connection (and, with other

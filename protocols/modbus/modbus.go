@@ -35,12 +35,12 @@ const (
 type Dissector struct{}
 
 // New returns the dissector, for protocols.NewRegistry.
-func New() protocols.Dissector { return Dissector{} }
+func New() protocols.Dissector { return &Dissector{} }
 
-var _ protocols.Dissector = Dissector{}
+var _ protocols.Dissector = (*Dissector)(nil)
 
 // Info implements protocols.Dissector.
-func (Dissector) Info() protocols.Info {
+func (*Dissector) Info() protocols.Info {
 	return protocols.Info{
 		ID:        ID,
 		Name:      "Modbus/TCP",
@@ -51,7 +51,7 @@ func (Dissector) Info() protocols.Info {
 }
 
 // Frame implements protocols.Dissector: the MBAP length.
-func (Dissector) Frame(b []byte) (int, error) {
+func (*Dissector) Frame(b []byte) (int, error) {
 	if len(b) < mbapLen {
 		return 0, nil
 	}
@@ -79,7 +79,7 @@ func adu(b []byte, maxLen int) (int, error) {
 // the specification — the first of them complete, with a known function
 // code and a PDU length that fits the function; the last may continue in
 // the next segment.
-func (Dissector) Probe(b []byte, _ protocols.Conn) bool {
+func (*Dissector) Probe(b []byte, _ protocols.Conn) bool {
 	for off := 0; off < len(b); {
 		rest := b[off:]
 		if len(rest) < mbapLen {
@@ -123,7 +123,7 @@ func plausible(pdu []byte) bool {
 }
 
 // Dissect implements protocols.Dissector.
-func (Dissector) Dissect(m *protocols.Message) error {
+func (*Dissector) Dissect(m *protocols.Message) error {
 	b := m.Payload
 	if len(b) < mbapLen+minLength {
 		return protocols.ErrMalformed

@@ -2,7 +2,7 @@ package modbus
 
 import "mimamori/protocols"
 
-var _ protocols.Repeater = Dissector{}
+var _ protocols.Repeater = (*Dissector)(nil)
 
 // Repeat implements protocols.Repeater. The key is the MBAP length, the
 // unit id, the function code and the few PDU bytes Dissect reports: the
@@ -15,7 +15,7 @@ var _ protocols.Repeater = Dissector{}
 // is in the key, so the key also fixes how many PDU bytes there are and
 // thus which of them Dissect reads. A Read Device Identification response
 // identifies its sender and is never a repeat.
-func (Dissector) Repeat(b []byte, fromClient bool, key *protocols.RepeatKey) int {
+func (*Dissector) Repeat(b []byte, fromClient bool, key *protocols.RepeatKey) int {
 	// The Tracker compares whole keys: clear what an earlier, longer key
 	// left.
 	*key = protocols.RepeatKey{}

@@ -48,12 +48,12 @@ const (
 type Dissector struct{}
 
 // New returns the dissector, for protocols.NewRegistry.
-func New() protocols.Dissector { return Dissector{} }
+func New() protocols.Dissector { return &Dissector{} }
 
-var _ protocols.Dissector = Dissector{}
+var _ protocols.Dissector = (*Dissector)(nil)
 
 // Info implements protocols.Dissector.
-func (Dissector) Info() protocols.Info {
+func (*Dissector) Info() protocols.Info {
 	return protocols.Info{
 		ID:        ID,
 		Name:      "OPC UA Binary",
@@ -101,7 +101,7 @@ func minSize(t uint32) int {
 }
 
 // Frame implements protocols.Dissector: the chunk's size.
-func (Dissector) Frame(b []byte) (int, error) {
+func (*Dissector) Frame(b []byte) (int, error) {
 	if len(b) < headerLen {
 		if !headerPrefix(b) {
 			return 0, protocols.ErrNotPDU
@@ -139,7 +139,7 @@ func headerPrefix(b []byte) bool {
 // Acknowledge or Error must be whole in the segment with protocol
 // version 0 and its strings within the size, and a secure conversation
 // chunk must at least reach its body.
-func (d Dissector) Probe(b []byte, c protocols.Conn) bool {
+func (d *Dissector) Probe(b []byte, c protocols.Conn) bool {
 	if c.Transport != protocols.TCP {
 		return false
 	}
@@ -214,7 +214,7 @@ func recall(state uint64, requestID uint32) (uint32, bool) {
 }
 
 // Dissect implements protocols.Dissector.
-func (Dissector) Dissect(m *protocols.Message) error {
+func (*Dissector) Dissect(m *protocols.Message) error {
 	b := m.Payload
 	if len(b) < headerLen {
 		return protocols.ErrMalformed

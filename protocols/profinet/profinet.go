@@ -62,12 +62,12 @@ const rtaHeaderLen = 12
 type Dissector struct{}
 
 // New returns the dissector, for protocols.NewRegistry.
-func New() protocols.Dissector { return Dissector{} }
+func New() protocols.Dissector { return &Dissector{} }
 
-var _ protocols.Dissector = Dissector{}
+var _ protocols.Dissector = (*Dissector)(nil)
 
 // Info implements protocols.Dissector.
-func (Dissector) Info() protocols.Info {
+func (*Dissector) Info() protocols.Info {
 	return protocols.Info{
 		ID:         ID,
 		Name:       "PROFINET",
@@ -81,15 +81,15 @@ func (Dissector) Info() protocols.Info {
 // Probe implements protocols.Dissector: PROFINET on layer 2 is found by
 // its EtherType alone; IO-CM between other UDP ports than 34964 by a
 // connectionless DCE/RPC header of a PNIO interface.
-func (Dissector) Probe(b []byte, c protocols.Conn) bool {
+func (*Dissector) Probe(b []byte, c protocols.Conn) bool {
 	return c.Transport == protocols.UDP && isPNIORPC(b)
 }
 
 // Frame implements protocols.Dissector: PROFINET does not use TCP.
-func (Dissector) Frame([]byte) (int, error) { return 0, protocols.ErrNotPDU }
+func (*Dissector) Frame([]byte) (int, error) { return 0, protocols.ErrNotPDU }
 
 // Dissect implements protocols.Dissector.
-func (Dissector) Dissect(m *protocols.Message) error {
+func (*Dissector) Dissect(m *protocols.Message) error {
 	switch m.Transport {
 	case protocols.UDP:
 		return dissectIOCM(m)

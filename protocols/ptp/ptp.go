@@ -58,14 +58,14 @@ const (
 type Dissector struct{}
 
 // New returns the dissector, for protocols.NewRegistry.
-func New() protocols.Dissector { return Dissector{} }
+func New() protocols.Dissector { return &Dissector{} }
 
-var _ protocols.Dissector = Dissector{}
+var _ protocols.Dissector = (*Dissector)(nil)
 
 // Info implements protocols.Dissector. PTP is found by its EtherType and
 // its UDP ports; it has no heuristic: its header has too few fixed bits
 // to tell it from other traffic on other ports.
-func (Dissector) Info() protocols.Info {
+func (*Dissector) Info() protocols.Info {
 	return protocols.Info{
 		ID:         ID,
 		Name:       "PTP (IEEE 1588 / 802.1AS)",
@@ -76,13 +76,13 @@ func (Dissector) Info() protocols.Info {
 
 // Probe implements protocols.Dissector: PTP is found by EtherType and
 // port only.
-func (Dissector) Probe([]byte, protocols.Conn) bool { return false }
+func (*Dissector) Probe([]byte, protocols.Conn) bool { return false }
 
 // Frame implements protocols.Dissector: PTP does not run over TCP.
-func (Dissector) Frame([]byte) (int, error) { return 0, protocols.ErrNotPDU }
+func (*Dissector) Frame([]byte) (int, error) { return 0, protocols.ErrNotPDU }
 
 // Dissect implements protocols.Dissector.
-func (Dissector) Dissect(m *protocols.Message) error {
+func (*Dissector) Dissect(m *protocols.Message) error {
 	b := m.Payload
 	if len(b) < 2 {
 		return protocols.ErrMalformed

@@ -6,7 +6,7 @@ import (
 	"mimamori/protocols"
 )
 
-var _ protocols.StateRepeater = Dissector{}
+var _ protocols.StateRepeater = (*Dissector)(nil)
 
 // Kinds of repeat key, its first byte, so that keys of different kinds of
 // message never compare equal.
@@ -58,7 +58,7 @@ const maxJobParam = len(protocols.RepeatKey{}) - 1
 //
 // Every key is written whole, its unused bytes zero: the Tracker
 // compares all of it.
-func (Dissector) RepeatState(b []byte, fromClient bool, st uint64, key *protocols.RepeatKey) (n int, mask, next uint64) {
+func (*Dissector) RepeatState(b []byte, fromClient bool, st uint64, key *protocols.RepeatKey) (n int, mask, next uint64) {
 	// TPKT, COTP DT (length indicator 2) with end of TSDU, and the PDU's
 	// first byte.
 	if len(b) < minPacket+1 || int(binary.BigEndian.Uint16(b[2:])) != len(b) ||

@@ -45,15 +45,15 @@ const (
 type Dissector struct{}
 
 // New returns the dissector, for protocols.NewRegistry.
-func New() protocols.Dissector { return Dissector{} }
+func New() protocols.Dissector { return &Dissector{} }
 
-var _ protocols.Dissector = Dissector{}
+var _ protocols.Dissector = (*Dissector)(nil)
 
 // variantPlus is Message.Variant for S7comm-plus.
 const variantPlus = 1
 
 // Info implements protocols.Dissector.
-func (Dissector) Info() protocols.Info {
+func (*Dissector) Info() protocols.Info {
 	return protocols.Info{
 		ID:        ID,
 		Name:      "Siemens S7comm",
@@ -65,7 +65,7 @@ func (Dissector) Info() protocols.Info {
 }
 
 // Frame implements protocols.Dissector: the TPKT length.
-func (Dissector) Frame(b []byte) (int, error) {
+func (*Dissector) Frame(b []byte) (int, error) {
 	if len(b) > 0 && b[0] != tpktVersion || len(b) > 1 && b[1] != 0 {
 		return 0, protocols.ErrNotPDU
 	}
@@ -85,7 +85,7 @@ func (Dissector) Frame(b []byte) (int, error) {
 // PDU (known ROSCTR, reserved bytes zero, header and parameter lengths
 // adding up) or S7comm-plus PDU (known version, length and trailer adding
 // up). IEC 61850 MMS and other ISO transport users do not pass.
-func (d Dissector) Probe(b []byte, c protocols.Conn) bool {
+func (d *Dissector) Probe(b []byte, c protocols.Conn) bool {
 	if c.Transport != protocols.TCP {
 		return false
 	}
@@ -256,7 +256,7 @@ func jobFunction(s uint64, ref uint16) (uint8, bool) {
 }
 
 // Dissect implements protocols.Dissector.
-func (Dissector) Dissect(m *protocols.Message) error {
+func (*Dissector) Dissect(m *protocols.Message) error {
 	if m.Transport != protocols.TCP {
 		return protocols.ErrMalformed
 	}

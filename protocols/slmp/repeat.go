@@ -2,7 +2,7 @@ package slmp
 
 import "mimamori/protocols"
 
-var _ protocols.Repeater = Dissector{}
+var _ protocols.Repeater = (*Dissector)(nil)
 
 // Repeat implements protocols.Repeater. The key holds what Dissect's
 // outcome depends on, and nothing else:
@@ -28,7 +28,7 @@ var _ protocols.Repeater = Dissector{}
 // Type Name identifies its sender: it is never counted as a repeat,
 // because the Tracker remembers no key for a message that identified its
 // sender, and a TSN response to Read Type Name gets no key at all.
-func (Dissector) Repeat(b []byte, _ bool, key *protocols.RepeatKey) int {
+func (*Dissector) Repeat(b []byte, _ bool, key *protocols.RepeatKey) int {
 	// The Tracker compares whole keys and reuses one for every message:
 	// bytes past the ones written here, left by a longer key, would keep
 	// a repeat from being recognised.

@@ -42,14 +42,14 @@ const maxLength = 8192
 type Dissector struct{}
 
 // New returns the dissector, for protocols.NewRegistry.
-func New() protocols.Dissector { return Dissector{} }
+func New() protocols.Dissector { return &Dissector{} }
 
-var _ protocols.Dissector = Dissector{}
+var _ protocols.Dissector = (*Dissector)(nil)
 
 // Info implements protocols.Dissector. Generic SLMP has no port of its
 // own: it is found by its headers alone. CC-Link IE TSN's variant has
 // its UDP ports.
-func (Dissector) Info() protocols.Info {
+func (*Dissector) Info() protocols.Info {
 	return protocols.Info{
 		ID:        ID,
 		Name:      "SLMP / MELSEC MC protocol",
@@ -61,7 +61,7 @@ func (Dissector) Info() protocols.Info {
 }
 
 // Frame implements protocols.Dissector: header size plus the length field.
-func (Dissector) Frame(b []byte) (int, error) {
+func (*Dissector) Frame(b []byte) (int, error) {
 	// Binary 3E, the common case, needs only its subheader and length.
 	if len(b) >= size3E && b[1] == 0 && (b[0] == 0x50 || b[0] == 0xd0) {
 		return size3E + int(le16(b[7:])), nil
@@ -82,7 +82,7 @@ func (Dissector) Frame(b []byte) (int, error) {
 // payload bears out — exactly, for a datagram; for a TCP segment followed
 // only by further SLMP headers — and, for a request, names a known
 // command.
-func (Dissector) Probe(b []byte, c protocols.Conn) bool {
+func (*Dissector) Probe(b []byte, c protocols.Conn) bool {
 	if c.Transport == protocols.UDP && (c.SrcPort == ccIEFBasicPort || c.DstPort == ccIEFBasicPort) {
 		return false
 	}
@@ -127,7 +127,7 @@ func requestCommand(b []byte, h *header) (cmd, sub uint16, ok bool) {
 }
 
 // Dissect implements protocols.Dissector.
-func (Dissector) Dissect(m *protocols.Message) error {
+func (*Dissector) Dissect(m *protocols.Message) error {
 	b := m.Payload
 	h, ok, _ := parseHeader(b)
 	if !ok || h.size+h.length != len(b) || h.length < h.minBody() {
