@@ -115,4 +115,7 @@ var (
 	// ErrTooMany means a registry was given more dissectors than it can
 	// number (255).
 	ErrTooMany = errors.New("protocols: too many dissectors")
+	// ErrRepeaterKinds means a dissector is both a Repeater and a
+	// StateRepeater: the Tracker would not know which to ask.
+	ErrRepeaterKinds = errors.New("protocols: both a Repeater and a StateRepeater")
 )

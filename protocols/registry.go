@@ -88,7 +88,7 @@ func NewRegistry(cs ...Constructor) (*Registry, error) {
 		rp, _ := d.(Repeater)
 		sr, _ := d.(StateRepeater)
 		if rp != nil && sr != nil {
-			return nil, fmt.Errorf("protocols: %s is both a Repeater and a StateRepeater", info.ID)
+			return nil, fmt.Errorf("%w: %s", ErrRepeaterKinds, info.ID)
 		}
 		r.repeaters = append(r.repeaters, repeaterOf{rp, sr})
 	}

@@ -19,6 +19,13 @@ func with(info protocols.Info) protocols.Constructor {
 	return func() protocols.Dissector { return fixed{Dissector: demo{}, info: info} }
 }
 
+// bothRepeaters is a dissector that says it is both kinds of repeater.
+type bothRepeaters struct{ demo }
+
+func (bothRepeaters) RepeatState([]byte, bool, uint64, *protocols.RepeatKey) (int, uint64, uint64) {
+	return 0, 0, 0
+}
+
 func TestNewRegistry(t *testing.T) {
 	tests := []struct {
 		name string
@@ -35,6 +42,8 @@ func TestNewRegistry(t *testing.T) {
 			with(protocols.Info{ID: "a", TCPPorts: []uint16{502}}), with(protocols.Info{ID: "b", TCPPorts: []uint16{502}})}, protocols.ErrPortClaimed},
 		{"same port, other transport", []protocols.Constructor{
 			with(protocols.Info{ID: "a", TCPPorts: []uint16{502}}), with(protocols.Info{ID: "b", UDPPorts: []uint16{502}})}, nil},
+		{"both kinds of repeater", []protocols.Constructor{func() protocols.Dissector { return bothRepeaters{} }},
+			protocols.ErrRepeaterKinds},
 		{"ethertype twice", []protocols.Constructor{
 			with(protocols.Info{ID: "a", EtherTypes: []uint16{0x890f}}), with(protocols.Info{ID: "b", EtherTypes: []uint16{0x890f}})}, protocols.ErrPortClaimed},
 	}

@@ -103,8 +103,8 @@ const (
 // payload, sent with State st, and returns its length, 0 when there is
 // none; the bits of the State the outcome depends on (mask); and the
 // State the message leaves if it repeats r's (next). asked is false when
-// the dissector is no Repeater or r's direction is resting from asking
-// (see repeatEntry.misses).
+// the dissector is neither a Repeater nor a StateRepeater, or r's
+// direction is resting from asking (see repeatEntry.misses).
 func (t *Tracker) repeatKey(r *repeatEntry, payload []byte, key *RepeatKey, st uint64) (n int, mask, next uint64, asked bool) {
 	rp := &t.reg.repeaters[t.cur.c.disp-1]
 	if rp.plain == nil && rp.state == nil || t.opts.DissectRepeats {
@@ -143,8 +143,9 @@ func (t *Tracker) repeatToken() uint64 {
 
 // repeated counts the current message as a repeat of r's when its key
 // and the bits of the conversation's State in mask are those r was
-// dissected with, sets the State to next, and reports whether it did. r's details are already merged into its event:
-// merging the same again changes nothing. A message that reported an
+// dissected with, sets the State to next, and reports whether it did.
+// r's details are already merged into its event: merging the same again
+// changes nothing. A message that reported an
 // identity repeats only while its conversation and direction were the
 // last to write that identity: recording the same report again would
 // then change nothing but the MAC and time.
