@@ -250,38 +250,35 @@ func (*Dissector) Repeat(b []byte, _ bool, key *protocols.RepeatKey) int {
 	if !header(b) || int(le16(b[lengthField:])) > maxDataLen {
 		return 0
 	}
-	*key = protocols.RepeatKey{}
+	// The fields are packed into the key's three words with whole-word
+	// loads: this runs for every scan of every slave.
 	if b[0] == requestSub {
 		if len(b) < reqSlaveIDs || le16(b[commandOff:]) != cmdCyclic || le16(b[reqCyclicOffset:]) != reqCyclicValue {
 			return 0
 		}
-		key[0] = requestSub
-		copy(key[1:3], b[reqVersion:reqVersion+2])
-		key[3] = b[reqGroup]
-		copy(key[4:6], b[reqStations:reqStations+2])
-		copy(key[6:8], b[reqParameterNo:reqParameterNo+2])
-		copy(key[8:10], b[reqUnitInfo:reqUnitInfo+2])
-		copy(key[10:12], b[reqTimeout:reqTimeout+2])
+		// Parameter number and station count are adjacent: one load.
+		binary.LittleEndian.PutUint64(key[0:], requestSub|uint64(le16(b[reqVersion:]))<<8|uint64(b[reqGroup])<<24|
+			uint64(binary.LittleEndian.Uint32(b[reqParameterNo:]))<<32)
+		binary.LittleEndian.PutUint32(key[8:], uint32(le16(b[reqUnitInfo:]))|uint32(le16(b[reqTimeout:]))<<16)
 		return 12
 	}
 	if len(b) < respData || le16(b[respEndWord:]) != 0 || le16(b[respCyclicOff:]) != respCyclicValue {
 		return 0
 	}
-	key[0] = responseSub
-	copy(key[1:3], b[respVersion:respVersion+2])
-	copy(key[3:5], b[respEndCode:respEndCode+2])
-	key[5] = b[respGroup]
 	// At most (maxDataLen+headerLen-respData)/respPerStation = 27: a byte.
-	key[6] = byte((len(b) - respData) / respPerStation)
-	copy(key[7:9], b[respUnitInfo:respUnitInfo+2])
-	copy(key[9:11], b[respSlaveError:respSlaveError+2])
+	stations := uint64((len(b) - respData) / respPerStation)
+	// Version and end code are adjacent, as are unit information and
+	// slave error.
+	binary.LittleEndian.PutUint64(key[0:], responseSub|uint64(b[respGroup])<<8|stations<<16|
+		uint64(binary.LittleEndian.Uint32(b[respVersion:]))<<24)
 	// The slave's identity, which it repeats in every response; its
 	// equipment version only counts when it names a vendor or model.
-	copy(key[11:13], b[respVendor:respVendor+2])
-	copy(key[13:17], b[respModel:respModel+4])
-	if le16(b[respVendor:]) == 0 && binary.LittleEndian.Uint32(b[respModel:]) == 0 {
-		return 17
+	vendor, model := le16(b[respVendor:]), binary.LittleEndian.Uint32(b[respModel:])
+	binary.LittleEndian.PutUint64(key[8:], uint64(vendor)|uint64(model)<<16)
+	ident := uint64(binary.LittleEndian.Uint32(b[respUnitInfo:]))
+	if vendor != 0 || model != 0 {
+		ident |= uint64(le16(b[respEquipment:]))<<32 | 1<<48
 	}
-	copy(key[17:19], b[respEquipment:respEquipment+2])
-	return 19
+	binary.LittleEndian.PutUint64(key[16:], ident)
+	return 24
 }
