@@ -33,13 +33,14 @@ const maxAggAttrs = 16
 // thousands of events, one touched per message in turn, so its size is
 // what decides whether counting a message misses the CPU's cache: with
 // sixteen details inline an aggregate was 1.2 KB (1.8 MB for the 1,500
-// events a minute of the OT-heavy benchmark capture), now 520 bytes.
+// events a minute of the OT-heavy benchmark capture), now 576 bytes.
 const inlineAggAttrs = MaxEventAttrs
 
 // aggregate is one OT event being counted. The fields every message
-// updates come first, so that counting touches as few cache lines as
-// possible; the key and function name, read only when the event is
-// created and rendered, come last.
+// updates fill the first 64 bytes, and the struct is padded to whole
+// cache lines, so that in the slice of aggregates (allocated aligned once
+// it is large) counting a repeat touches one line; the key and function
+// name, read only when the event is created and rendered, come last.
 type aggregate struct {
 	count, requests, responses, errors uint64
 	first, last                        int64
@@ -58,6 +59,7 @@ type aggregate struct {
 
 	key      aggKey
 	function string
+	_        [56]byte
 }
 
 // overflowAttrs holds an aggregate's details beyond the inline ones.
@@ -70,7 +72,9 @@ type aggregator struct {
 	more  []overflowAttrs // the minute's overflow details, reused
 	max   int
 	// gen numbers the minute; cached slots of an older generation are
-	// stale. It starts at 1 so that a zero cache entry never matches.
+	// stale. It starts at 1 so that a zero cache entry never matches. The
+	// identity table is reset with the aggregator, so it numbers the
+	// identities' minute too.
 	gen     uint32
 	dropped uint64 // messages of keys that found the table full
 	// recent caches the slots of layer-2 events, which have no

@@ -33,13 +33,10 @@ type identities struct {
 	ids     []identity
 	max     int
 	dropped uint64
-	// gen numbers the minute, as aggregator.gen does for the slots
-	// conversations cache.
-	gen uint32
 }
 
 func newIdentities(max int) identities {
-	return identities{index: make(map[idKey]int32, min(max, 64)), max: max, gen: 1}
+	return identities{index: make(map[idKey]int32, min(max, 64)), max: max}
 }
 
 // slot returns the index of k's identity, creating it, or -1 when the
@@ -126,10 +123,6 @@ func (t *identities) reset() {
 	clear(t.ids) // drop the strings
 	t.ids = t.ids[:0]
 	t.dropped = 0
-	t.gen++
-	if t.gen == 0 {
-		t.gen = 1
-	}
 }
 
 // keepText stores the printable form of b in *dst unless b is empty or

@@ -10,7 +10,7 @@ import (
 // identities, then the two repeat entries a cache line each: 256 bytes.
 func TestConvLayout(t *testing.T) {
 	var c conv
-	if end := unsafe.Offsetof(c.twoWay) + unsafe.Sizeof(c.twoWay); end > 64 {
+	if end := unsafe.Offsetof(c.quiet) + unsafe.Sizeof(c.quiet); end > 64 {
 		t.Errorf("per-packet fields end at %d, beyond the first 64 bytes", end)
 	}
 	if off := unsafe.Offsetof(c.dir); off < 64 {
@@ -19,11 +19,15 @@ func TestConvLayout(t *testing.T) {
 	if off := unsafe.Offsetof(c.rep); off != 128 {
 		t.Errorf("rep at %d, want 128", off)
 	}
-	if size := unsafe.Sizeof(c.rep[0]); size != 64 {
-		t.Errorf("repeat entry of %d bytes, want 64", size)
-	}
 	if size := unsafe.Sizeof(c); size != 256 {
 		t.Errorf("size %d, want 256", size)
+	}
+}
+
+// TestRepeatEntryLayout pins a repeat entry at one cache line.
+func TestRepeatEntryLayout(t *testing.T) {
+	if size := unsafe.Sizeof(repeatEntry{}); size != 64 {
+		t.Errorf("size %d, want 64", size)
 	}
 }
 
@@ -31,5 +35,17 @@ func TestConvLayout(t *testing.T) {
 func TestFrameRepeatLayout(t *testing.T) {
 	if size := unsafe.Sizeof(frameRepeat{}); size != 64 {
 		t.Errorf("size %d, want 64", size)
+	}
+}
+
+// TestAggregateLayout pins what counting a repeat touches of an
+// aggregate to its first cache line, and its size to whole lines.
+func TestAggregateLayout(t *testing.T) {
+	var a aggregate
+	if end := unsafe.Offsetof(a.hasDstMAC) + unsafe.Sizeof(a.hasDstMAC); end > 64 {
+		t.Errorf("counters end at %d, beyond the first 64 bytes", end)
+	}
+	if size := unsafe.Sizeof(a); size%64 != 0 {
+		t.Errorf("size %d, not whole cache lines", size)
 	}
 }

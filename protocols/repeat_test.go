@@ -403,6 +403,40 @@ func TestRepeatsMatchDissectingEach(t *testing.T) {
 	}
 }
 
+// TestRepeatsInTurn polls several requests in turn, as HMIs read one
+// block after another: after the first round every message is a repeat of
+// one before its previous one, which only the repeat table remembers.
+func TestRepeatsInTurn(t *testing.T) {
+	for _, turn := range []int{2, 3, 6} {
+		t.Run(fmt.Sprint(turn), func(t *testing.T) {
+			pr := newPair(t, demoRegistry(), 16)
+			c := pr.conn("10.0.0.1:40000", "10.0.0.2:7000")
+			d := pr.conn("10.0.0.3:40000", "10.0.0.2:7000")
+			const rounds = 20
+			for range rounds {
+				for k := range turn {
+					for _, conn := range []*protocolstest.TCPConn{c, d} {
+						pr.send(conn.Next(true, pdu('Q', byte(1+k), byte(k))))
+						pr.send(conn.Next(false, pdu('R', byte(1+k), byte(k), 7)))
+					}
+				}
+			}
+			pr.flush()
+			// All but the first request and response of each kind, in each
+			// conversation, and the first request of the second round: a
+			// request leaves its code in the State, so the first request
+			// after the last one of a round was dissected with another
+			// State than in the first round. Two messages, of the 8 to 24
+			// remembered, may meet a third in a set of the table, which
+			// then evicts one: a few misses, each a dissection.
+			want := 2*2*turn*(rounds-1) - 2
+			if pr.repeats > want || pr.repeats < want-turn {
+				t.Errorf("%d repeats, want %d (%d at least)", pr.repeats, want, want-turn)
+			}
+		})
+	}
+}
+
 // TestRepeatsRandom compares the two ways of counting on random mixes of
 // repeated, changed, late, routed and unaddressed messages over a few
 // conversations, a table of few flows and flushes at random points.

@@ -97,7 +97,10 @@ type Tracker struct {
 	stats   Stats
 	cur     current
 	key     RepeatKey
-	frames  frameRepeats
+	// repeaters is the registry's, nil with Options.DissectRepeats.
+	repeaters []repeaterOf
+	reps      repeatTable
+	frames    frameRepeats
 }
 
 // current is the packet being dissected and its conversation. Packet sets
@@ -122,11 +125,11 @@ const (
 )
 
 // conv is the tracker's state for one flow. The fields every packet reads
-// come first and fill the first 64 bytes, and the struct is padded to 256,
-// so that in the slice of conversations (allocated aligned once it is
-// large) a packet of a datagram protocol touches one cache line of its
-// conversation besides its direction's repeat entry (the third and fourth
-// lines); TCP reassembly and identities use the second.
+// fill the first 64 bytes, and the struct is padded to 256, so that in the
+// slice of conversations (allocated aligned once it is large) a packet of
+// a datagram protocol touches one cache line of its conversation besides
+// its direction's repeat entry (the third and fourth lines); TCP
+// reassembly and identities use the second.
 type conv struct {
 	id    uint64 // the flow.Ref ID it belongs to
 	state uint64 // the dissector's Message.State
@@ -140,17 +143,33 @@ type conv struct {
 	status convStatus
 	disp   uint8
 	probes uint8
-	// Payload directions: whether any was seen, whether the first came
-	// from the flow's initiator, and whether payload went both ways.
-	payload, firstFromInit, twoWay bool
+	flags  convFlags
+	// quiet counts, per direction (0: sent by the flow's initiator), the
+	// messages in a row that were not repeats, and then those left to
+	// dissect without asking for a key (see maxMisses).
+	quiet [2]uint8
 
 	dir    [2]stream // 0: sent by the flow's initiator, 1: by the responder
 	ident  identCache
 	twinID uint64 // the ID of the conversation twin refers to
 	_      [8]byte
 
-	rep [2]repeatEntry // 0: sent by the flow's initiator, 1: by the responder
+	// rep holds each direction's last message dissected (0: sent by the
+	// flow's initiator); older ones go to the Tracker's repeat table.
+	rep [2]repeatEntry
 }
+
+// convFlags are a conversation's booleans.
+type convFlags uint8
+
+const (
+	convPayload       convFlags = 1 << iota // payload was seen
+	convFirstFromInit                       // the first payload came from the flow's initiator
+	convTwoWay                              // payload went both ways
+	// convClientIsInit: the flow's initiator is the conversation's
+	// client (see fromClient), set when it is classified.
+	convClientIsInit
+)
 
 // cacheEntry remembers where a conversation's last events are counted, so
 // that the steady state (the same few functions polled over and over)
@@ -179,7 +198,7 @@ type identCache struct {
 // NewTracker returns a Tracker for the dissectors of r.
 func NewTracker(r *Registry, opts Options) *Tracker {
 	opts = opts.withDefaults()
-	return &Tracker{
+	t := &Tracker{
 		reg:   r,
 		opts:  opts,
 		twins: map[tupleKey]twinEntry{},
@@ -187,6 +206,10 @@ func NewTracker(r *Registry, opts Options) *Tracker {
 		agg:   newAggregator(opts.MaxEvents),
 		ids:   newIdentities(opts.MaxIdentities),
 	}
+	if !opts.DissectRepeats {
+		t.repeaters = r.repeaters
+	}
+	return t
 }
 
 // Packet offers one decoded packet, counted by the flow table as ref, to
@@ -224,31 +247,49 @@ func (t *Tracker) Packet(p *decode.Packet, ref flow.Ref) bool {
 		c = t.newConv(ref)
 	}
 	probed := false
-	switch c.status {
-	case convRejected:
-		return false
-	case convNew:
+	if c.status != convClassified {
+		if c.status == convRejected {
+			return false
+		}
 		var ok bool
 		if ok, probed = t.classify(c, p, tr, ref); !ok {
 			return c.status != convRejected
 		}
+		if fromClient(c, p, ref) == ref.FromInitiator {
+			c.flags |= convClientIsInit
+		}
 	}
-	switch {
-	case !c.payload:
-		c.payload, c.firstFromInit = true, ref.FromInitiator
-	case !c.twoWay && ref.FromInitiator != c.firstFromInit:
-		c.twoWay = true
+	if c.flags&convTwoWay == 0 {
+		c.noteDirection(ref.FromInitiator)
+	}
+	fc := ref.FromInitiator == (c.flags&convClientIsInit != 0)
+	if t.counted(c, p, ref.FromInitiator, fc, tr) {
+		return true
 	}
 	// Field by field: a whole-struct assignment is a typed memory move,
 	// several times dearer on this path.
 	cur := &t.cur
-	cur.p, cur.c, cur.d, cur.ref, cur.fc = p, c, t.reg.ds[c.disp-1], ref, fromClient(c, p, ref)
+	cur.p, cur.c, cur.d, cur.ref, cur.fc = p, c, t.reg.ds[c.disp-1], ref, fc
 	if tr == UDP {
 		t.dissect(p.Payload, UDP)
 	} else {
 		t.tcp(probed)
 	}
 	return true
+}
+
+// noteDirection records that payload was sent, by the flow's initiator
+// or not.
+func (c *conv) noteDirection(fromInit bool) {
+	switch {
+	case c.flags&convPayload == 0:
+		c.flags |= convPayload
+		if fromInit {
+			c.flags |= convFirstFromInit
+		}
+	case fromInit != (c.flags&convFirstFromInit != 0):
+		c.flags |= convTwoWay
+	}
 }
 
 // known returns the state of ref's flow if the Tracker has it, nil
@@ -277,6 +318,7 @@ func (t *Tracker) newConv(ref flow.Ref) *conv {
 		} else {
 			t.convs = append(t.convs, make([]conv, i+1-len(t.convs))...)
 		}
+		t.reps.fit(len(t.convs))
 	}
 	c := &t.convs[i]
 	if c.id != ref.ID {
@@ -324,7 +366,9 @@ func (t *Tracker) classify(c *conv, p *decode.Packet, tr Transport, ref flow.Ref
 
 // fromClient decides whether p's sender is the conversation's client: the
 // side not using the server port that classified it, else the flow's
-// initiator.
+// initiator. The answer is the same for every packet one way of a flow,
+// so it is worked out once, when the conversation is classified
+// (convClientIsInit).
 func fromClient(c *conv, p *decode.Packet, ref flow.Ref) bool {
 	if c.port != 0 {
 		toServer, fromServer := p.DstPort == c.port, p.SrcPort == c.port
@@ -344,17 +388,36 @@ func (t *Tracker) dissect(payload []byte, tr Transport) {
 	// The key lives in the Tracker: passed to an interface method, one on
 	// the stack would escape to the heap.
 	key := &t.key
-	r := &cur.c.rep[0]
-	if !cur.ref.FromInitiator {
-		r = &cur.c.rep[1]
+	q, r := &cur.c.quiet[1], &cur.c.rep[1]
+	dir := repeatFlags(0)
+	if cur.ref.FromInitiator {
+		q, r, dir = &cur.c.quiet[0], &cur.c.rep[0], repeatFromInit
 	}
-	n, mask, next, asked := t.repeatKey(r, payload, key, *st)
-	if n > 0 && t.repeated(r, key, n, st, mask, next) {
-		r.misses = 0
-		return
+	n, mask, next, how := t.repeatKey(q, payload, key, *st)
+	// found is the entry remembering this very message, in the
+	// conversation or in the table; it is refreshed in place if the
+	// message is dissected after all (an identity written since by
+	// another conversation).
+	var found *repeatEntry
+	if n > 0 {
+		id, masked, gen := cur.c.id, *st&mask, t.agg.gen
+		if r.holds(id, dir, key, n, masked, gen) {
+			found = r
+		} else {
+			found = t.reps.set(id, dir, key, n, masked).find(id, dir, key, n, masked, gen)
+		}
+		if found != nil {
+			if how == askedPlain {
+				next = found.after
+			}
+			if t.repeated(found, cur.p, repeatToken(cur.c.id, cur.ref.FromInitiator), st, next) {
+				*q = 0
+				return
+			}
+		}
 	}
-	if asked {
-		r.missed()
+	if how != notAsked {
+		missed(q)
 	}
 	before := *st
 	m.reset(payload, tr, cur.fc, before)
@@ -377,9 +440,21 @@ func (t *Tracker) dissect(payload []byte, tr Transport) {
 		}
 	}
 	if n > 0 && (idx >= 0 || ident >= 0) {
-		*r = repeatEntry{key: *key, before: before & mask, after: m.State, gen: t.agg.gen, idx: idx,
-			ident: ident, igen: t.ids.gen, n: uint8(n), kind: kind, err: m.event.Error, srcIsSender: srcIsSender,
-			misses: r.misses, rest: r.rest}
+		if found == nil {
+			// A new message: it becomes the direction's last, and the
+			// last before it moves to the table.
+			t.reps.keep(r, t.agg.gen)
+			found = r
+		}
+		flags := dir
+		if m.event.Error {
+			flags |= repeatErr
+		}
+		if srcIsSender {
+			flags |= repeatSrcIsSender
+		}
+		*found = repeatEntry{key: *key, before: before & mask, after: m.State, flow: cur.c.id, gen: t.agg.gen,
+			idx: idx, ident: ident, n: uint8(n), kind: kind, flags: flags}
 	}
 }
 
@@ -389,15 +464,15 @@ func (t *Tracker) ipIdentity(m *Message) int32 {
 	c, p, ref := t.cur.c, t.cur.p, t.cur.ref
 	proto := t.reg.protocol(c.disp, m.Variant)
 	x := &c.ident
-	if x.gen != t.ids.gen || x.proto != proto || x.vlan != p.VLAN || x.fromInit != ref.FromInitiator {
+	if x.gen != t.agg.gen || x.proto != proto || x.vlan != p.VLAN || x.fromInit != ref.FromInitiator {
 		k := idKey{proto: proto, vlan: p.VLAN, addr: p.SrcIP.As16(), v6: p.IPVersion == 6}
 		idx := t.ids.slot(&k)
 		if idx < 0 {
 			return -1
 		}
-		*x = identCache{gen: t.ids.gen, idx: idx, vlan: p.VLAN, proto: proto, fromInit: ref.FromInitiator}
+		*x = identCache{gen: t.agg.gen, idx: idx, vlan: p.VLAN, proto: proto, fromInit: ref.FromInitiator}
 	}
-	t.ids.record(x.idx, p.SrcMAC, p.HasEthernet, t.reg.infos[c.disp-1].Vendor, &m.identity, p.TimestampNs, t.repeatToken())
+	t.ids.record(x.idx, p.SrcMAC, p.HasEthernet, t.reg.infos[c.disp-1].Vendor, &m.identity, p.TimestampNs, repeatToken(c.id, ref.FromInitiator))
 	return x.idx
 }
 

@@ -82,7 +82,7 @@ func (t *Tracker) linkTwin(c *conv, p *decode.Packet, ref flow.Ref) bool {
 		return false
 	}
 	prim := &t.convs[e.slot]
-	if prim.status != convClassified || prim.twoWay || prim.twin != 0 {
+	if prim.status != convClassified || prim.flags&convTwoWay != 0 || prim.twin != 0 {
 		return false
 	}
 	c.twin, c.twinID = e.slot+1, e.id

@@ -236,13 +236,15 @@ func TestRepeatsCounted(t *testing.T) {
 		{"S7comm, writes refused", func(i int) []byte { return with(writeBit, offRef, 1, byte(i)) },
 			func(i int) []byte { return with(ackRefused, offRef, 1, byte(i)) }, 2*polls - 2},
 		// Refused writes and reads in turn: each Ack names another
-		// function than the one before, so none repeats.
+		// function than the one before, and is keyed by it. Both jobs
+		// and both Acks are remembered: all but the first of each
+		// repeat.
 		{"S7comm, writes and reads refused in turn", func(i int) []byte {
 			if i%2 == 0 {
 				return with(writeBit, offRef, 1, byte(i))
 			}
 			return with(readDB1, offRef, 1, byte(i))
-		}, func(i int) []byte { return with(ackRefused, offRef, 1, byte(i)) }, 0},
+		}, func(i int) []byte { return with(ackRefused, offRef, 1, byte(i)) }, 2*polls - 4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -271,14 +271,15 @@ func TestRepeatClearsKey(t *testing.T) {
 // TestRepeatsCounted runs polling conversations, their values and serial
 // numbers changing as the plant's do, through a Tracker that counts
 // repeats and one that dissects every message: the same minute, and as
-// many repeats as the conversations have messages like their previous
-// one (in the same direction, after the same request).
+// many repeats as the conversations have messages like an earlier one of
+// theirs (in the same direction, after the same request).
 func TestRepeatsCounted(t *testing.T) {
 	type poll struct{ req, resp []string }
 	type conv struct {
 		udp   bool
 		polls []poll // one after the other, rounds/len(polls) times each
 	}
+	const rounds = 20
 	tests := []struct {
 		name    string
 		convs   []conv
@@ -297,12 +298,13 @@ func TestRepeatsCounted(t *testing.T) {
 		}}}, 27},
 		{"4E, serial numbers counting up", []conv{{false, []poll{{[]string{read4E}, []string{resp4E}}}}}, 0},
 		{"ASCII 3E over UDP", []conv{{true, []poll{{[]string{asciiRead}, []string{asciiResp}}}}}, 38},
-		{"a steady poll beside a changing one", []conv{
+		// Two reads in turn: all but the first of each, and of the
+		// answer after each, repeat.
+		{"a steady poll beside two reads in turn", []conv{
 			{false, []poll{{[]string{pollD100}, []string{pollResp, pollResp2}}}},
 			{true, []poll{{[]string{readBlock, readRandom}, []string{readResp}}}},
-		}, 38},
+		}, 38 + 2*rounds - 4},
 	}
-	const rounds = 20
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var minutes [2][]*wirepb.OTEvent
