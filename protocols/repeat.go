@@ -233,14 +233,13 @@ func (t *Tracker) repeatKey(q *uint8, payload []byte, key *RepeatKey, st uint64)
 // counted counts p's message as a repeat if it is one in the steady
 // state: its direction is not counting misses, and it is a datagram or a
 // TCP segment in step that is exactly one PDU, whose key finds an entry.
-// fromInit says whether the flow's initiator sent it, fc whether the
-// client did. It reports whether it counted the message; one it does not
+// fromInit says whether the flow's initiator sent it. It reports whether it counted the message; one it does not
 // count takes the dissect path, which asks for its key again. That costs
 // a miss the key twice, but misses in a row soon rest (maxMisses) and
 // leave this path. It is the per-packet path: it takes its values as
 // arguments rather than from Tracker.cur, whose pointers cost a write
 // barrier check each to set, and keeps few values alive across its calls.
-func (t *Tracker) counted(c *conv, p *decode.Packet, fromInit, fc bool, tr Transport) bool {
+func (t *Tracker) counted(c *conv, p *decode.Packet, fromInit bool, tr Transport) bool {
 	di, dir := 1, repeatFlags(0)
 	if fromInit {
 		di, dir = 0, repeatFromInit
@@ -268,7 +267,7 @@ func (t *Tracker) counted(c *conv, p *decode.Packet, fromInit, fc bool, tr Trans
 	*key = RepeatKey{}
 	n, mask, next := 0, ^uint64(0), uint64(0)
 	plain := rp.plain != nil
-	switch {
+	switch fc := c.senderIsClient(fromInit); {
 	case plain:
 		n = rp.plain.Repeat(p.Payload, fc, key)
 	case rp.state != nil:

@@ -243,6 +243,24 @@ func (t *Tracker) Packet(p *decode.Packet, ref flow.Ref) bool {
 		return true
 	}
 	c := t.known(ref)
+	if c == nil || c.status != convClassified {
+		return t.newPacket(c, p, ref, tr)
+	}
+	// The steady state: a classified conversation.
+	if c.flags&convTwoWay == 0 {
+		c.noteDirection(ref.FromInitiator)
+	}
+	if !t.counted(c, p, ref.FromInitiator, tr) {
+		t.dissectPacket(c, p, ref, tr, false)
+	}
+	return true
+}
+
+// newPacket is Packet for a packet whose flow the Tracker has not
+// classified yet (c, nil when the Tracker does not have it) or has
+// rejected. It is apart from Packet, which it returns for, to keep the
+// classified conversations' path short.
+func (t *Tracker) newPacket(c *conv, p *decode.Packet, ref flow.Ref, tr Transport) bool {
 	if c == nil {
 		c = t.newConv(ref)
 	}
@@ -259,23 +277,30 @@ func (t *Tracker) Packet(p *decode.Packet, ref flow.Ref) bool {
 			c.flags |= convClientIsInit
 		}
 	}
-	if c.flags&convTwoWay == 0 {
-		c.noteDirection(ref.FromInitiator)
-	}
-	fc := ref.FromInitiator == (c.flags&convClientIsInit != 0)
-	if t.counted(c, p, ref.FromInitiator, fc, tr) {
-		return true
-	}
+	c.noteDirection(ref.FromInitiator)
+	t.dissectPacket(c, p, ref, tr, probed)
+	return true
+}
+
+// dissectPacket hands p's payload to c's dissector: whole, or for TCP
+// through reassembly. probed says the dissector's Probe accepted this
+// payload a moment ago.
+func (t *Tracker) dissectPacket(c *conv, p *decode.Packet, ref flow.Ref, tr Transport, probed bool) {
 	// Field by field: a whole-struct assignment is a typed memory move,
 	// several times dearer on this path.
 	cur := &t.cur
-	cur.p, cur.c, cur.d, cur.ref, cur.fc = p, c, t.reg.ds[c.disp-1], ref, fc
+	cur.p, cur.c, cur.d, cur.ref, cur.fc = p, c, t.reg.ds[c.disp-1], ref, c.senderIsClient(ref.FromInitiator)
 	if tr == UDP {
 		t.dissect(p.Payload, UDP)
 	} else {
 		t.tcp(probed)
 	}
-	return true
+}
+
+// senderIsClient says whether the sender of a packet one way of the flow,
+// sent by its initiator or not, is the conversation's client.
+func (c *conv) senderIsClient(fromInit bool) bool {
+	return fromInit == (c.flags&convClientIsInit != 0)
 }
 
 // noteDirection records that payload was sent, by the flow's initiator
