@@ -124,19 +124,20 @@ const (
 	convRejected                     // no dissector wants it: ignored from now on
 )
 
-// conv is the tracker's state for one flow. The fields every packet reads
-// fill the first 64 bytes, and the struct is padded to 256, so that in the
-// slice of conversations (allocated aligned once it is large) a packet of
-// a datagram protocol touches one cache line of its conversation besides
-// its direction's repeat entry (the third and fourth lines); TCP
-// reassembly and identities use the second.
+// conv is the tracker's state for one flow. The fields every packet reads,
+// TCP's stream positions among them, fill the first 64 bytes, and the
+// struct is padded to 256, so that in the slice of conversations
+// (allocated aligned once it is large) a repeated message touches one
+// cache line of its conversation besides its direction's repeat entry
+// (the third and fourth lines); what only dissected messages use, the
+// event cache and identities, is in the second.
 type conv struct {
-	id    uint64 // the flow.Ref ID it belongs to
-	state uint64 // the dissector's Message.State
-	cache [2]cacheEntry
-	twin  int32  // slot + 1 of the routed twin whose state it shares (twin.go); 0 for none
-	port  uint16 // the server port that classified it; 0 for a heuristic match
-	vlan  uint16 // the VLAN its events are counted under
+	id    uint64    // the flow.Ref ID it belongs to
+	state uint64    // the dissector's Message.State
+	dir   [2]stream // 0: sent by the flow's initiator, 1: by the responder
+	twin  int32     // slot + 1 of the routed twin whose state it shares (twin.go); 0 for none
+	port  uint16    // the server port that classified it; 0 for a heuristic match
+	vlan  uint16    // the VLAN its events are counted under
 	// status, disp and probes: where it stands with the dissectors, its
 	// dissector index + 1, and the payload packets offered to the
 	// heuristics so far.
@@ -149,7 +150,7 @@ type conv struct {
 	// dissect without asking for a key (see maxMisses).
 	quiet [2]uint8
 
-	dir    [2]stream // 0: sent by the flow's initiator, 1: by the responder
+	cache  [2]cacheEntry
 	ident  identCache
 	twinID uint64 // the ID of the conversation twin refers to
 	_      [8]byte
