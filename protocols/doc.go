@@ -112,16 +112,25 @@
 //
 // Most industrial traffic is the same few requests polled over and over
 // and answered the same way but for their process values, so most
-// messages report exactly what their conversation's previous message in
-// the same direction reported. A dissector that implements Repeater
+// messages report exactly what an earlier message of their conversation
+// in the same direction reported. A dissector that implements Repeater
 // (repeat.go) names, for a message, the few bytes that decide what
 // Dissect would report for it — function, addresses, lengths, status —
 // leaving out transaction ids, sequence numbers and process values. The
 // Tracker keeps, per conversation and direction, the last message's key,
 // the State it was dissected with and the State it left, and where its
-// event is counted; a message with the same key and State is counted
-// there (count, kind, error, time, MAC addresses) without being dissected,
-// and its details are not merged again, which would change nothing. A
+// event is counted; the messages before it move to a table shared by all
+// conversations (two-way set-associative, eight entries per conversation,
+// 4 MiB at most), so that a client polling several blocks in turn repeats
+// too. A message with the same key and State as one remembered, of the
+// same flow, direction and minute, is counted there (count, kind, error,
+// time, MAC addresses) without being dissected, and its details are not
+// merged again, which would change nothing. An entry evicted from the
+// table only costs a dissection. Repeats of classified conversations are
+// counted on a short path (Tracker.counted) that takes the packet's
+// values as arguments; the conversation's fields a repeat reads, TCP
+// stream positions included, share its first cache line, and an event's
+// counters fill the first line of its aggregate. A
 // message that reports an identity repeats only for dissectors whose keys
 // decide what it says (Info.KeysIdentities), and only while its
 // conversation and direction wrote that identity last. A dissector whose
