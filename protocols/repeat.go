@@ -9,7 +9,7 @@ import (
 // Most industrial traffic is the same few requests polled over and over,
 // each answered the same way but for its process values. A Repeater lets
 // the Tracker recognise such a message from a few of its bytes and count
-// it as a repeat of the conversation's previous message, without decoding
+// it as a repeat of an earlier message of its conversation, without decoding
 // it and merging its details again: the bulk of what dissection costs.
 
 // RepeatKey holds the bytes of a message that decide what Dissect reports
@@ -169,6 +169,17 @@ func (s *repeatSet) find(flow uint64, dir repeatFlags, key *RepeatKey, n int, be
 	return nil
 }
 
+// remembered returns the entry holding the message of the flow and
+// direction with this key and masked State in the current minute: last,
+// the direction's last message, else one of the table's; nil if none
+// does.
+func (t *Tracker) remembered(last *repeatEntry, flow uint64, dir repeatFlags, key *RepeatKey, n int, masked uint64) *repeatEntry {
+	if last.holds(flow, dir, key, n, masked, t.agg.gen) {
+		return last
+	}
+	return t.reps.set(flow, dir, key, n, masked).find(flow, dir, key, n, masked, t.agg.gen)
+}
+
 // keep moves e, a conversation's last message, into the table if it is
 // of minute gen. It goes first in its set; the entry there moves to the
 // second place, unless it is stale, evicting the older one.
@@ -233,12 +244,13 @@ func (t *Tracker) repeatKey(q *uint8, payload []byte, key *RepeatKey, st uint64)
 // counted counts p's message as a repeat if it is one in the steady
 // state: its direction is not counting misses, and it is a datagram or a
 // TCP segment in step that is exactly one PDU, whose key finds an entry.
-// fromInit says whether the flow's initiator sent it. It reports whether it counted the message; one it does not
-// count takes the dissect path, which asks for its key again. That costs
-// a miss the key twice, but misses in a row soon rest (maxMisses) and
-// leave this path. It is the per-packet path: it takes its values as
-// arguments rather than from Tracker.cur, whose pointers cost a write
-// barrier check each to set, and keeps few values alive across its calls.
+// fromInit says whether the flow's initiator sent it. It reports whether
+// it counted the message; one it does not count takes the dissect path,
+// which asks for its key again. That costs a miss the key twice, but
+// misses in a row soon rest (maxMisses) and leave this path. It is the
+// per-packet path: it takes its values as arguments rather than from
+// Tracker.cur, whose pointers cost a write barrier check each to set, and
+// keeps few values alive across its calls.
 func (t *Tracker) counted(c *conv, p *decode.Packet, fromInit bool, tr Transport) bool {
 	di, dir := 1, repeatFlags(0)
 	if fromInit {
@@ -276,6 +288,8 @@ func (t *Tracker) counted(c *conv, p *decode.Packet, fromInit bool, tr Transport
 	if n == 0 {
 		return false
 	}
+	// remembered and repeated, spelled out: each call would add a tenth to
+	// this path.
 	masked, gen := *st&mask, t.agg.gen
 	e := &c.rep[di]
 	if !e.holds(c.id, dir, key, n, masked, gen) {
@@ -289,7 +303,6 @@ func (t *Tracker) counted(c *conv, p *decode.Packet, fromInit bool, tr Transport
 	if plain {
 		next = e.after
 	}
-	// repeated, spelled out: the call would add a tenth to this path.
 	*st = next
 	t.stats.Repeats++
 	if e.idx >= 0 {
@@ -329,8 +342,9 @@ func repeatToken(flow uint64, fromInit bool) uint64 {
 
 // repeated counts p's message as a repeat of r's, the entry with its
 // flow, direction, key and masked State, sets the State (*st) to next and
-// reports whether it did. tok names the message's conversation and
-// direction (repeatToken).
+// reports whether it did. r's details are already merged into its event:
+// merging the same again changes nothing. tok names the message's
+// conversation and direction (repeatToken).
 func (t *Tracker) repeated(r *repeatEntry, p *decode.Packet, tok uint64, st *uint64, next uint64) bool {
 	if r.ident >= 0 && !t.identRepeated(r.ident, p, tok) {
 		return false

@@ -27,7 +27,7 @@ type Options struct {
 	// given up as not industrial (default 4).
 	MaxProbes int
 	// DissectRepeats has every message dissected, even one a Repeater
-	// recognises as a repeat of its conversation's previous message. The
+	// recognises as a repeat of an earlier message of its conversation. The
 	// outcome is the same, only slower: tests compare the two.
 	DissectRepeats bool
 }
@@ -71,7 +71,7 @@ type Stats struct {
 	NoBuffer          uint64 // partial TCP PDUs dropped because every buffer was taken
 	Buffers           int    // reassembly buffers still held after the flush
 	// Repeats counts messages a Repeater recognised as repeats of their
-	// conversation's previous message, counted without dissecting them.
+	// conversation's earlier messages, counted without dissecting them.
 	Repeats uint64
 }
 
@@ -259,8 +259,8 @@ func (t *Tracker) Packet(p *decode.Packet, ref flow.Ref) bool {
 
 // newPacket is Packet for a packet whose flow the Tracker has not
 // classified yet (c, nil when the Tracker does not have it) or has
-// rejected. It is apart from Packet, which it returns for, to keep the
-// classified conversations' path short.
+// rejected, and returns what Packet returns. It is a function of its own
+// to keep the classified conversations' path in Packet short.
 func (t *Tracker) newPacket(c *conv, p *decode.Packet, ref flow.Ref, tr Transport) bool {
 	if c == nil {
 		c = t.newConv(ref)
@@ -426,13 +426,7 @@ func (t *Tracker) dissect(payload []byte, tr Transport) {
 	// another conversation).
 	var found *repeatEntry
 	if n > 0 {
-		id, masked, gen := cur.c.id, *st&mask, t.agg.gen
-		if r.holds(id, dir, key, n, masked, gen) {
-			found = r
-		} else {
-			found = t.reps.set(id, dir, key, n, masked).find(id, dir, key, n, masked, gen)
-		}
-		if found != nil {
+		if found = t.remembered(r, cur.c.id, dir, key, n, *st&mask); found != nil {
 			if how == askedPlain {
 				next = found.after
 			}
