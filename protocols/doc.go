@@ -138,13 +138,7 @@
 // job's reference for the Ack that may refuse it) implements
 // StateRepeater instead: its key may draw on the State, it names the State
 // bits the outcome depends on, which alone must match, and it works out
-// the State the message leaves. A Repeater that also implements
-// RepeatMasker (template.go) names which of a message's first 256 bytes
-// its key was drawn from; the Tracker keeps those bytes of each
-// direction's last message as a template of up to seven 8-byte words, and
-// a message of the same length that agrees with them is counted without
-// asking for its key at all, nor, over TCP, framing it
-// (Stats.Templated). A direction whose
+// the State the message leaves. A direction whose
 // last eight messages were no repeats is not asked for keys for its next
 // 64. Layer-2 frames use a 1024-entry table found by their addresses,
 // VLAN, EtherType and key. Results are the same as dissecting every message

@@ -266,28 +266,13 @@ func (t *Tracker) counted(c *conv, p *decode.Packet, fromInit bool, tr Transport
 			p.TCPFlags&(decode.FlagFIN|decode.FlagRST) != 0 {
 			return false
 		}
+		if n, err := t.reg.ds[c.disp-1].Frame(p.Payload); err != nil || n != len(p.Payload) {
+			return false
+		}
 	}
 	st := &c.state
 	if c.twin != 0 {
 		st = &t.primary(c).state
-	}
-	// The direction's last message again, told by its template: no key
-	// to ask for and, over TCP, no framing (the template holds the bytes
-	// Frame reads, and its message was one whole PDU).
-	// An entry with a template was asked of a Repeater: the whole State
-	// must match, and the one it leaves is the entry's.
-	if e := &c.rep[di]; c.tmpl != 0 && e.gen == t.agg.gen && e.before == *st &&
-		t.tmpls.all[c.tmpl-1][di].matches(p.Payload) {
-		if !t.repeatedOn(e, c, p, fromInit, st, e.after, s) {
-			return false
-		}
-		t.stats.Templated++
-		return true
-	}
-	if s != nil {
-		if n, err := t.reg.ds[c.disp-1].Frame(p.Payload); err != nil || n != len(p.Payload) {
-			return false
-		}
 	}
 	rp := &t.repeaters[c.disp-1]
 	key := &t.key
@@ -303,7 +288,8 @@ func (t *Tracker) counted(c *conv, p *decode.Packet, fromInit bool, tr Transport
 	if n == 0 {
 		return false
 	}
-	// remembered, spelled out: the call would add a tenth to this path.
+	// remembered and repeated, spelled out: each call would add a tenth to
+	// this path.
 	masked, gen := *st&mask, t.agg.gen
 	e := &c.rep[di]
 	if !e.holds(c.id, dir, key, n, masked, gen) {
@@ -311,18 +297,11 @@ func (t *Tracker) counted(c *conv, p *decode.Packet, fromInit bool, tr Transport
 			return false
 		}
 	}
-	if plain {
-		next = e.after
-	}
-	return t.repeatedOn(e, c, p, fromInit, st, next, s)
-}
-
-// repeatedOn is counted's repeated: it counts p's message as a repeat of
-// e, sets the State (*st) to next and, over TCP, moves the stream s (nil
-// for a datagram) past the message, and reports whether it did.
-func (t *Tracker) repeatedOn(e *repeatEntry, c *conv, p *decode.Packet, fromInit bool, st *uint64, next uint64, s *stream) bool {
 	if e.ident >= 0 && !t.identRepeated(e.ident, p, repeatToken(c.id, fromInit)) {
 		return false
+	}
+	if plain {
+		next = e.after
 	}
 	*st = next
 	t.stats.Repeats++

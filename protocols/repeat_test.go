@@ -26,7 +26,6 @@ type pair struct {
 	cached, plain *protocolstest.Harness
 	flushes       int
 	repeats       int    // messages counted as repeats
-	templated     uint64 // of them, told by a template, up to the last flush
 	counted       uint64 // repeats counted by the cached side since its flush
 }
 
@@ -71,7 +70,6 @@ func (pr *pair) sendRaw(p *decode.Packet) {
 // flush flushes both and compares what they return.
 func (pr *pair) flush() {
 	pr.t.Helper()
-	pr.templated += protocols.TemplatedCounted(pr.cached.Tracker)
 	ce, ci, cs := pr.cached.Flush()
 	pr.counted = 0
 	pe, pi, ps := pr.plain.Flush()
@@ -91,7 +89,7 @@ func compareMinute(t *testing.T, what string, ce, pe []*wirepb.OTEvent, ci, pi [
 	if ps.Repeats != 0 {
 		t.Errorf("%s: %d repeats counted by the Tracker told to dissect them", what, ps.Repeats)
 	}
-	cs.Repeats, cs.Templated = 0, 0
+	cs.Repeats = 0
 	if cs != ps {
 		t.Errorf("%s: stats %+v, dissecting each message %+v", what, cs, ps)
 	}
@@ -436,66 +434,6 @@ func TestRepeatsInTurn(t *testing.T) {
 				t.Errorf("%d repeats, want %d (%d at least)", pr.repeats, want, want-turn)
 			}
 		})
-	}
-}
-
-// TestTemplatedRepeats checks that a direction's last message, repeated,
-// is told by its template: values and sequence numbers change, the
-// template's bytes do not. Messages in turn are last only every other
-// time; a write of another address, one byte in the template away, is no
-// repeat at all. After a message that is no repeat, its direction's next
-// one is dissected or found by its key (conv.quiet), not by a template.
-func TestTemplatedRepeats(t *testing.T) {
-	const rounds = 10
-	t.Run("steady", func(t *testing.T) {
-		pr := newPair(t, demoRegistry(), 16)
-		c := pr.conn("10.0.0.1:40000", "10.0.0.2:7000")
-		for i := range rounds {
-			pr.send(c.Next(true, pdu('Q', 3, 0, 8, byte(i))))       // a read of 8 from 0, a sequence number
-			pr.send(c.Next(false, pdu('R', 3, byte(i), byte(2*i)))) // the values read
-		}
-		pr.flush()
-		// The second request was made with the first one's code in the
-		// State, and is dissected; the second response and the third
-		// request follow a miss in their direction.
-		checkTemplated(t, pr, 2*(rounds-1)-1, 2*(rounds-1)-3)
-	})
-	t.Run("in turn", func(t *testing.T) {
-		pr := newPair(t, demoRegistry(), 16)
-		c := pr.conn("10.0.0.1:40000", "10.0.0.2:7000")
-		for i := range rounds {
-			for _, code := range []byte{3, 4} {
-				pr.send(c.Next(true, pdu('Q', code, 0, 8, byte(i))))
-				pr.send(c.Next(false, pdu('R', code, byte(i), 0)))
-			}
-		}
-		pr.flush()
-		// A request leaves its code in the State, so the first request
-		// of the second round, made with code 4's State, is dissected and
-		// becomes the last request: from the third round on it is told by
-		// its template, code 4's found in the table. Code 4's response is
-		// the last response from the second round on.
-		checkTemplated(t, pr, 4*(rounds-1)-1, (rounds-2)+(rounds-1))
-	})
-	t.Run("writes", func(t *testing.T) {
-		pr := newPair(t, demoRegistry(), 16)
-		c := pr.conn("10.0.0.1:40000", "10.0.0.2:7000")
-		for i := range rounds {
-			pr.send(c.Next(true, pdu('Q', 0x10, 0, byte(i), 1, 2))) // a write of address i
-			pr.send(c.Next(false, pdu('R', 0x10, 0, 0)))
-		}
-		pr.flush()
-		// Only the responses repeat, the second after a miss.
-		checkTemplated(t, pr, rounds-1, rounds-2)
-	})
-}
-
-// checkTemplated fails t unless pr's Tracker counted repeats and
-// templated of them by a template since pr was made.
-func checkTemplated(t *testing.T, pr *pair, repeats, templated int) {
-	t.Helper()
-	if pr.repeats != repeats || pr.templated != uint64(templated) {
-		t.Errorf("%d repeats, %d told by a template; want %d and %d", pr.repeats, pr.templated, repeats, templated)
 	}
 }
 

@@ -73,9 +73,6 @@ type Stats struct {
 	// Repeats counts messages a Repeater recognised as repeats of their
 	// conversation's earlier messages, counted without dissecting them.
 	Repeats uint64
-	// Templated counts the repeats among them told by their direction's
-	// template, without asking for a key.
-	Templated uint64
 }
 
 // Tracker runs a registry's dissectors over one capture source's packets
@@ -103,7 +100,6 @@ type Tracker struct {
 	// repeaters is the registry's, nil with Options.DissectRepeats.
 	repeaters []repeaterOf
 	reps      repeatTable
-	tmpls     templates
 	frames    frameRepeats
 }
 
@@ -153,8 +149,6 @@ type conv struct {
 	// messages in a row that were not repeats, and then those left to
 	// dissect without asking for a key (see maxMisses).
 	quiet [2]uint8
-	// tmpl numbers its templates (Tracker.tmpls), 0 for none.
-	tmpl uint16
 
 	cache  [2]cacheEntry
 	ident  identCache
@@ -355,7 +349,6 @@ func (t *Tracker) newConv(ref flow.Ref) *conv {
 	c := &t.convs[i]
 	if c.id != ref.ID {
 		t.releaseConv(c)
-		t.tmpls.release(c)
 		*c = conv{id: ref.ID}
 	}
 	return c
@@ -421,11 +414,11 @@ func (t *Tracker) dissect(payload []byte, tr Transport) {
 	// The key lives in the Tracker: passed to an interface method, one on
 	// the stack would escape to the heap.
 	key := &t.key
-	di, dir := 1, repeatFlags(0)
+	q, r := &cur.c.quiet[1], &cur.c.rep[1]
+	dir := repeatFlags(0)
 	if cur.ref.FromInitiator {
-		di, dir = 0, repeatFromInit
+		q, r, dir = &cur.c.quiet[0], &cur.c.rep[0], repeatFromInit
 	}
-	q, r := &cur.c.quiet[di], &cur.c.rep[di]
 	n, mask, next, how := t.repeatKey(q, payload, key, *st)
 	// found is the entry remembering this very message, in the
 	// conversation or in the table; it is refreshed in place if the
@@ -482,13 +475,6 @@ func (t *Tracker) dissect(payload []byte, tr Transport) {
 		}
 		*found = repeatEntry{key: *key, before: before & mask, after: m.State, flow: cur.c.id, gen: t.agg.gen,
 			idx: idx, ident: ident, n: uint8(n), kind: kind, flags: flags}
-		if found == r {
-			var mk RepeatMasker
-			if how == askedPlain {
-				mk = t.repeaters[cur.c.disp-1].mask
-			}
-			t.keepTemplate(mk, di, payload, tr)
-		}
 	}
 }
 
