@@ -246,8 +246,8 @@ func (t *Tracker) repeatKey(q *uint8, payload []byte, key *RepeatKey, st uint64)
 // TCP segment in step that is exactly one PDU, whose key finds an entry.
 // fromInit says whether the flow's initiator sent it. It reports whether
 // it counted the message; one it does not count takes the dissect path,
-// which asks for its key again. That costs a miss the key twice, but
-// misses in a row soon rest (maxMisses) and leave this path. It is the
+// which asks for its key again: a miss is keyed twice, but misses in a
+// row soon rest (maxMisses) and leave this path. It is the
 // per-packet path: it takes its values as arguments rather than from
 // Tracker.cur, whose pointers cost a write barrier check each to set, and
 // keeps few values alive across its calls.
