@@ -86,8 +86,11 @@ type Dissector interface {
 	// Frame returns the length of the TCP PDU that starts at stream[0]:
 	// n > len(stream) when more bytes are needed, 0 when even the header is
 	// incomplete, and ErrNotPDU when stream does not start with a PDU.
-	// Only the first bytes are read. Dissectors without TCP return
-	// ErrNotPDU.
+	// Only the headers are read. A PDU sent in pieces, each with a header
+	// of its own (S7comm's COTP DTs), may be framed whole: n is then what
+	// the headers seen so far need, and may grow, or settle on fewer bytes
+	// than asked for where the pieces break off, as more arrive.
+	// Dissectors without TCP return ErrNotPDU.
 	Frame(stream []byte) (n int, err error)
 	// Dissect decodes one message — a datagram, a PDU cut by Frame, or the
 	// bytes after an EtherType — and reports what it found through

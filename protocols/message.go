@@ -51,6 +51,7 @@ type Message struct {
 	emitted    bool
 	identity   Identity
 	identified bool
+	scratch    []byte
 }
 
 // Emit reports the message as an OT event with the protocol's function
@@ -86,6 +87,18 @@ func (m *Message) Identity() (*Identity, bool) { return &m.identity, m.identifie
 func (m *Message) reset(payload []byte, t Transport, fromClient bool, state uint64) {
 	m.Payload, m.Transport, m.FromClient, m.State, m.Variant = payload, t, fromClient, state, 0
 	m.emitted, m.identified = false, false
+}
+
+// Scratch returns an empty buffer with room for n bytes, where a
+// dissector joins a message that came in pieces (COTP DTs, say) to read
+// it whole. Like Payload it is valid only during Dissect. The buffer is
+// the message's and is reused, so joining costs an allocation only when a
+// message needs more room than any before it.
+func (m *Message) Scratch(n int) []byte {
+	if cap(m.scratch) < n {
+		m.scratch = make([]byte, 0, n)
+	}
+	return m.scratch[:0]
 }
 
 // Event is one message's contribution to an OT event.

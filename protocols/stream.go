@@ -235,21 +235,36 @@ func (t *Tracker) complete(s *stream, data []byte) ([]byte, bool) {
 			s.resync, s.tentative = true, false
 			return data, true
 		case n > 0 && len(b.data) >= n:
-			// Bytes appended past the PDU (possible only when its
-			// header was incomplete, so the last append was a blind
-			// chunk) belong to what follows: give them back.
-			if extra := len(b.data) - n; extra > 0 {
-				data = before[len(before)-len(data)-extra:]
+			// Bytes appended past the PDU belong to what follows. Those
+			// of the last append (a blind chunk while the header was
+			// incomplete) are given back; more than that is possible
+			// only when Frame, shown more bytes, settled on a shorter
+			// PDU than it had asked for (a PDU sent in pieces that
+			// breaks off), and those stay buffered for the next PDU.
+			extra := len(b.data) - n
+			if extra > 0 && extra <= len(before)-len(data) {
+				data, extra = before[len(before)-len(data)-extra:], 0
 			}
 			if s.tentative {
 				s.tentative = false
 				if !t.resume(b.data[:n]) {
+					if extra > 0 {
+						s.tentative = true // what stays is a candidate too
+						b.data = b.data[:copy(b.data, b.data[n:])]
+						before = nil
+						continue
+					}
 					t.release(s)
 					return data, true // still resyncing
 				}
 				s.resync = false
 			}
 			t.dissect(b.data[:n], TCP)
+			if extra > 0 {
+				b.data = b.data[:copy(b.data, b.data[n:])]
+				before = nil
+				continue
+			}
 			t.release(s)
 			return data, true
 		case n > t.opts.BufferSize:

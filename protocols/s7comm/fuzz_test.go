@@ -11,7 +11,8 @@ import (
 
 // FuzzS7comm feeds arbitrary bytes to the dissector, seeded with the
 // ISO-on-TCP payloads of the shared captures (S7comm, S7comm-plus, and
-// the MMS the dissector must leave alone) and the unit fixtures.
+// the MMS the dissector must leave alone), the unit fixtures and TSDUs
+// sent in several DTs.
 func FuzzS7comm(f *testing.F) {
 	keep := func(p *decode.Packet) bool { return p.SrcPort == s7comm.Port || p.DstPort == s7comm.Port }
 	for _, b := range goldentest.Payloads([]string{"s7comm", "misc-ics"}, keep, 300) {
@@ -23,6 +24,9 @@ func FuzzS7comm(f *testing.F) {
 		mmsCR, mmsDT, readDB1, readDB1Ack, componentResp()} {
 		f.Add(hex(fx))
 	}
+	// TSDUs in several DTs, whole and broken off.
+	f.Add(dts(szl11Resp, 6, 20, 60, 100))
+	f.Add(append(dts(writeBit, 12)[:7+12:7+12], hex(cotpDR)...))
 	reg := registry(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		protocolstest.FuzzDissector(t, reg, data)

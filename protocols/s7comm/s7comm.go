@@ -64,8 +64,33 @@ func (*Dissector) Info() protocols.Info {
 	}
 }
 
-// Frame implements protocols.Dissector: the TPKT length.
+// Frame implements protocols.Dissector: the TPKT length, or for a COTP
+// DT without end of TSDU the TPKT packets up to the DT that ends its TSDU,
+// so that a PDU sent in several DTs is dissected whole (see Dissect). A
+// TSDU broken off by anything but a DT is framed up to where it breaks.
 func (*Dissector) Frame(b []byte) (int, error) {
+	n, err := frameTPKT(b)
+	if err != nil || n == 0 || n > len(b) || !openDT(b[:n]) {
+		return n, err
+	}
+	for end := n; ; {
+		rest := b[end:]
+		if len(rest) < minPacket {
+			return end + minPacket, nil // enough to tell the next TPDU
+		}
+		k, err := frameTPKT(rest)
+		if err != nil || rest[4] < 2 || rest[5] != tpduDT {
+			return end, nil
+		}
+		end += k
+		if k > len(rest) || rest[6]&dtEOT != 0 {
+			return end, nil
+		}
+	}
+}
+
+// frameTPKT is Frame for one TPKT packet.
+func frameTPKT(b []byte) (int, error) {
 	if len(b) > 0 && b[0] != tpktVersion || len(b) > 1 && b[1] != 0 {
 		return 0, protocols.ErrNotPDU
 	}
@@ -79,6 +104,12 @@ func (*Dissector) Frame(b []byte) (int, error) {
 	return n, nil
 }
 
+// openDT reports whether the whole TPKT packet b is a COTP DT whose TSDU
+// continues in the next one.
+func openDT(b []byte) bool {
+	return b[4] >= 2 && b[5] == tpduDT && b[6]&dtEOT == 0
+}
+
 // Probe implements protocols.Dissector, for ISO-on-TCP away from port
 // 102: one whole TPKT packet holding a COTP connection request or confirm
 // to a Siemens TSAP, or a COTP DT with end of TSDU holding a whole S7comm
@@ -89,7 +120,7 @@ func (d *Dissector) Probe(b []byte, c protocols.Conn) bool {
 	if c.Transport != protocols.TCP {
 		return false
 	}
-	n, err := d.Frame(b)
+	n, err := frameTPKT(b)
 	if err != nil || n == 0 || n > len(b) {
 		return false
 	}
@@ -181,6 +212,39 @@ func parseCOTP(b []byte) (tpdu, bool) {
 	return t, true
 }
 
+// parseTSDU reads m's payload as Frame cut it: one TPKT packet, or the
+// DTs of one TSDU, whose user data it joins in m's scratch buffer. The
+// joined TPDU ends its TSDU only if its last DT does.
+func parseTSDU(m *protocols.Message) (tpdu, bool) {
+	b := m.Payload
+	if len(b) < minPacket {
+		return tpdu{}, false
+	}
+	n := int(binary.BigEndian.Uint16(b[2:]))
+	if n >= len(b) {
+		return parseCOTP(b)
+	}
+	t, ok := parseCOTP(b[:n])
+	if !ok || t.code != tpduDT || t.eot {
+		return t, false
+	}
+	data := append(m.Scratch(len(b)), t.data...)
+	for b = b[n:]; len(b) > 0; b = b[n:] {
+		if len(b) < minPacket {
+			return t, false
+		}
+		n = min(int(binary.BigEndian.Uint16(b[2:])), len(b))
+		next, ok := parseCOTP(b[:n])
+		if !ok || next.code != tpduDT {
+			return t, false
+		}
+		data = append(data, next.data...)
+		t.eot = next.eot
+	}
+	t.data = data
+	return t, true
+}
+
 // What a TSAP says about the connection.
 const (
 	tsapOther = iota // not a Siemens S7 TSAP (MMS uses 0x0001)
@@ -260,7 +324,7 @@ func (*Dissector) Dissect(m *protocols.Message) error {
 	if m.Transport != protocols.TCP {
 		return protocols.ErrMalformed
 	}
-	t, ok := parseCOTP(m.Payload)
+	t, ok := parseTSDU(m)
 	if !ok {
 		return protocols.ErrMalformed
 	}

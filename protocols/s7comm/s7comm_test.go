@@ -338,18 +338,7 @@ func registry(t testing.TB) *protocols.Registry {
 // read, a write, a refused upload — split across segments every which
 // way, on port 102 and on another port the heuristic finds.
 func TestSegmentation(t *testing.T) {
-	exchange := []protocolstest.PDU{
-		{FromClient: true, Data: hex(cotpCR)},
-		{FromClient: false, Data: hex(cotpCC)},
-		{FromClient: true, Data: hex(setupJob)},
-		{FromClient: false, Data: hex(setupAck)},
-		{FromClient: true, Data: hex(szl11Req)},
-		{FromClient: false, Data: hex(szl11Resp)},
-		{FromClient: true, Data: hex(writeBit)},
-		{FromClient: false, Data: hex(writeBitAck)},
-		{FromClient: true, Data: hex(startUploadOB0)},
-		{FromClient: false, Data: hex(ackRefused)},
-	}
+	exchange := session()
 	for _, port := range []string{"102", "1102"} {
 		t.Run(port, func(t *testing.T) {
 			dst := "0a000002:" + port
@@ -363,5 +352,22 @@ func TestSegmentation(t *testing.T) {
 				`s7comm 0x100e0 "COTP Connection Request" 0a000001:40000>` + dst + ` n=1 q=1 r=0 e=0 called_tsap=0x0202 calling_tsap=0x0200 rack=0 slot=2`,
 			})
 		})
+	}
+}
+
+// session is an S7 session: connection, setup, an SZL read, a write, a
+// refused upload.
+func session() []protocolstest.PDU {
+	return []protocolstest.PDU{
+		{FromClient: true, Data: hex(cotpCR)},
+		{FromClient: false, Data: hex(cotpCC)},
+		{FromClient: true, Data: hex(setupJob)},
+		{FromClient: false, Data: hex(setupAck)},
+		{FromClient: true, Data: hex(szl11Req)},
+		{FromClient: false, Data: hex(szl11Resp)},
+		{FromClient: true, Data: hex(writeBit)},
+		{FromClient: false, Data: hex(writeBitAck)},
+		{FromClient: true, Data: hex(startUploadOB0)},
+		{FromClient: false, Data: hex(ackRefused)},
 	}
 }
