@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -374,5 +375,47 @@ func TestJoinedFragment(t *testing.T) {
 	m = protocols.Message{Payload: bad, Transport: protocols.TCP}
 	if err := dnp3.New().Dissect(&m); !errors.Is(err, protocols.ErrMalformed) {
 		t.Errorf("corrupt later frame: %v, want ErrMalformed", err)
+	}
+}
+
+// TestFragmentLeftUnfinished sends a fragment's first frame, left
+// unfinished, and a whole response after it, the stream cut every way:
+// Frame first asks for the next frame's header and then settles on the
+// first frame alone, so bytes already buffered past it must go to the
+// next PDU, not be lost or read out of range.
+func TestFragmentLeftUnfinished(t *testing.T) {
+	first := fragmentFrames()[0]
+	stream := concat(first, readResp)
+	play := func(segs [][]byte) ([]string, protocols.Stats) {
+		h := protocolstest.New(registry(t), protocols.Options{})
+		c := h.TCP("10.0.0.1:40000", "10.0.0.2:20000")
+		for _, s := range segs {
+			c.Send(false, s)
+		}
+		events, _, st := h.Flush()
+		return protocolstest.Summaries(events), st
+	}
+	// Both are responses: one event of two messages, with the objects
+	// of the unfinished fragment's first frame and of the response.
+	want := []string{`dnp3 0x0081 "Response" 0a000001:40000>0a000002:20000 n=2 q=0 r=2 e=0 link_dst=3 link_src=4 objects=g1v2:0-255,g20v1:0-1`}
+	if got, _ := play([][]byte{first, readResp}); !slices.Equal(got, want) {
+		t.Fatalf("a frame per segment: events\n got %q\nwant %q", got, want)
+	}
+	var bytewise [][]byte
+	for i := range stream {
+		bytewise = append(bytewise, stream[i:i+1])
+	}
+	for name, segs := range map[string][][]byte{
+		"coalesced":              {stream},
+		"a byte per segment":     bytewise,
+		"inside the next header": protocolstest.Split(stream, len(first)-2, len(first)+4),
+	} {
+		got, st := play(segs)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: events\n got %q\nwant %q", name, got, want)
+		}
+		if st.Buffers != 0 || st.Malformed != 0 {
+			t.Errorf("%s: stats %+v", name, st)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package protocolstest
 
 import (
+	"fmt"
 	"testing"
 
 	"mimamori/protocols"
@@ -13,7 +14,8 @@ import (
 // contract: a Frame length that is neither 0 nor at least the bytes it
 // needed to decide, more details than allowed, identity text that is not
 // part of the message, a repeat key that does not decide the outcome
-// (CheckRepeat). Panics fail the fuzz target by themselves.
+// (CheckRepeat). It then sends the bytes as a TCP stream, cut in two and
+// a byte per segment. Panics fail the fuzz target by themselves.
 func FuzzDissector(t *testing.T, reg *protocols.Registry, data []byte) {
 	d, _ := reg.Lookup(reg.Info()[0].ID)
 	for _, tr := range []protocols.Transport{protocols.TCP, protocols.UDP} {
@@ -57,4 +59,22 @@ func FuzzDissector(t *testing.T, reg *protocols.Registry, data []byte) {
 	if _, _, st := h.Flush(); st.Buffers > 1 {
 		t.Fatalf("%d buffers", st.Buffers)
 	}
+	// And a byte per segment, where framing sees each header grow a byte
+	// at a time (short inputs only: it costs a packet a byte).
+	// To the protocol's own port, if it has one: a heuristic would not
+	// recognise a first byte alone.
+	if ports := reg.Info()[0].TCPPorts; len(ports) > 0 && len(data) <= maxBytewise {
+		h = New(reg, protocols.Options{BufferSize: 512, MaxBuffers: 1})
+		c = h.TCP("10.0.0.1:40000", fmt.Sprintf("10.0.0.2:%d", ports[0]))
+		for i := range data {
+			c.Send(true, data[i:i+1])
+		}
+		if _, _, st := h.Flush(); st.Buffers > 1 {
+			t.Fatalf("%d buffers", st.Buffers)
+		}
+	}
 }
+
+// maxBytewise is the longest input FuzzDissector also sends a byte per
+// segment.
+const maxBytewise = 1024
