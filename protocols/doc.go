@@ -28,7 +28,10 @@
 //     must be cheap, because unclaimed conversations are probed (at most
 //     Options.MaxProbes of their packets, then never again).
 //   - Frame returns the length of the TCP PDU at the start of a byte
-//     stream, from its length field. It reads only the header.
+//     stream, from its length field. It reads only headers; a PDU sent in
+//     pieces with headers of their own (S7comm's COTP DTs, a DNP3
+//     fragment's link frames) may be framed whole, for Dissect to join
+//     the pieces (on its stack or in Message.Scratch).
 //   - Dissect decodes one complete message: a UDP datagram, a TCP PDU cut
 //     by Frame, or the payload of a layer-2 frame. It calls m.Emit once
 //     with the message's function code, the code's name from the
@@ -55,7 +58,9 @@
 // strings) that become text only when the minute is flushed, and identity
 // fields are byte slices into the message that the Tracker copies only
 // when they change. It must not keep m.Payload, which aliases the capture
-// buffer or a reassembly buffer.
+// buffer or a reassembly buffer. Message.Scratch, reused from message to
+// message, allocates only when a joined message is longer than any
+// before it.
 //
 // # Routing
 //
