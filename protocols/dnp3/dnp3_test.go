@@ -401,13 +401,9 @@ func TestFragmentLeftUnfinished(t *testing.T) {
 	if got, _ := play([][]byte{first, readResp}); !slices.Equal(got, want) {
 		t.Fatalf("a frame per segment: events\n got %q\nwant %q", got, want)
 	}
-	var bytewise [][]byte
-	for i := range stream {
-		bytewise = append(bytewise, stream[i:i+1])
-	}
 	for name, segs := range map[string][][]byte{
 		"coalesced":              {stream},
-		"a byte per segment":     bytewise,
+		"a byte per segment":     protocolstest.Bytes(stream),
 		"inside the next header": protocolstest.Split(stream, len(first)-2, len(first)+4),
 	} {
 		got, st := play(segs)

@@ -68,13 +68,7 @@ func CheckSegmentation(t *testing.T, reg *protocols.Registry, client, server str
 		{"halves", func(r []byte) [][]byte { return Split(r, len(r)/2) }, false},
 		{"thirds", func(r []byte) [][]byte { return Split(r, len(r)/3, 2*len(r)/3) }, false},
 		{"header cut", func(r []byte) [][]byte { return Split(r, min(3, len(r))) }, false},
-		{"bytes", func(r []byte) [][]byte {
-			var out [][]byte
-			for i := range r {
-				out = append(out, r[i:i+1])
-			}
-			return out
-		}, false},
+		{"bytes", Bytes, false},
 		{"retransmitted", nil, true},
 	}
 	for _, w := range ways {

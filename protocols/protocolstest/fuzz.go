@@ -60,14 +60,14 @@ func FuzzDissector(t *testing.T, reg *protocols.Registry, data []byte) {
 		t.Fatalf("%d buffers", st.Buffers)
 	}
 	// And a byte per segment, where framing sees each header grow a byte
-	// at a time (short inputs only: it costs a packet a byte).
-	// To the protocol's own port, if it has one: a heuristic would not
-	// recognise a first byte alone.
+	// at a time (short inputs only: it costs a packet a byte), to the
+	// protocol's own port: a heuristic would not recognise a first byte
+	// alone.
 	if ports := reg.Info()[0].TCPPorts; len(ports) > 0 && len(data) <= maxBytewise {
 		h = New(reg, protocols.Options{BufferSize: 512, MaxBuffers: 1})
 		c = h.TCP("10.0.0.1:40000", fmt.Sprintf("10.0.0.2:%d", ports[0]))
-		for i := range data {
-			c.Send(true, data[i:i+1])
+		for _, seg := range Bytes(data) {
+			c.Send(true, seg)
 		}
 		if _, _, st := h.Flush(); st.Buffers > 1 {
 			t.Fatalf("%d buffers", st.Buffers)

@@ -157,6 +157,15 @@ func Split(b []byte, at ...int) [][]byte {
 	return append(out, b[prev:])
 }
 
+// Bytes cuts b into segments of one byte each.
+func Bytes(b []byte) [][]byte {
+	out := make([][]byte, len(b))
+	for i := range b {
+		out[i] = b[i : i+1]
+	}
+	return out
+}
+
 // Hex decodes a hex dump, ignoring spaces and newlines, and panics on
 // anything else: fixtures stay readable as dumps.
 func Hex(s string) []byte {

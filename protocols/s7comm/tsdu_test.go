@@ -8,6 +8,7 @@ import (
 	"mimamori/edge/wire/wirepb"
 	"mimamori/protocols"
 	"mimamori/protocols/protocolstest"
+	"mimamori/protocols/s7comm"
 )
 
 // dts sends the S7 PDU of pkt, a whole TPKT packet with one COTP DT, in
@@ -85,12 +86,8 @@ func TestTSDUBrokenOff(t *testing.T) {
 		"coalesced":              {stream},
 		"disconnect cut":         {stream[:len(stream)-5], stream[len(stream)-5:]},
 		"inside the next header": protocolstest.Split(stream, len(setupJob)/2+len(first)+3),
+		"a byte per segment":     protocolstest.Bytes(stream),
 	}
-	var bytewise [][]byte
-	for i := range stream {
-		bytewise = append(bytewise, stream[i:i+1])
-	}
-	ways["a byte per segment"] = bytewise
 	for name, segs := range ways {
 		h := protocolstest.New(registry(t), protocols.Options{})
 		c := h.TCP("10.0.0.1:40000", "10.0.0.2:102")
@@ -123,14 +120,9 @@ func TestFrameTSDU(t *testing.T) {
 		{"broken off by garbage", append(two[:firstLen:firstLen], "XXXXXXXX"...), firstLen},
 	}
 	for _, tt := range tests {
-		n, err := registryDissector(t).Frame(tt.stream)
+		n, err := s7comm.New().Frame(tt.stream)
 		if n != tt.n || err != nil {
 			t.Errorf("%s: Frame = %d, %v; want %d", tt.name, n, err, tt.n)
 		}
 	}
-}
-
-func registryDissector(t *testing.T) protocols.Dissector {
-	d, _ := registry(t).Lookup("s7comm")
-	return d
 }
