@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -193,6 +195,31 @@ func TestModemOnlineInBatchesAndStatusPage(t *testing.T) {
 			m.Imei != "356938035643809" || m.Bars == 0 || m.Ip != "10.160.23.45" || m.UsageMonth == "" {
 			t.Errorf("batch %d modem report %+v", b.Seq, m)
 		}
+	}
+}
+
+// TestNewSensorSavesFirstUsage: on a sensor's first start its data
+// directory does not exist yet. The usage meter's first sample, which
+// dates the month's totals, is saved all the same, before capture begins.
+func TestNewSensorSavesFirstUsage(t *testing.T) {
+	sim := startSim(t, modemtest.Healthy("quectel"))
+	dir := filepath.Join(t.TempDir(), "new", "sensor")
+	s, err := Start(context.Background(), Config{
+		Tenant: "acme", ID: "s1", DataDir: dir, Broker: "tcp://127.0.0.1:1", Logger: quietLogger(),
+		RestartWindow: time.Minute, MaxRestarts: 3, RespawnDelay: 50 * time.Millisecond,
+		Modem: fastModem(sim.Path()), ModemInterface: "lo", UsageEvery: time.Hour,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	b, err := os.ReadFile(filepath.Join(dir, "modem-usage.json"))
+	if err != nil {
+		t.Fatalf("the first usage totals were not saved: %v", err)
+	}
+	var f struct{ Month string }
+	if err := json.Unmarshal(b, &f); err != nil || f.Month == "" {
+		t.Errorf("usage file %q: month %q, %v", b, f.Month, err)
 	}
 }
 

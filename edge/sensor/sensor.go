@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -164,6 +165,11 @@ type Sensor struct {
 func Start(ctx context.Context, cfg Config) (*Sensor, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
+	}
+	// The modem's usage meter saves its first totals before the spool is
+	// opened: on a new sensor the data directory must exist by then.
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("sensor: data directory: %w", err)
 	}
 	mgr, usage, err := openModem(&cfg)
 	if err != nil {
