@@ -45,7 +45,7 @@ type fileSource struct {
 func OpenFile(path string) (Source, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("capture: open %s: %w", path, err)
+		return nil, fmt.Errorf("capture: %w", err) // the error names the path
 	}
 	s, err := newFileSource(path, f)
 	if err != nil {

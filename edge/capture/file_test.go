@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -252,6 +253,9 @@ func TestOpenErrors(t *testing.T) {
 				if !errors.Is(err, tt.wantOpen) {
 					t.Fatalf("open error %v, want %v", err, tt.wantOpen)
 				}
+				if want := "capture: open " + tt.name + ": not a pcap or pcapng file"; !strings.HasPrefix(err.Error(), want) {
+					t.Errorf("open error %q, want it to start %q", err, want)
+				}
 				return
 			}
 			if err != nil {
@@ -267,8 +271,14 @@ func TestOpenErrors(t *testing.T) {
 			t.Logf("error as expected: %v", err)
 		})
 	}
-	if _, err := capture.OpenFile(filepath.Join(t.TempDir(), "missing.pcap")); !errors.Is(err, os.ErrNotExist) {
+	missing := filepath.Join(t.TempDir(), "missing.pcap")
+	_, err := capture.OpenFile(missing)
+	if !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v, want ErrNotExist", err)
+	}
+	// Said once: the operating system's error already names the path.
+	if err != nil && strings.Count(err.Error(), missing) != 1 {
+		t.Errorf("missing file: %q names the path other than once", err)
 	}
 }
 

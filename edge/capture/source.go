@@ -30,7 +30,7 @@ var (
 	// the poll interval. It is not a failure: call ReadPacket again.
 	ErrTimeout = errors.New("capture: no frame within the poll interval")
 	// ErrFormat means a file is neither pcap nor pcapng.
-	ErrFormat = errors.New("capture: not a pcap or pcapng file")
+	ErrFormat = errors.New("not a pcap or pcapng file")
 	// ErrClosed is returned by ReadPacket after Close.
 	ErrClosed = errors.New("capture: source closed")
 	// ErrShortFile means a file ends inside a record, as when the capturing
