@@ -252,6 +252,93 @@ func TestUplinkSurvivesOutagesInOrder(t *testing.T) {
 
 // waitFor polls cond for up to 30 s: the machine may be busy, and only the
 // outcome matters here, not how fast it came.
+// records keeps the records logged at Info and above, for tests of what
+// an actor says.
+type records struct {
+	mu   sync.Mutex
+	recs []slog.Record
+}
+
+func (r *records) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
+func (r *records) Handle(_ context.Context, rec slog.Record) error {
+	r.mu.Lock()
+	r.recs = append(r.recs, rec)
+	r.mu.Unlock()
+	return nil
+}
+func (r *records) WithAttrs([]slog.Attr) slog.Handler { return r }
+func (r *records) WithGroup(string) slog.Handler      { return r }
+
+// said returns the messages logged at level l.
+func (r *records) said(l slog.Level) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, rec := range r.recs {
+		if rec.Level == l {
+			out = append(out, rec.Message)
+		}
+	}
+	return out
+}
+
+// A sensor that starts before its broker, as the demo's does and as one
+// does after an outage of the cloud, waits for it without calling that a
+// failure: it says once that batches wait in the spool, never warns, and
+// delivers them when the broker comes.
+func TestUplinkWaitsForBroker(t *testing.T) {
+	svc, _ := newService(t)
+	b := startBroker(t, "127.0.0.1:0", svc)
+	addr := b.Addr()
+	b.Close() // the address is known and nothing listens there yet
+
+	sp, err := spool.Open(t.TempDir(), spool.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sp.Put(1, payload(t, "s1", 1)); err != nil {
+		t.Fatal(err)
+	}
+	log := &records{}
+	u := uplink.New(uplink.Config{
+		Broker: "tcp://" + addr, ClientID: "sensor-acme-s1", Username: "s1", Password: "secret-one-111",
+		Topic: wire.BatchTopic("acme", "s1"), PublishTimeout: time.Second, Logger: slog.New(log),
+	}, sp)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); u.Run(ctx) }()
+	defer func() { cancel(); wg.Wait() }()
+
+	// Batches sealed meanwhile wake the pump; it goes on waiting.
+	for seq := uint64(2); seq <= 4; seq++ {
+		time.Sleep(300 * time.Millisecond)
+		if err := sp.Put(seq, payload(t, "s1", seq)); err != nil {
+			t.Fatal(err)
+		}
+		u.Notify()
+	}
+	if st := u.Status(); st.Backlog != 4 || st.Failures != 0 {
+		t.Errorf("before the broker: backlog %d, failures %d (%s); want 4 batches waiting and no failure", st.Backlog, st.Failures, st.LastError)
+	}
+	b = startBroker(t, addr, svc)
+	defer b.Close()
+	waitFor(t, "every batch delivered", func() bool { return svc.Stats().Ingested == 4 && u.Status().Backlog == 0 })
+
+	if w := log.said(slog.LevelWarn); len(w) != 0 {
+		t.Errorf("warnings while waiting for the broker: %q", w)
+	}
+	waited := 0
+	for _, m := range log.said(slog.LevelInfo) {
+		if m == "uplink: waiting for the broker; batches stay in the spool" {
+			waited++
+		}
+	}
+	if waited != 1 {
+		t.Errorf("said %d times that it waits for the broker, want once; info: %q", waited, log.said(slog.LevelInfo))
+	}
+}
+
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)

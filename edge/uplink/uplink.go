@@ -115,19 +115,29 @@ func (u *Uplink) Run(ctx context.Context) error {
 	backoff := time.Second
 	tick := time.NewTicker(10 * time.Second)
 	defer tick.Stop()
+	waiting := false // for the broker, said once until a batch goes out
 	for {
 		err := u.drain(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
 		wait := 0 * time.Second
-		if err != nil {
+		switch {
+		case errors.Is(err, errNotConnected):
+			// Not a failure: the client is connecting, or reconnecting
+			// after a loss it has logged. Its connect handler wakes the
+			// pump, so there is nothing to back off from.
+			if !waiting {
+				u.cfg.Logger.Info("uplink: waiting for the broker; batches stay in the spool", "broker", u.cfg.Broker)
+				waiting = true
+			}
+		case err != nil:
 			u.setErr(err)
 			u.cfg.Logger.Warn("uplink: publish failed; will retry", "err", err, "in", backoff)
 			wait = backoff
 			backoff = min(backoff*2, time.Minute)
-		} else {
-			backoff = time.Second
+		default:
+			backoff, waiting = time.Second, false
 		}
 		if wait > 0 {
 			select {
