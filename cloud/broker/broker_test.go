@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -282,10 +283,10 @@ func (r *records) said(l slog.Level) []string {
 	return out
 }
 
-// A sensor that starts before its broker, as the demo's does and as one
-// does after an outage of the cloud, waits for it without calling that a
-// failure: it says once that batches wait in the spool, never warns, and
-// delivers them when the broker comes.
+// A sensor that starts before its broker, as one does after an outage of
+// the cloud, waits for it without calling that a publish failure: it says
+// once that batches wait in the spool, warns once why it cannot connect
+// however often it retries, and delivers them when the broker comes.
 func TestUplinkWaitsForBroker(t *testing.T) {
 	svc, _ := newService(t)
 	b := startBroker(t, "127.0.0.1:0", svc)
@@ -310,23 +311,27 @@ func TestUplinkWaitsForBroker(t *testing.T) {
 	go func() { defer wg.Done(); u.Run(ctx) }()
 	defer func() { cancel(); wg.Wait() }()
 
-	// Batches sealed meanwhile wake the pump; it goes on waiting.
+	// Batches sealed meanwhile wake the pump; it goes on waiting, and the
+	// client retries every 2 s.
 	for seq := uint64(2); seq <= 4; seq++ {
-		time.Sleep(300 * time.Millisecond)
+		time.Sleep(1500 * time.Millisecond)
 		if err := sp.Put(seq, payload(t, "s1", seq)); err != nil {
 			t.Fatal(err)
 		}
 		u.Notify()
 	}
-	if st := u.Status(); st.Backlog != 4 || st.Failures != 0 {
-		t.Errorf("before the broker: backlog %d, failures %d (%s); want 4 batches waiting and no failure", st.Backlog, st.Failures, st.LastError)
+	if st := u.Status(); st.Backlog != 4 || st.Failures != 0 || st.ConnectError == "" || st.Refused {
+		t.Errorf("before the broker: %+v; want 4 batches waiting, no publish failure, and why it cannot connect", st)
 	}
 	b = startBroker(t, addr, svc)
 	defer b.Close()
 	waitFor(t, "every batch delivered", func() bool { return svc.Stats().Ingested == 4 && u.Status().Backlog == 0 })
 
-	if w := log.said(slog.LevelWarn); len(w) != 0 {
-		t.Errorf("warnings while waiting for the broker: %q", w)
+	if w := log.said(slog.LevelWarn); len(w) != 1 || w[0] != "uplink: cannot connect to the broker; retrying" {
+		t.Errorf("warnings while waiting for the broker: %q, want one saying it cannot connect", w)
+	}
+	if st := u.Status(); st.ConnectError != "" {
+		t.Errorf("connected, the status still has a connect error: %q", st.ConnectError)
 	}
 	waited := 0
 	for _, m := range log.said(slog.LevelInfo) {
@@ -336,6 +341,45 @@ func TestUplinkWaitsForBroker(t *testing.T) {
 	}
 	if waited != 1 {
 		t.Errorf("said %d times that it waits for the broker, want once; info: %q", waited, log.said(slog.LevelInfo))
+	}
+}
+
+// A sensor whose password the broker refuses says so, once however often
+// it retries, as an error naming the credentials, and its status says it
+// was refused: retrying will not mend it.
+func TestUplinkRefusedCredentials(t *testing.T) {
+	svc, _ := newService(t)
+	b := startBroker(t, "127.0.0.1:0", svc)
+	defer b.Close()
+	sp, err := spool.Open(t.TempDir(), spool.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sp.Put(1, payload(t, "s1", 1)); err != nil {
+		t.Fatal(err)
+	}
+	log := &records{}
+	u := uplink.New(uplink.Config{
+		Broker: "tcp://" + b.Addr(), ClientID: "sensor-acme-s1", Username: "s1", Password: "not-the-password",
+		Topic: wire.BatchTopic("acme", "s1"), PublishTimeout: time.Second, Logger: slog.New(log),
+	}, sp)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); u.Run(ctx) }()
+	defer func() { cancel(); wg.Wait() }()
+
+	waitFor(t, "the refusal in the status", func() bool { return u.Status().Refused })
+	time.Sleep(4500 * time.Millisecond) // two more attempts, 2 s apart
+	st := u.Status()
+	if st.Connected || st.Backlog != 1 || st.ConnectError == "" {
+		t.Errorf("status %+v, want the batch kept and the reason", st)
+	}
+	if e := log.said(slog.LevelError); len(e) != 1 || !strings.Contains(e[0], "refused the sensor's credentials") {
+		t.Errorf("errors logged: %q, want one about the credentials", e)
+	}
+	if svc.Stats().Ingested != 0 {
+		t.Errorf("ingested %+v with a wrong password", svc.Stats())
 	}
 }
 

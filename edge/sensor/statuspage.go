@@ -124,7 +124,8 @@ func (s *Sensor) StatusSnapshot() status.Snapshot {
 	}
 	u := s.uplink.Status()
 	snap.Cloud = status.Cloud{Connected: u.Connected, LastSent: u.LastSent, LastSeq: u.LastSeq,
-		Backlog: u.Backlog, BacklogBytes: u.BacklogB, DroppedOld: u.DroppedOld, LastError: u.LastError}
+		Backlog: u.Backlog, BacklogBytes: u.BacklogB, DroppedOld: u.DroppedOld, LastError: u.LastError,
+		ConnectError: u.ConnectError, Refused: u.Refused}
 	snap.Clock = status.ReadClock()
 	for _, n := range s.monitor.Tree() {
 		if n.Depth == 1 {

@@ -406,6 +406,12 @@ func (e evaluator) cloud() []Line {
 	if !c.Connected {
 		conn.Value = tx("未接続", "not connected")
 		switch {
+		case c.Refused:
+			// Retrying will not mend it, so it is a fault from the start.
+			conn.Value = tx("未接続 (認証エラー)", "not connected (credentials refused)")
+			conn.Verdict = Fault
+			conn.Hint = tx("クラウドがセンサーの認証情報を拒否しました。テナント、センサーIDとパスワードの設定を確認してください。直らない場合はサポートデスクへご連絡ください。",
+				"The cloud refused the sensor's credentials. Check the tenant, sensor id and password settings. If this persists, contact the support desk.")
 		case e.starting() || (lteDown && e.modemDown(e.s.Modem) < e.opts.Grace):
 			conn.Verdict = Pending
 		case lteDown:

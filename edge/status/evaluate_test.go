@@ -77,6 +77,13 @@ func TestVerdicts(t *testing.T) {
 		{"denied", func(s *Snapshot) { modemDown(s, modem.StateDenied, modem.ReasonDenied, time.Second) }, "lte.state", Fault, Fault, "contract"},
 		{"no modem manager", func(s *Snapshot) { s.Modem = nil }, "lte", Info, OK, ""},
 		{"cloud down, LTE up", func(s *Snapshot) { s.Cloud.Connected = false }, "cloud.mqtt", Fault, Fault, "support desk"},
+		{"credentials refused", func(s *Snapshot) {
+			s.Cloud.Connected, s.Cloud.Refused, s.Cloud.ConnectError = false, true, "not Authorized"
+		}, "cloud.mqtt", Fault, Fault, "refused the sensor's credentials"},
+		{"credentials refused, just started", func(s *Snapshot) {
+			s.StartedAt = s.Now.Add(-10 * time.Second)
+			s.Cloud.Connected, s.Cloud.Refused = false, true
+		}, "cloud.mqtt", Fault, Fault, "Check the tenant, sensor id and password"},
 		{"cloud down, LTE just lost", func(s *Snapshot) {
 			s.Cloud.Connected = false
 			modemDown(s, modem.StateSearching, modem.ReasonRegLost, time.Minute)

@@ -72,6 +72,10 @@ type Cloud struct {
 	BacklogBytes int64     `json:"backlog_bytes"`
 	DroppedOld   uint64    `json:"dropped_old"`
 	LastError    string    `json:"last_error,omitempty"`
+	// ConnectError is why the last attempt to connect failed; Refused
+	// says the broker refused the sensor's credentials.
+	ConnectError string `json:"connect_error,omitempty"`
+	Refused      bool   `json:"refused,omitempty"`
 }
 
 // Service is one actor of the sensor's supervision tree.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
+	"github.com/eclipse/paho.mqtt.golang/packets"
 
 	"mimamori/edge/spool"
 )
@@ -35,6 +36,11 @@ type Status struct {
 	Backlog    int
 	BacklogB   int64
 	DroppedOld uint64
+	// ConnectError is why the last attempt to connect failed, "" once
+	// connected; Refused says the broker refused the sensor's
+	// credentials, which retrying will not mend.
+	ConnectError string
+	Refused      bool
 }
 
 // Uplink drains a spool into MQTT.
@@ -46,6 +52,9 @@ type Uplink struct {
 
 	mu     sync.Mutex
 	status Status
+	// failing is the reason of the connection attempts failing in a row,
+	// logged once until it changes or the link is up.
+	failing string
 }
 
 // New prepares an uplink; nothing connects until Run.
@@ -66,6 +75,9 @@ func New(cfg Config, sp *spool.Spool) *Uplink {
 		SetAutoReconnect(true).
 		SetConnectRetry(true).
 		SetConnectRetryInterval(2 * time.Second).
+		// 3.1.1 only: refused at 3.1.1, paho would retry at 3.1 and report
+		// that attempt's reason instead of the broker's answer.
+		SetProtocolVersion(4).
 		SetMaxReconnectInterval(time.Minute).
 		SetKeepAlive(30 * time.Second).
 		SetOrderMatters(true).
@@ -75,7 +87,13 @@ func New(cfg Config, sp *spool.Spool) *Uplink {
 		}).
 		SetOnConnectHandler(func(mqtt.Client) {
 			cfg.Logger.Info("uplink: connected", "broker", cfg.Broker)
+			u.connected()
 			u.Notify()
+		}).
+		SetConnectionNotificationHandler(func(_ mqtt.Client, n mqtt.ConnectionNotification) {
+			if f, ok := n.(mqtt.ConnectionNotificationFailed); ok && f.Reason != nil {
+				u.connectFailed(f.Reason)
+			}
 		})
 	u.client = mqtt.NewClient(opts)
 	return u
@@ -98,6 +116,35 @@ func (u *Uplink) Status() Status {
 	sp := u.spool.Stats()
 	st.Backlog, st.BacklogB, st.DroppedOld = sp.Batches, sp.Bytes, sp.Dropped
 	return st
+}
+
+// connectFailed notes why an attempt to connect failed, and logs it when
+// the reason is new.
+func (u *Uplink) connectFailed(reason error) {
+	refused := errors.Is(reason, packets.ErrorRefusedBadUsernameOrPassword) ||
+		errors.Is(reason, packets.ErrorRefusedNotAuthorised) || errors.Is(reason, packets.ErrorRefusedIDRejected)
+	msg := reason.Error()
+	u.mu.Lock()
+	u.status.ConnectError, u.status.Refused = msg, refused
+	repeat := u.failing == msg
+	u.failing = msg
+	u.mu.Unlock()
+	if repeat {
+		return
+	}
+	if refused {
+		u.cfg.Logger.Error("uplink: the broker refused the sensor's credentials; check the tenant, sensor id and password",
+			"broker", u.cfg.Broker, "username", u.cfg.Username, "err", reason)
+		return
+	}
+	u.cfg.Logger.Warn("uplink: cannot connect to the broker; retrying", "broker", u.cfg.Broker, "err", reason)
+}
+
+// connected clears the reason of earlier failed attempts.
+func (u *Uplink) connected() {
+	u.mu.Lock()
+	u.status.ConnectError, u.status.Refused, u.failing = "", false, ""
+	u.mu.Unlock()
 }
 
 func (u *Uplink) setErr(err error) {
