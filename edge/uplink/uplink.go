@@ -162,7 +162,7 @@ func (u *Uplink) Run(ctx context.Context) error {
 	backoff := time.Second
 	tick := time.NewTicker(10 * time.Second)
 	defer tick.Stop()
-	waiting := false // for the broker, said once until a batch goes out
+	waiting := false // for the broker: said once until the spool is drained
 	for {
 		err := u.drain(ctx)
 		if ctx.Err() != nil {
