@@ -6,12 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +18,7 @@ import (
 	"mimamori/edge/capture/capturetest"
 	"mimamori/edge/sensor"
 	"mimamori/edge/synth"
+	"mimamori/web/portaltest"
 )
 
 const (
@@ -52,48 +49,6 @@ func testConfig(dir string) cloud.Config {
 }
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
-
-// portalClient logs in through the real login form.
-func portalClient(t *testing.T, base string) *http.Client {
-	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
-	res, err := c.Get(base + "/login")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	m := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`).FindSubmatch(body)
-	if m == nil {
-		t.Fatalf("login page has no CSRF token:\n%s", body)
-	}
-	res, err = c.PostForm(base+"/login", url.Values{"email": {testEmail}, "password": {testPassword}, "csrf_token": {string(m[1])}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK || !strings.HasSuffix(res.Request.URL.Path, "/devices") {
-		t.Fatalf("login ended at %s with %d", res.Request.URL, res.StatusCode)
-	}
-	return c
-}
-
-func getJSON(t *testing.T, c *http.Client, u string, v any) {
-	t.Helper()
-	res, err := c.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(res.Body)
-		t.Fatalf("GET %s: %d %s", u, res.StatusCode, b)
-	}
-	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
-		t.Fatalf("GET %s: %v", u, err)
-	}
-}
 
 type apiDevice struct {
 	MAC string   `json:"mac"`
@@ -265,13 +220,13 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	base := "http://" + c.HTTPAddr()
-	hc := portalClient(t, base)
+	hc := portaltest.Login(t, base, testEmail, testPassword)
 
 	// Every synthetic host with an address must be in the inventory.
 	var devs struct {
 		Devices []apiDevice `json:"devices"`
 	}
-	getJSON(t, hc, base+"/api/v1/devices?limit=1000", &devs)
+	portaltest.GetJSON(t, hc, base+"/api/v1/devices?limit=1000", &devs)
 	byMAC := map[string]apiDevice{}
 	for _, d := range devs.Devices {
 		byMAC[d.MAC] = d
@@ -295,7 +250,7 @@ func TestEndToEnd(t *testing.T) {
 		var page struct {
 			Flows []apiFlow `json:"flows"`
 		}
-		getJSON(t, hc, fmt.Sprintf("%s/api/v1/flows?from=2000-01-01T00:00:00Z&limit=1000&offset=%d", base, offset), &page)
+		portaltest.GetJSON(t, hc, fmt.Sprintf("%s/api/v1/flows?from=2000-01-01T00:00:00Z&limit=1000&offset=%d", base, offset), &page)
 		all = append(all, page.Flows...)
 		if len(page.Flows) < 1000 {
 			break
@@ -340,7 +295,7 @@ func TestEndToEnd(t *testing.T) {
 				Errors    uint64 `json:"errors"`
 			} `json:"events"`
 		}
-		getJSON(t, hc, fmt.Sprintf("%s/api/v1/ot?from=2000-01-01&sort=protocol&limit=1000&offset=%d", base, offset), &page)
+		portaltest.GetJSON(t, hc, fmt.Sprintf("%s/api/v1/ot?from=2000-01-01&sort=protocol&limit=1000&offset=%d", base, offset), &page)
 		for _, e := range page.Events {
 			k := otKey{e.Protocol, e.Code, e.SrcIP, e.DstIP, e.DstPort, e.SrcMAC, e.DstMAC, e.VLAN}
 			v := gotOT[k]
@@ -389,7 +344,7 @@ func TestEndToEnd(t *testing.T) {
 			Layer string `json:"layer"`
 		} `json:"events"`
 	}
-	getJSON(t, hc, base+"/api/v1/ot?from=2000-01-01&layer=ip&limit=1000", &ipOnly)
+	portaltest.GetJSON(t, hc, base+"/api/v1/ot?from=2000-01-01&layer=ip&limit=1000", &ipOnly)
 	if len(ipOnly.Events) != min(layers[0], 1000) {
 		t.Errorf("layer=ip lists %d events, want %d", len(ipOnly.Events), layers[0])
 	}
@@ -400,7 +355,7 @@ func TestEndToEnd(t *testing.T) {
 			Batches uint64 `json:"batches"`
 		} `json:"sensors"`
 	}
-	getJSON(t, hc, base+"/api/v1/sensors", &sensors)
+	portaltest.GetJSON(t, hc, base+"/api/v1/sensors", &sensors)
 	if len(sensors.Sensors) != 1 || sensors.Sensors[0].Batches != sealed {
 		t.Errorf("sensors = %+v, want s1 with %d batches", sensors.Sensors, sealed)
 	}

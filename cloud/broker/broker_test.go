@@ -162,6 +162,26 @@ func (f *flaky) Ingest(ctx context.Context, topic string, p []byte) error {
 	return err
 }
 
+// runUplink runs sensor s1's uplink to the broker at addr with password,
+// on a fresh spool, until the test ends.
+func runUplink(t *testing.T, addr, password string, logger *slog.Logger) (*uplink.Uplink, *spool.Spool) {
+	t.Helper()
+	sp, err := spool.Open(t.TempDir(), spool.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := uplink.New(uplink.Config{
+		Broker: "tcp://" + addr, ClientID: "sensor-acme-s1", Username: "s1", Password: password,
+		Topic: wire.BatchTopic("acme", "s1"), PublishTimeout: time.Second, Logger: logger,
+	}, sp)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); u.Run(ctx) }()
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	return u, sp
+}
+
 // The uplink drains its spool in order, keeps batches through a broker
 // outage and a transient ingest failure, and the cloud stores each once.
 func TestUplinkSurvivesOutagesInOrder(t *testing.T) {
@@ -172,20 +192,7 @@ func TestUplinkSurvivesOutagesInOrder(t *testing.T) {
 	b := startBroker(t, "127.0.0.1:0", ing)
 	addr := b.Addr()
 
-	sp, err := spool.Open(t.TempDir(), spool.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := uplink.New(uplink.Config{
-		Broker: "tcp://" + addr, ClientID: "sensor-acme-s1", Username: "s1", Password: "secret-one-111",
-		Topic: wire.BatchTopic("acme", "s1"), PublishTimeout: time.Second, Logger: quiet(),
-	}, sp)
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); u.Run(ctx) }()
-	defer func() { cancel(); wg.Wait() }()
-
+	u, sp := runUplink(t, addr, "secret-one-111", quiet())
 	put := func(from, to uint64) {
 		for seq := from; seq <= to; seq++ {
 			if err := sp.Put(seq, payload(t, "s1", seq)); err != nil {
@@ -293,23 +300,12 @@ func TestUplinkWaitsForBroker(t *testing.T) {
 	addr := b.Addr()
 	b.Close() // the address is known and nothing listens there yet
 
-	sp, err := spool.Open(t.TempDir(), spool.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	log := &records{}
+	u, sp := runUplink(t, addr, "secret-one-111", slog.New(log))
 	if err := sp.Put(1, payload(t, "s1", 1)); err != nil {
 		t.Fatal(err)
 	}
-	log := &records{}
-	u := uplink.New(uplink.Config{
-		Broker: "tcp://" + addr, ClientID: "sensor-acme-s1", Username: "s1", Password: "secret-one-111",
-		Topic: wire.BatchTopic("acme", "s1"), PublishTimeout: time.Second, Logger: slog.New(log),
-	}, sp)
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); u.Run(ctx) }()
-	defer func() { cancel(); wg.Wait() }()
+	u.Notify()
 
 	// Batches sealed meanwhile wake the pump; it goes on waiting, and the
 	// client retries every 2 s.
@@ -351,23 +347,12 @@ func TestUplinkRefusedCredentials(t *testing.T) {
 	svc, _ := newService(t)
 	b := startBroker(t, "127.0.0.1:0", svc)
 	defer b.Close()
-	sp, err := spool.Open(t.TempDir(), spool.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	log := &records{}
+	u, sp := runUplink(t, b.Addr(), "not-the-password", slog.New(log))
 	if err := sp.Put(1, payload(t, "s1", 1)); err != nil {
 		t.Fatal(err)
 	}
-	log := &records{}
-	u := uplink.New(uplink.Config{
-		Broker: "tcp://" + b.Addr(), ClientID: "sensor-acme-s1", Username: "s1", Password: "not-the-password",
-		Topic: wire.BatchTopic("acme", "s1"), PublishTimeout: time.Second, Logger: slog.New(log),
-	}, sp)
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); u.Run(ctx) }()
-	defer func() { cancel(); wg.Wait() }()
+	u.Notify()
 
 	waitFor(t, "the refusal in the status", func() bool { return u.Status().Refused })
 	time.Sleep(4500 * time.Millisecond) // two more attempts, 2 s apart

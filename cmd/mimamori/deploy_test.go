@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,6 +14,7 @@ import (
 
 	"mimamori/cloud"
 	"mimamori/edge/capture/capturetest"
+	"mimamori/web/portaltest"
 )
 
 // TestDeployGuide follows docs/DEPLOY.md as written: the cloud starts on
@@ -96,7 +94,7 @@ func TestDeployGuide(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- runSensor(ctx, args) }()
 
-	client := guideLogin(t, "http://"+c.HTTPAddr(), user.Email, user.Password)
+	client := portaltest.Login(t, "http://"+c.HTTPAddr(), user.Email, user.Password)
 	var devices struct {
 		Devices []json.RawMessage `json:"devices"`
 	}
@@ -117,10 +115,10 @@ func TestDeployGuide(t *testing.T) {
 			t.Fatalf("after a minute the portal shows %d devices and %d OT events", len(devices.Devices), len(ot.Events))
 		}
 		time.Sleep(100 * time.Millisecond)
-		guideGet(t, client, "http://"+c.HTTPAddr()+"/api/v1/devices", &devices)
+		portaltest.GetJSON(t, client, "http://"+c.HTTPAddr()+"/api/v1/devices", &devices)
 		// The capture is years old: the lists' default period is the
 		// last week.
-		guideGet(t, client, "http://"+c.HTTPAddr()+"/api/v1/ot?from=2000-01-01", &ot)
+		portaltest.GetJSON(t, client, "http://"+c.HTTPAddr()+"/api/v1/ot?from=2000-01-01", &ot)
 	}
 	if e := ot.Events[0]; e.Protocol != "modbus" {
 		t.Errorf("OT event %+v, want Modbus from the replayed capture", e)
@@ -144,46 +142,4 @@ func fenced(md string) map[string][]string {
 		out[m[1]] = append(out[m[1]], strings.TrimSpace(m[2]))
 	}
 	return out
-}
-
-// guideLogin logs in through the portal's login form.
-func guideLogin(t *testing.T, base, email, password string) *http.Client {
-	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
-	res, err := c.Get(base + "/login")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	m := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`).FindSubmatch(body)
-	if m == nil {
-		t.Fatalf("the login page has no CSRF token:\n%s", body)
-	}
-	res, err = c.PostForm(base+"/login", url.Values{"email": {email}, "password": {password}, "csrf_token": {string(m[1])}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK || strings.HasSuffix(res.Request.URL.Path, "/login") {
-		t.Fatalf("the guide's user could not log in: ended at %s with %d", res.Request.URL, res.StatusCode)
-	}
-	return c
-}
-
-func guideGet(t *testing.T, c *http.Client, u string, v any) {
-	t.Helper()
-	res, err := c.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(res.Body)
-		t.Fatalf("GET %s: %d %s", u, res.StatusCode, b)
-	}
-	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
-		t.Fatalf("GET %s: %v", u, err)
-	}
 }
