@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/listeners"
@@ -69,9 +70,10 @@ func Start(cfg Config) (*Broker, error) {
 	}
 	srv := mqtt.New(&mqtt.Options{
 		InlineClient: true,
-		Logger:       cfg.Logger.With("component", "mqtt"),
+		Logger:       slog.New(mochiHandler{cfg.Logger.With("component", "mqtt").Handler()}),
 	})
-	h := &hook{creds: map[string]Credential{}, ingester: cfg.Ingester, isPermanent: cfg.IsPermanent, logger: cfg.Logger}
+	h := &hook{creds: map[string]Credential{}, ingester: cfg.Ingester, isPermanent: cfg.IsPermanent, logger: cfg.Logger,
+		logins: &loginLog{logger: cfg.Logger, now: time.Now, last: map[string]loginRecord{}}}
 	for _, c := range cfg.Credentials {
 		if !wire.ValidID(c.Tenant) || !wire.ValidID(c.Sensor) || c.Username == "" || c.Password == "" {
 			return nil, fmt.Errorf("broker: incomplete credential for %s/%s", c.Tenant, c.Sensor)
@@ -127,6 +129,7 @@ type hook struct {
 	ingester    Ingester
 	isPermanent func(error) bool
 	logger      *slog.Logger
+	logins      *loginLog
 }
 
 func (h *hook) ID() string { return "mimamori-sensors" }
@@ -138,13 +141,13 @@ func (h *hook) Provides(b byte) bool {
 func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
 	c, ok := h.creds[string(pk.Connect.Username)]
 	if !ok {
-		h.logger.Warn("broker: unknown sensor login", "username", string(pk.Connect.Username), "remote", cl.Net.Remote)
+		h.logins.refused(string(pk.Connect.Username), false, "unknown sensor login", cl.Net.Remote)
 		return false
 	}
 	want := sha256.Sum256([]byte(c.Password))
 	got := sha256.Sum256(pk.Connect.Password)
 	if subtle.ConstantTimeCompare(want[:], got[:]) != 1 {
-		h.logger.Warn("broker: wrong sensor password", "username", c.Username, "remote", cl.Net.Remote)
+		h.logins.refused(c.Username, true, "wrong sensor password", cl.Net.Remote)
 		return false
 	}
 	return true

@@ -368,6 +368,58 @@ func TestUplinkRefusedCredentials(t *testing.T) {
 	}
 }
 
+// A sensor retrying with a wrong password and names that are no sensor's
+// are logged once each, not at every attempt, and the broker's own lines
+// say what happened without repeating the refusal or dumping packets.
+func TestBrokerLogsStayReadable(t *testing.T) {
+	svc, _ := newService(t)
+	log := &records{}
+	b, err := broker.Start(broker.Config{Listen: "127.0.0.1:0", Credentials: creds, Ingester: svc, IsPermanent: isRejected, Logger: slog.New(log)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for _, login := range [][2]string{{"s1", "wrong-password-1"}, {"s1", "wrong-password-2"}, {"s1", "wrong-password-3"}, {"admin", "admin"}, {"root", "root"}} {
+		if _, err := connect(t, b.URL(), login[0], login[1]); err == nil {
+			t.Fatalf("%s logged in with %q", login[0], login[1])
+		}
+	}
+	// s1 publishing as s2: refused by the topic ACL.
+	c, err := connect(t, b.URL(), "s1", "secret-one-111")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Publish(wire.BatchTopic("acme", "s2"), 1, false, payload(t, "s2", 1)).WaitTimeout(2 * time.Second)
+
+	waitFor(t, "the refused publish logged", func() bool { return contains(log.said(slog.LevelWarn), "error processing packet") })
+	count := map[string]int{}
+	for _, m := range log.said(slog.LevelWarn) {
+		count[m]++
+	}
+	if count["broker: wrong sensor password"] != 1 || count["broker: unknown sensor login"] != 1 || count[""] != 0 {
+		t.Errorf("warnings %v, want each refusal once and none without a message", count)
+	}
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	for _, rec := range log.recs {
+		rec.Attrs(func(a slog.Attr) bool {
+			if a.Key == "pk" {
+				t.Errorf("%q dumps the packet", rec.Message)
+			}
+			return true
+		})
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
