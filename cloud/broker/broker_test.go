@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -258,8 +259,6 @@ func TestUplinkSurvivesOutagesInOrder(t *testing.T) {
 	}
 }
 
-// waitFor polls cond for up to 30 s: the machine may be busy, and only the
-// outcome matters here, not how fast it came.
 // records keeps the records logged at Info and above, for tests of what
 // an actor says.
 type records struct {
@@ -391,7 +390,7 @@ func TestBrokerLogsStayReadable(t *testing.T) {
 	}
 	c.Publish(wire.BatchTopic("acme", "s2"), 1, false, payload(t, "s2", 1)).WaitTimeout(2 * time.Second)
 
-	waitFor(t, "the refused publish logged", func() bool { return contains(log.said(slog.LevelWarn), "error processing packet") })
+	waitFor(t, "the refused publish logged", func() bool { return slices.Contains(log.said(slog.LevelWarn), "error processing packet") })
 	count := map[string]int{}
 	for _, m := range log.said(slog.LevelWarn) {
 		count[m]++
@@ -411,15 +410,8 @@ func TestBrokerLogsStayReadable(t *testing.T) {
 	}
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
+// waitFor polls cond for up to 30 s: the machine may be busy, and only the
+// outcome matters here, not how fast it came.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)

@@ -120,8 +120,8 @@ func TestDeployGuide(t *testing.T) {
 		// last week.
 		portaltest.GetJSON(t, client, "http://"+c.HTTPAddr()+"/api/v1/ot?from=2000-01-01", &ot)
 	}
-	if e := ot.Events[0]; e.Protocol != "modbus" {
-		t.Errorf("OT event %+v, want Modbus from the replayed capture", e)
+	if e := ot.Events[0]; e.Protocol != "modbus" || e.Sensor != sensorCfg.ID {
+		t.Errorf("OT event %+v, want Modbus from the replayed capture, from sensor %s", e, sensorCfg.ID)
 	}
 	cancel()
 	select {
@@ -135,7 +135,7 @@ func TestDeployGuide(t *testing.T) {
 }
 
 // fenced returns a Markdown text's fenced code blocks by language, each
-// with its lines joined and trimmed.
+// trimmed of surrounding space.
 func fenced(md string) map[string][]string {
 	out := map[string][]string{}
 	for _, m := range regexp.MustCompile("(?s)```([a-z]*)\n(.*?)```").FindAllStringSubmatch(md, -1) {
