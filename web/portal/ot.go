@@ -102,6 +102,9 @@ type otRow struct {
 	Marks        []string // Japanese labels of otrisk marks
 	MarkKeys     []string
 	Severe       bool // control or program
+	// DetailItems are the details' "key=values" items, shown one by one
+	// so that the cell wraps between them rather than inside a word.
+	DetailItems []string
 }
 
 type otOption struct {
@@ -178,6 +181,7 @@ func newOTRow(inv *intel.Inventory, e store.OTEvent) otRow {
 	m := otrisk.Classify(e.Protocol, e.Code, e.Function, e.Details)
 	r.Marks, r.MarkKeys = m.Labels(), m.Keys()
 	r.Severe = m&(otrisk.Control|otrisk.Program) != 0
+	r.DetailItems = strings.Fields(e.Details)
 	return r
 }
 

@@ -93,6 +93,30 @@ func TestBrowserOT(t *testing.T) {
 		t.Errorf("function name rendered as markup: %d elements (%v)", n, err)
 	}
 	shot(sctx, "ot-ip")
+	// At a laptop's width the table fits its card, and each detail
+	// ("key=values") stays on one line: the cell wraps between details,
+	// not inside one.
+	type tableLayout struct {
+		Overflow int      `json:"overflow"` // px the table is wider than its wrapper
+		Items    int      `json:"items"`
+		Broken   []string `json:"broken"` // short details laid out on several lines
+	}
+	layout, err := chromedp.Run(sctx, chromedp.Evaluate[tableLayout](`(() => {
+		const wrap = document.querySelector('#ot-events').closest('.table-wrap');
+		const items = Array.from(document.querySelectorAll('#ot-events td.detail .kv'));
+		const broken = items.filter(el => el.innerText.length <= 24 &&
+			el.getBoundingClientRect().height >= 2 * parseFloat(getComputedStyle(el).fontSize)).map(el => el.innerText);
+		return {overflow: wrap.scrollWidth - wrap.clientWidth, items: items.length, broken};
+	})()`))
+	if err != nil {
+		t.Fatalf("measure the OT table: %v", err)
+	}
+	if layout.Overflow > 0 {
+		t.Errorf("the OT table is %dpx wider than its card at 1440px", layout.Overflow)
+	}
+	if layout.Items < 5 || len(layout.Broken) > 0 {
+		t.Errorf("%d detail items, broken across lines: %q", layout.Items, layout.Broken)
+	}
 
 	// Filter by protocol through the form.
 	if err := chromedp.Do(sctx, chromedp.SetValue(chromedp.ID("protocol"), "modbus")); err != nil {
