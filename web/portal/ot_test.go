@@ -95,7 +95,8 @@ func TestOTPages(t *testing.T) {
 		`href="/devices/`+macPLC+`">`+ipPLC+`</a>`, "plc-line1", "hmi-01",
 		// Marks: a write, a program download, an error.
 		`badge-late">書込</span>`, `badge-fault">プログラム転送</span>`, `<span class="ot-err">1</span>`,
-		"read_range=0-9 unit_id=1", "end_code=0xc059 write_range=D:100-131",
+		`<span class="kv">read_range=0-9</span> <span class="kv">unit_id=1</span>`,
+		`<span class="kv">end_code=0xc059</span> <span class="kv">write_range=D:100-131</span>`,
 		"ポート 49153", "直近7日間", `href="/ot/ip.csv"`)
 	// Hostile text is text.
 	assertContains(t, "IP list", ip.body, "&lt;img src=x onerror=alert(1)&gt;", "&lt;script&gt;alert(1)&lt;/script&gt;")
