@@ -2,6 +2,7 @@ package portal
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -184,6 +185,11 @@ func TestBrowserLogin(t *testing.T) {
 		t.Fatalf("log in as the plant tenant: %v", err)
 	}
 	shot(sctx, "devices-plant")
+	// A whole plant's devices, with every role and long OS names, fit a
+	// laptop's width.
+	if n := tableOverflow(t, sctx, "#devices"); n > 0 {
+		t.Errorf("the device table is %dpx wider than its card at 1440px", n)
+	}
 	for _, p := range []struct{ path, name, heading string }{
 		{"/matrix/vendor", "matrix-vendor", "ベンダーマトリクス"},
 		{"/matrix/os", "matrix-os", "OSマトリクス"},
@@ -224,4 +230,16 @@ func TestBrowserLogin(t *testing.T) {
 	}
 
 	checkConsole()
+}
+
+// tableOverflow is how many pixels the table sel is wider than the
+// scrolling box around it (0 when it fits).
+func tableOverflow(t *testing.T, ctx context.Context, sel string) int {
+	t.Helper()
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](fmt.Sprintf(
+		`(() => { const wrap = document.querySelector(%q).closest('.table-wrap'); return wrap.scrollWidth - wrap.clientWidth; })()`, sel)))
+	if err != nil {
+		t.Fatalf("measure %s: %v", sel, err)
+	}
+	return n
 }
