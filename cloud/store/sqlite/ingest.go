@@ -54,28 +54,34 @@ func (st *ingestStmts) prepare(ctx context.Context, db *sql.DB) error {
 				first_seen_us = min(first_seen_us, excluded.first_seen_us),
 				last_seen_us = max(last_seen_us, excluded.last_seen_us)`},
 		// Two batches can cover the same minute (a sensor restarting
-		// mid-minute), so counters add up and the newer status wins.
+		// mid-minute), so counters add up and the newer status wins —
+		// unless the newer batch has no capture statistics (the last
+		// parameter is 0): what a sensor held back and sends as it stops
+		// goes in a batch of its own for its last minute, which must not
+		// blank that minute's statistics.
 		{&st.sensorMinute, `
 			INSERT INTO sensor_minutes (tenant_id, sensor_id, minute, packets, bytes, kernel_drops,
 				decode_errors, non_ip_packets, flows_active, flows_expired, flows_evicted, status)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
 			ON CONFLICT (tenant_id, sensor_id, minute) DO UPDATE SET
 				packets = packets + excluded.packets,
 				bytes = bytes + excluded.bytes,
 				kernel_drops = kernel_drops + excluded.kernel_drops,
 				decode_errors = decode_errors + excluded.decode_errors,
 				non_ip_packets = non_ip_packets + excluded.non_ip_packets,
-				flows_active = excluded.flows_active,
+				flows_active = CASE WHEN ?13 THEN excluded.flows_active ELSE flows_active END,
 				flows_expired = flows_expired + excluded.flows_expired,
 				flows_evicted = flows_evicted + excluded.flows_evicted,
-				status = excluded.status`},
+				status = CASE WHEN ?13 THEN excluded.status ELSE status END`},
 		// Replayed (older) batches still count towards usage and the
-		// batch total, but do not replace the newest status.
+		// batch total, but do not replace the newest status; nor does a
+		// batch without capture statistics for the newest minute (see
+		// sensorMinute).
 		{&st.sensor, `
 			UPDATE sensors SET
 				last_seq = max(last_seq, ?),
 				last_seen_us = ?,
-				status = CASE WHEN ? >= last_minute THEN ? ELSE status END,
+				status = CASE WHEN ? > last_minute OR ? = last_minute AND ? THEN ? ELSE status END,
 				software_version = CASE WHEN ? >= last_minute AND ? <> ''
 					THEN ? ELSE software_version END,
 				last_minute = max(last_minute, ?),
@@ -263,6 +269,7 @@ func (s *Store) ingest(ctx context.Context, tx *sql.Tx, tenant string, b *wirepb
 	if err != nil {
 		return res, fmt.Errorf("sensor status: %w", err)
 	}
+	hasStats := len(b.Captures) > 0
 	var c wirepb.CaptureStats
 	for _, cs := range b.Captures {
 		c.Packets += cs.Packets
@@ -276,14 +283,14 @@ func (s *Store) ingest(ctx context.Context, tx *sql.Tx, tenant string, b *wirepb
 	}
 	if _, err := tx.StmtContext(ctx, st.sensorMinute).ExecContext(ctx, tid, sid, b.Minute,
 		i64(c.Packets), i64(c.Bytes), i64(c.KernelDrops), i64(c.DecodeErrors), i64(c.NonIpPackets),
-		i64(c.FlowsActive), i64(c.FlowsExpired), i64(c.FlowsEvicted), status); err != nil {
+		i64(c.FlowsActive), i64(c.FlowsExpired), i64(c.FlowsEvicted), status, hasStats); err != nil {
 		return res, fmt.Errorf("sensor minute: %w", err)
 	}
 
 	month := now.UTC().Format("2006-01")
 	if _, err := tx.StmtContext(ctx, st.sensor).ExecContext(ctx,
 		i64(b.Seq), nowUS,
-		b.Minute, status,
+		b.Minute, b.Minute, hasStats, status,
 		b.Minute, b.SoftwareVersion, b.SoftwareVersion,
 		b.Minute,
 		month, payloadBytes, payloadBytes,

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -196,6 +197,40 @@ func TestDuplicateWritesNothing(t *testing.T) {
 	for table, n := range before {
 		if after[table] != n {
 			t.Errorf("%s: %d rows after replay, want %d", table, after[table], n)
+		}
+	}
+}
+
+// TestSensorMinuteKeepsStatistics: a second batch for a minute adds its
+// counters, and replaces the minute's active flows and status only when it
+// carries capture statistics (a sensor's held-back records, sent as it
+// stops, come without).
+func TestSensorMinuteKeepsStatistics(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := t.Context()
+	m := storetest.Epoch().Unix()
+	var packets, active int64
+	var status, prev []byte
+	for i, step := range []struct {
+		captures        []*wirepb.CaptureStats
+		packets, active int64
+		newStatus       bool
+	}{
+		{[]*wirepb.CaptureStats{{Source: "eth1", Packets: 100, FlowsActive: 7}}, 100, 7, true},
+		{nil, 100, 7, false},
+		{[]*wirepb.CaptureStats{{Source: "eth1", Packets: 20, FlowsActive: 3}}, 120, 3, true},
+	} {
+		prev = status
+		b := &wirepb.Batch{Sensor: "s1", Seq: uint64(i + 1), Minute: m, Captures: step.captures}
+		if _, err := s.IngestBatch(ctx, "acme", b, 100); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.r.QueryRowContext(ctx, `SELECT packets, flows_active, status FROM sensor_minutes`).Scan(&packets, &active, &status); err != nil {
+			t.Fatal(err)
+		}
+		if packets != step.packets || active != step.active || bytes.Equal(status, prev) == step.newStatus {
+			t.Errorf("after a batch with %d capture stats: packets %d, active flows %d, status replaced %v; want %d, %d, %v",
+				len(step.captures), packets, active, !bytes.Equal(status, prev), step.packets, step.active, step.newStatus)
 		}
 	}
 }

@@ -437,6 +437,29 @@ func testIngestRoundTrip(t *testing.T, h *harness) {
 	if n := len(h.flows("acme", store.FlowQuery{})); n != 8 {
 		t.Errorf("after second batch: %d flows, want 8", n)
 	}
+
+	// What a sensor held back and sends as it stops comes in a batch of
+	// its own for the same minute, with no capture statistics: it counts,
+	// but the minute's status stays the one with the statistics.
+	h.clock.Add(time.Second)
+	held := &wirepb.Batch{Sensor: "s1", Seq: 3, Minute: minute(1).Unix(), SoftwareVersion: "1.5.0",
+		Health: &wirepb.Health{CpuPercent: 5}, Modem: b.Modem}
+	h.ingest("acme", held, 100)
+	s = h.sensors("acme")[0]
+	if s.LastSeq != 3 || s.Batches != 3 || !s.LastMinute.Equal(minute(1)) || len(s.Captures) != len(b2.Captures) ||
+		s.Health.GetCpuPercent() != 77 {
+		t.Errorf("after a held-back batch for the same minute: seq %d batches %d minute %v captures %v cpu %v; want the second batch's status",
+			s.LastSeq, s.Batches, s.LastMinute, s.Captures, s.Health.GetCpuPercent())
+	}
+	// A newer minute replaces the status, with or without statistics (a
+	// sensor whose capture has stopped sends empty heartbeats).
+	h.clock.Add(time.Minute)
+	beat := &wirepb.Batch{Sensor: "s1", Seq: 4, Minute: minute(2).Unix(), Health: &wirepb.Health{CpuPercent: 3}}
+	h.ingest("acme", beat, 100)
+	s = h.sensors("acme")[0]
+	if !s.LastMinute.Equal(minute(2)) || len(s.Captures) != 0 || s.Health.GetCpuPercent() != 3 {
+		t.Errorf("after a heartbeat: minute %v captures %v cpu %v; want its own status", s.LastMinute, s.Captures, s.Health.GetCpuPercent())
+	}
 }
 
 func testInvalidBatch(t *testing.T, h *harness) {
