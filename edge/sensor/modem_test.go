@@ -234,8 +234,10 @@ func (g *gatedSource) ReadPacket() ([]byte, gopacket.CaptureInfo, layers.LinkTyp
 	return g.Source.ReadPacket()
 }
 
-// TestStatusPortTakenDoesNotStopTheSensor: the page's port is in use; the
-// status actor fails and is retried, capture is untouched.
+// TestStatusPortTakenDoesNotStopTheSensor: the page's port is in use.
+// Capture goes on, the LEDs show the status all the same, the status
+// actor does not fail over and over, and the page comes up once the port
+// is free.
 func TestStatusPortTakenDoesNotStopTheSensor(t *testing.T) {
 	first := startWith(t, Config{StatusListen: "127.0.0.1:0"})
 	var addr string
@@ -245,19 +247,44 @@ func TestStatusPortTakenDoesNotStopTheSensor(t *testing.T) {
 		}
 	}
 	path := capturetest.Path(t, "modbus/iti_ModbusTCP.pcap")
+	leds := &status.Recorder{}
 	s := startWith(t, Config{
 		StatusListen: addr,
+		LEDs:         leds,
 		Sources:      []Source{{Name: "file", Open: func() (capture.Source, error) { return capture.OpenFile(path) }}},
 	})
 	waitDrained(t, s)
-	deadline := time.Now().Add(10 * time.Second)
-	for s.Monitor().RestartCount("sensor/status") == 0 {
+	if len(spooled(t, s)) == 0 {
+		t.Error("no batches")
+	}
+	for deadline := time.Now().Add(10 * time.Second); leds.Current().Color == status.Off; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("the status actor did not fail on a taken port; tree %+v", s.Tree())
+			t.Fatal("the LEDs stayed dark while the page's port was taken")
+		}
+	}
+	// Several retry periods (50 ms here) with the port still taken.
+	time.Sleep(300 * time.Millisecond)
+	if got := s.StatusAddr(); got != "" {
+		t.Errorf("status address %q while the port is taken", got)
+	}
+	if n := s.Monitor().RestartCount("sensor/status"); n != 0 {
+		t.Errorf("the status actor was restarted %d times; a taken port is retried without failing", n)
+	}
+
+	first.Stop()
+	deadline := time.Now().Add(10 * time.Second)
+	for s.StatusAddr() != addr {
+		if time.Now().After(deadline) {
+			t.Fatalf("the page did not come up once the port was free (address %q)", s.StatusAddr())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if len(spooled(t, s)) == 0 {
-		t.Error("no batches")
+	res, err := http.Get("http://" + addr + "/status.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("GET /status.json = %d", res.StatusCode)
 	}
 }

@@ -126,9 +126,9 @@ func (r *rootActor) spawnService(ctx actor.Context, name string, p actor.Produce
 }
 
 // serviceStopped respawns a modem or status actor that supervision gave
-// up on, after RespawnDelay: a dongle that keeps failing, or a status
-// port that stays taken, must not stop being retried, and never touches
-// capture meanwhile.
+// up on, after RespawnDelay: a dongle that keeps failing must not stop
+// being retried, and never touches capture meanwhile. (A status port that
+// is taken does not fail the status actor: it retries the port itself.)
 func (r *rootActor) serviceStopped(ctx actor.Context, who *actor.PID) bool {
 	name := path.Base(who.Id)
 	if _, ok := r.services[name]; !ok || r.stopping {

@@ -3,7 +3,7 @@ package sensor
 import (
 	"context"
 	"errors"
-	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -148,7 +148,6 @@ func operstate(root, iface string) string {
 // statusActor serves the status page and drives the LEDs.
 type statusActor struct {
 	s      *Sensor
-	srv    *http.Server
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -162,39 +161,22 @@ func (a *statusActor) Receive(ctx actor.Context) {
 	}
 }
 
+// start drives the LEDs and serves the page. A page whose port is taken
+// (another program, or a sensor still shutting down) is retried every
+// RespawnDelay in the background, said once in the log, and never keeps
+// the LEDs dark: they are what a technician looks at first.
 func (a *statusActor) start() {
 	s := a.s
 	logger := s.cfg.Logger.With("actor", "status")
 	opts := status.ServerOptions{Logger: logger}
-	var ln net.Listener
-	if s.cfg.StatusListen != "" {
-		var err error
-		if ln, err = net.Listen("tcp", s.cfg.StatusListen); err != nil {
-			// Supervision retries; capture goes on without the page.
-			panic(fmt.Errorf("status page: %w", err))
-		}
-	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	a.cancel, a.done = cancel, make(chan struct{})
 	var wg sync.WaitGroup
-	if ln != nil {
-		a.srv = &http.Server{
-			Handler:           status.NewServer(s.StatusSnapshot, opts),
-			ReadHeaderTimeout: 5 * time.Second,
-			ReadTimeout:       10 * time.Second,
-			WriteTimeout:      10 * time.Second,
-			IdleTimeout:       time.Minute,
-		}
-		s.obsMu.Lock()
-		s.statusAddr = ln.Addr().String()
-		s.obsMu.Unlock()
-		logger.Info("status page", "url", "http://"+ln.Addr().String()+"/")
+	if s.cfg.StatusListen != "" {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				logger.Error("status page stopped", "err", err)
-			}
+			a.serve(runCtx, status.NewServer(s.StatusSnapshot, opts), logger)
 		}()
 	}
 	if s.cfg.LEDs != nil {
@@ -211,19 +193,61 @@ func (a *statusActor) start() {
 	}()
 }
 
+// serve listens on StatusListen, retrying until it can, and serves the
+// page until ctx ends.
+func (a *statusActor) serve(ctx context.Context, h http.Handler, logger *slog.Logger) {
+	s := a.s
+	var ln net.Listener
+	var lastErr string
+	for {
+		var err error
+		if ln, err = net.Listen("tcp", s.cfg.StatusListen); err == nil {
+			break
+		}
+		if msg := err.Error(); msg != lastErr {
+			logger.Warn("status page: cannot listen; capture goes on, the LEDs still show the status, and the page is retried",
+				"addr", s.cfg.StatusListen, "every", s.cfg.RespawnDelay, "err", err)
+			lastErr = msg
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(s.cfg.RespawnDelay):
+		}
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       time.Minute,
+	}
+	s.obsMu.Lock()
+	s.statusAddr = ln.Addr().String()
+	s.obsMu.Unlock()
+	logger.Info("status page", "url", "http://"+ln.Addr().String()+"/")
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		if !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("status page stopped", "err", err)
+		}
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		if err := srv.Shutdown(sctx); err != nil {
+			srv.Close()
+		}
+		cancel()
+		<-served
+	}
+}
+
 func (a *statusActor) stop() {
 	if a.cancel == nil {
 		return
 	}
 	a.cancel()
-	if a.srv != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		if err := a.srv.Shutdown(ctx); err != nil {
-			a.srv.Close()
-		}
-		cancel()
-		a.srv = nil
-	}
 	<-a.done
 	a.cancel = nil
 }
