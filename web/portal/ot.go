@@ -126,6 +126,11 @@ type otView struct {
 	Error                                              string
 	Filtered                                           bool
 	CSVURL                                             string
+	// Latest is the day (Japan time) of the newest matching event when
+	// the default period has none — a sensor that stopped reporting, or
+	// captures replayed from the past — and LatestURL the list for the
+	// week up to it, LatestLink that link's text.
+	Latest, LatestURL, LatestLink string
 }
 
 var otSortOptions = []otOption{
@@ -291,7 +296,37 @@ func (s *Server) otList(w http.ResponseWriter, r *http.Request, sess *session, l
 		v.Rows = append(v.Rows, newOTRow(inv, e))
 	}
 	v.Pager = newPager(r, page, otPageSize, len(events), more)
+	if len(events) == 0 && page == 1 && f.From.IsZero() && f.To.IsZero() {
+		if err := s.latestOT(r, sess, f, &v); err != nil {
+			s.log.Error("ot latest", "tenant", sess.Tenant, "err", err)
+			s.serverError(w, r, pageRoute)
+			return
+		}
+	}
 	s.render(w, r, http.StatusOK, "ot", data())
+}
+
+// latestOT fills v.Latest and v.LatestURL from the newest event that
+// matches f at any time, if there is one.
+func (s *Server) latestOT(r *http.Request, sess *session, f otFilter, v *otView) error {
+	q := f.query(1, 0)
+	q.Days = store.TimeRange{From: time.Unix(0, 0)}
+	q.Sort = store.OTSortLast
+	events, err := s.store.OTEvents(r.Context(), sess.Tenant, q)
+	if err != nil || len(events) == 0 {
+		return err
+	}
+	last := events[0].LastSeen.In(s.loc)
+	v.Latest = last.Format("2006/01/02")
+	params := url.Values{}
+	if enc := csvQuery(r.URL.Query()); enc != "" {
+		params, _ = url.ParseQuery(enc)
+	}
+	params.Set("from", last.AddDate(0, 0, -(store.DefaultOTDays-1)).Format("2006-01-02"))
+	params.Set("to", last.Format("2006-01-02"))
+	v.LatestURL = v.Path + "?" + params.Encode()
+	v.LatestLink = fmt.Sprintf("%sまでの%d日間を表示", v.Latest, store.DefaultOTDays)
+	return nil
 }
 
 // functionOptions are the function box's suggestions: each function's

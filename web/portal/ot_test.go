@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -187,6 +188,56 @@ func TestOTEmptyState(t *testing.T) {
 		}
 		assertContains(t, p.path, res.body, p.want)
 		assertNotContains(t, p.path, res.body, "<table")
+	}
+}
+
+// TestOTOlderEvents: when the default week is empty but older events
+// exist (a sensor that stopped reporting, captures replayed from the
+// past), the empty list says so and links to the week up to the newest,
+// keeping the filter.
+func TestOTOlderEvents(t *testing.T) {
+	f := newFixture(t)
+	old := f.minute.AddDate(0, 0, -40)
+	at := old.UnixNano()
+	f.ingest(context.Background(), tenantC, &wirepb.Batch{
+		Tenant: tenantC, Sensor: sensorC, Seq: 1, Minute: old.Unix(),
+		OtEvents: []*wirepb.OTEvent{
+			{Protocol: "modbus", Code: 3, Function: "Read Holding Registers",
+				SrcIp: ip4(ipHMI), SrcPort: 49153, DstIp: ip4(ipPLC), DstPort: 502, Count: 10, Requests: 5, Responses: 5,
+				FirstUnixNs: at, LastUnixNs: at},
+		},
+	}, 100)
+	c := f.client()
+	c.login(emailC, password)
+	jst := time.FixedZone("JST", 9*3600)
+	day := old.In(jst).Format("2006/01/02")
+	res := c.get("/ot/ip?protocol=modbus")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET /ot/ip = %d", res.StatusCode)
+	}
+	assertNotContains(t, "the default week", res.body, "<table")
+	assertContains(t, "the default week", res.body, "それより前の記録があります（最新は "+day+"）")
+	link := regexp.MustCompile(`<p class="ot-latest">[^<]*<a href="([^"]+)">`).FindStringSubmatch(res.body)
+	if link == nil {
+		t.Fatalf("no link to the newest events in %s", res.body)
+	}
+	u, err := url.Parse(html.UnescapeString(link[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	if u.Path != "/ot/ip" || q.Get("protocol") != "modbus" || q.Get("to") != old.In(jst).Format("2006-01-02") ||
+		q.Get("from") != old.In(jst).AddDate(0, 0, -6).Format("2006-01-02") {
+		t.Errorf("link = %s", link[1])
+	}
+	res = c.get(u.String())
+	if got := otRows(res.body); !slices.Equal(got, []string{"modbus"}) {
+		t.Errorf("rows of the linked week = %v", got)
+	}
+	// Nothing ever matched: no link.
+	for _, p := range []string{"/ot/ip?protocol=slmp", "/ot/ethernet"} {
+		res = c.get(p)
+		assertNotContains(t, p, res.body, "ot-latest")
 	}
 }
 
