@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"html"
+	"html/template"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -102,9 +104,10 @@ type otRow struct {
 	Marks        []string // Japanese labels of otrisk marks
 	MarkKeys     []string
 	Severe       bool // control or program
-	// DetailItems are the details' "key=values" items, shown one by one
-	// so that the cell wraps between them rather than inside a word.
-	DetailItems []string
+	// DetailItems are the details' "key=values" items, escaped, shown one
+	// by one so that the cell wraps between them rather than inside a
+	// word, and inside one only after a comma between values.
+	DetailItems []template.HTML
 }
 
 type otOption struct {
@@ -186,7 +189,9 @@ func newOTRow(inv *intel.Inventory, e store.OTEvent) otRow {
 	m := otrisk.Classify(e.Protocol, e.Code, e.Function, e.Details)
 	r.Marks, r.MarkKeys = m.Labels(), m.Keys()
 	r.Severe = m&(otrisk.Control|otrisk.Program) != 0
-	r.DetailItems = strings.Fields(e.Details)
+	for _, item := range strings.Fields(e.Details) {
+		r.DetailItems = append(r.DetailItems, template.HTML(strings.ReplaceAll(html.EscapeString(item), ",", ",<wbr>")))
+	}
 	return r
 }
 

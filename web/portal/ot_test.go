@@ -204,7 +204,7 @@ func TestOTOlderEvents(t *testing.T) {
 		OtEvents: []*wirepb.OTEvent{
 			{Protocol: "modbus", Code: 3, Function: "Read Holding Registers",
 				SrcIp: ip4(ipHMI), SrcPort: 49153, DstIp: ip4(ipPLC), DstPort: 502, Count: 10, Requests: 5, Responses: 5,
-				FirstUnixNs: at, LastUnixNs: at},
+				FirstUnixNs: at, LastUnixNs: at, Extras: []*wirepb.Attr{{Key: "unit_id", Value: "1,2"}}},
 		},
 	}, 100)
 	c := f.client()
@@ -234,6 +234,8 @@ func TestOTOlderEvents(t *testing.T) {
 	if got := otRows(res.body); !slices.Equal(got, []string{"modbus"}) {
 		t.Errorf("rows of the linked week = %v", got)
 	}
+	// A detail's values may wrap after their commas.
+	assertContains(t, "the linked week", res.body, `<span class="kv">unit_id=1,<wbr>2</span>`)
 	// Nothing ever matched: no link.
 	for _, p := range []string{"/ot/ip?protocol=slmp", "/ot/ethernet"} {
 		res = c.get(p)
