@@ -7,7 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"mimamori/edge/capture/capturetest"
 )
@@ -41,6 +45,28 @@ func TestAnalyzeCommandErrors(t *testing.T) {
 	}
 	if err := runAnalyze(context.Background(), []string{"/nonexistent.pcap"}, &out); err == nil {
 		t.Error("a missing file was not reported")
+	}
+}
+
+// TestSensorCommandChecksFiles: a --pcap that cannot be read stops the
+// command at once with the file's error, before anything starts.
+func TestSensorCommandChecksFiles(t *testing.T) {
+	notCapture := filepath.Join(t.TempDir(), "notes.txt")
+	if err := os.WriteFile(notCapture, []byte("not a capture at all"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ file, want string }{
+		{"/nonexistent.pcap", "no such file"},
+		{notCapture, "not a pcap or pcapng file"},
+	} {
+		// Bounded, so that a command that starts anyway ends and fails the test.
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		err := runSensor(ctx, []string{"--tenant", "acme", "--id", "s1", "--pcap", tc.file,
+			"--data", t.TempDir(), "--modem", "none", "--broker", "tcp://127.0.0.1:1", "--status-listen", "127.0.0.1:0"})
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), "--pcap") || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("--pcap %s: err = %v, want one naming --pcap and %q", tc.file, err, tc.want)
+		}
 	}
 }
 

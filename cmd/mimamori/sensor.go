@@ -47,6 +47,15 @@ func runSensor(ctx context.Context, args []string) error {
 	if len(ifaces)+len(files) == 0 {
 		return fmt.Errorf("sensor: give at least one --iface or --pcap")
 	}
+	// A file that cannot be read now never will be: say so and stop,
+	// rather than retry it (an interface may still appear later).
+	for _, f := range files {
+		src, err := capture.OpenFile(f)
+		if err != nil {
+			return fmt.Errorf("sensor: --pcap: %w", err)
+		}
+		src.Close()
+	}
 	password := os.Getenv("MIMAMORI_SENSOR_PASSWORD")
 	if *passwordFile != "" {
 		b, err := os.ReadFile(*passwordFile)
