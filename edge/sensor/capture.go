@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"runtime/debug"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -17,6 +19,10 @@ import (
 // captureActor owns one source. Its read loop and pipeline run in a
 // goroutine so that Receive never blocks; sealed minutes go straight to the
 // batcher, and a failing loop reports back here so supervision restarts it.
+// A source that cannot be opened is not a failure to restart at once: a
+// NIC may be missing or not yet up, so the goroutine retries it, backing
+// off to RespawnDelay, and says why once (and on the status page); a file
+// that cannot be opened ends its source.
 type captureActor struct {
 	s       *Sensor
 	src     Source
@@ -38,16 +44,16 @@ func (c *captureActor) Receive(ctx actor.Context) {
 }
 
 func (c *captureActor) start(ctx actor.Context) {
-	src, err := c.src.Open()
-	if err != nil {
-		panic(fmt.Errorf("open source %s: %w", c.src.Name, err))
-	}
 	sys, self, batcher, name := ctx.ActorSystem(), ctx.Self(), c.batcher, c.src.Name
 	runCtx, cancel := context.WithCancel(context.Background())
 	c.cancel, c.done = cancel, make(chan struct{})
 	logger := c.s.cfg.Logger.With("actor", self.Id)
 	go func() {
 		defer close(c.done)
+		src := c.open(runCtx, sys, logger)
+		if src == nil {
+			return
+		}
 		defer src.Close()
 		p := pipeline.New(pipeline.Options{
 			Source: name,
@@ -69,6 +75,46 @@ func (c *captureActor) start(ctx actor.Context) {
 			sys.Root.Send(self, &captureFailed{err: err})
 		}
 	}()
+}
+
+// open opens the source, retrying a live one until it opens or ctx ends
+// (nil). While it cannot be opened the batcher does not wait for its
+// minutes.
+func (c *captureActor) open(ctx context.Context, sys *actor.ActorSystem, logger *slog.Logger) capture.Source {
+	name, live := c.src.Name, c.src.Iface != ""
+	delay, lastErr := min(time.Second, c.s.cfg.RespawnDelay), ""
+	for {
+		src, err := c.src.Open()
+		if err == nil {
+			if lastErr != "" {
+				logger.Info("capture: source opened", "source", name)
+				c.s.noteOpen(name, nil)
+				sys.Root.Send(c.batcher, &sourceStarted{source: name})
+			}
+			return src
+		}
+		if !live {
+			logger.Error("capture: cannot open the source", "source", name, "err", err)
+			c.s.noteOpen(name, err)
+			sys.Root.Send(c.batcher, &sourceFinished{source: name, ended: true})
+			return nil
+		}
+		if msg := err.Error(); msg != lastErr {
+			if lastErr == "" {
+				sys.Root.Send(c.batcher, &sourceFinished{source: name})
+			}
+			logger.Error("capture: cannot open the source; retrying", "source", name, "err", err,
+				"every", c.s.cfg.RespawnDelay)
+			c.s.noteOpen(name, err)
+			lastErr = msg
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, c.s.cfg.RespawnDelay)
+	}
 }
 
 // runGuarded turns a panic in decoding or dissection into an error, so one

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -179,6 +180,55 @@ func TestPanickingCaptureIsStoppedAfterBudgetAndRespawned(t *testing.T) {
 	}
 	if len(spooled(t, s)) == 0 {
 		t.Error("the respawned capture produced no batches")
+	}
+}
+
+// TestMissingPortIsRetried: a NIC that cannot be opened (not there yet,
+// say) is retried by its capture actor without supervision restarts, the
+// status page says why meanwhile, and capture starts once it opens.
+func TestMissingPortIsRetried(t *testing.T) {
+	path := capturetest.Path(t, "modbus/iti_ModbusTCP.pcap")
+	present := make(chan struct{})
+	var opens atomic.Int32
+	src := Source{Name: "eth9", Iface: "eth9", Open: func() (capture.Source, error) {
+		opens.Add(1)
+		select {
+		case <-present:
+			return capture.OpenFile(path)
+		default:
+			return nil, errors.New("capture: no such interface eth9")
+		}
+	}}
+	s := startOffline(t, []Source{src})
+	openError := func() string {
+		for _, c := range s.StatusSnapshot().Captures {
+			if c.Name == "eth9" {
+				return c.OpenError
+			}
+		}
+		t.Fatal("no status line for eth9")
+		return ""
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for opens.Load() < 4 || openError() == "" {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %d opens the status says %q", opens.Load(), openError())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := openError(); !strings.Contains(got, "no such interface eth9") {
+		t.Errorf("status page's open error = %q", got)
+	}
+	if n := s.Monitor().RestartCount("sensor/capture-eth9"); n != 0 {
+		t.Errorf("%d supervision restarts for a port that cannot be opened, want 0 (retried in place)", n)
+	}
+	close(present)
+	waitDrained(t, s)
+	if len(spooled(t, s)) == 0 {
+		t.Error("no batches once the port opened")
+	}
+	if got := openError(); got != "" {
+		t.Errorf("status page still says %q once the port opened", got)
 	}
 }
 

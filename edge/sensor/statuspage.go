@@ -30,6 +30,24 @@ type captureObs struct {
 	drops      uint64
 	dropsTotal uint64
 	seenTotal  uint64
+	// openErr is why the source cannot be opened, while it cannot.
+	openErr string
+}
+
+// noteOpen records whether a source could be opened (err nil) for the
+// status page.
+func (s *Sensor) noteOpen(source string, err error) {
+	s.obsMu.Lock()
+	defer s.obsMu.Unlock()
+	o := s.captures[source]
+	if o == nil {
+		o = &captureObs{}
+		s.captures[source] = o
+	}
+	o.openErr = ""
+	if err != nil {
+		o.openErr = err.Error()
+	}
 }
 
 // noteMinute records one source's sealed minute for the status page.
@@ -105,6 +123,7 @@ func (s *Sensor) StatusSnapshot() status.Snapshot {
 		if o := s.captures[src.Name]; o != nil {
 			c.Minutes, c.LastMinute, c.LastSealed = o.minutes, o.lastMinute, o.lastSealed
 			c.Packets, c.Bytes, c.Drops, c.DropsTotal, c.PacketsSeen = o.packets, o.bytes, o.drops, o.dropsTotal, o.seenTotal
+			c.OpenError = o.openErr
 		}
 		snap.Captures = append(snap.Captures, c)
 	}

@@ -178,6 +178,15 @@ func (e evaluator) capture(c Capture) Line {
 	}
 	stale := !c.LastSealed.IsZero() && e.s.Now.Sub(c.LastSealed) > 3*time.Minute
 	switch {
+	case c.OpenError != "":
+		l.Verdict = Fault
+		l.Value = join(" · ", link, tx("開けません", "cannot be opened"))
+		if c.Live {
+			l.Hint = tx("受信ポートを開けません（"+c.OpenError+"）。インターフェース名と、センサーの実行権限（root または CAP_NET_RAW）を確認してください。自動で再試行しています。",
+				"The port cannot be opened ("+c.OpenError+"). Check the interface name and that the sensor runs as root or with CAP_NET_RAW; it is retried automatically.")
+		} else {
+			l.Hint = tx("再生するファイルを開けません（"+c.OpenError+"）。", "The file to replay cannot be opened ("+c.OpenError+").")
+		}
 	case c.Live && link.EN == "link down":
 		l.Verdict = Fault
 		l.Hint = tx("LANケーブルが抜けているか、スイッチ側のポートが無効です。ケーブルとスイッチのミラーポートを確認してください。",

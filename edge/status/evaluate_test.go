@@ -61,6 +61,12 @@ func TestVerdicts(t *testing.T) {
 		{"no minute after a long time", func(s *Snapshot) { s.Captures[0] = Capture{Name: "eth1", Live: true, Link: "up"} }, "capture.eth1", Warn, Warn, "stalled"},
 		{"counting stalled", func(s *Snapshot) { s.Captures[0].LastSealed = s.Now.Add(-10 * time.Minute) }, "capture.eth1", Warn, Warn, "stalled"},
 		{"replayed file", func(s *Snapshot) { s.Captures[0].Live, s.Captures[0].Link = false, "" }, "capture.eth1", OK, OK, ""},
+		{"port cannot be opened", func(s *Snapshot) {
+			s.Captures[0] = Capture{Name: "eth1", Live: true, OpenError: "capture: no such interface eth1"}
+		}, "capture.eth1", Fault, Fault, "no such interface eth1"},
+		{"file cannot be opened", func(s *Snapshot) {
+			s.Captures[0] = Capture{Name: "eth1", OpenError: "capture: open /x.pcap: permission denied"}
+		}, "capture.eth1", Fault, Fault, "The file to replay"},
 		{"no capture at all", func(s *Snapshot) { s.Captures = nil }, "capture", Fault, Fault, "configuration"},
 		{"weak signal", func(s *Snapshot) { s.Modem.Signal = modem.Signal{Valid: true, RSSIdBm: -93, Bars: 2} }, "lte.signal", Warn, Warn, "extension cable"},
 		{"very weak signal", func(s *Snapshot) { s.Modem.Signal = modem.Signal{Valid: true, RSSIdBm: -109, Bars: 1} }, "lte.signal", Warn, Warn, "Move the dongle"},

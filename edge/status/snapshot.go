@@ -53,6 +53,8 @@ type Capture struct {
 	Drops       uint64    `json:"drops"`
 	DropsTotal  uint64    `json:"drops_total"`
 	PacketsSeen uint64    `json:"packets_total"`
+	// OpenError is why the source cannot be opened, while it cannot.
+	OpenError string `json:"open_error,omitempty"`
 }
 
 // ModemInfo is the modem manager's status and the metered data usage.
