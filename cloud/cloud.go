@@ -108,7 +108,7 @@ func (c *Cloud) start(ctx context.Context, cfg Config) error {
 	}
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
-		return fmt.Errorf("cloud: portal listen %s: %w", listen, err)
+		return fmt.Errorf("cloud: portal: %w", err) // names the address
 	}
 	c.httpAddr = ln.Addr().String()
 	c.http = &http.Server{Handler: p.Handler(), ReadHeaderTimeout: 10 * time.Second}

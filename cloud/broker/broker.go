@@ -84,7 +84,7 @@ func Start(cfg Config) (*Broker, error) {
 		return nil, fmt.Errorf("broker: add hook: %w", err)
 	}
 	if err := srv.AddListener(listeners.NewTCP(listeners.Config{ID: "sensors", Address: addr})); err != nil {
-		return nil, fmt.Errorf("broker: listen %s: %w", addr, err)
+		return nil, fmt.Errorf("broker: %w", err) // names the address
 	}
 	if err := srv.Serve(); err != nil {
 		return nil, fmt.Errorf("broker: serve: %w", err)
