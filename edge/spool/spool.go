@@ -3,12 +3,14 @@ package spool
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // ErrEmpty means there is nothing waiting to be sent.
@@ -25,6 +27,30 @@ const (
 type Options struct {
 	MaxBytes   int64 // default 1 GiB
 	MaxBatches int   // default 43200 (30 days of minutes)
+	// Now is the clock a new spool's first number is taken from (see
+	// firstSeq); default time.Now.
+	Now func() time.Time
+}
+
+// saneClock is a time before which a clock is taken for unset: a board
+// without a real-time clock that has not synchronised yet.
+var saneClock = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// firstSeq is the number a new spool counts on from. The cloud keeps a
+// sensor's batches exactly once by their numbers, so a sensor replaced or
+// reinstalled under the same id — a new spool that knows nothing of the
+// old one's numbers — must not reuse them, or the cloud would drop its
+// batches as duplicates. So a new spool starts at the clock in
+// milliseconds: a counter that takes about one number a minute never
+// catches up with a later start. A clock that is plainly unset gives a
+// random start above every clock reading instead, where two such starts
+// are unlikely to meet. Either stays below 2^53, so that the numbers are
+// exact in JSON too.
+func firstSeq(now time.Time) uint64 {
+	if now.After(saneClock) {
+		return uint64(now.UnixMilli())
+	}
+	return 1<<52 + rand.Uint64N(1<<50)
 }
 
 // Spool is a directory of batch files named by sequence number.
@@ -56,14 +82,20 @@ func Open(dir string, opts Options) (*Spool, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("spool: create %s: %w", dir, err)
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	s := &Spool{dir: dir, opts: opts}
+	fresh := false
 	if b, err := os.ReadFile(filepath.Join(dir, seqFile)); err == nil {
 		n, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
 		if err != nil {
 			return nil, fmt.Errorf("spool: corrupt sequence file: %w", err)
 		}
 		s.lastSeq = n
-	} else if !errors.Is(err, os.ErrNotExist) {
+	} else if errors.Is(err, os.ErrNotExist) {
+		fresh = true
+	} else {
 		return nil, fmt.Errorf("spool: read sequence: %w", err)
 	}
 	ents, err := os.ReadDir(dir)
@@ -94,6 +126,9 @@ func Open(dir string, opts Options) (*Spool, error) {
 		s.lastSeq = max(s.lastSeq, seq)
 	}
 	sort.Slice(s.queue, func(i, j int) bool { return s.queue[i].seq < s.queue[j].seq })
+	if fresh {
+		s.lastSeq = max(s.lastSeq, firstSeq(s.opts.Now())-1)
+	}
 	return s, nil
 }
 

@@ -6,15 +6,21 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
+
+// at is a clock stopped at t.
+func at(t time.Time) func() time.Time { return func() time.Time { return t } }
 
 func TestSequenceSurvivesReopenAndEmptySpool(t *testing.T) {
 	dir := t.TempDir()
-	s, err := Open(dir, Options{})
+	start := time.Date(2026, 11, 25, 1, 0, 0, 0, time.UTC)
+	s, err := Open(dir, Options{Now: at(start)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for want := uint64(1); want <= 3; want++ {
+	first := uint64(start.UnixMilli())
+	for want := first; want < first+3; want++ {
 		got, err := s.NextSeq()
 		if err != nil || got != want {
 			t.Fatalf("NextSeq = %d, %v; want %d", got, err, want)
@@ -23,31 +29,64 @@ func TestSequenceSurvivesReopenAndEmptySpool(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for seq := uint64(1); seq <= 3; seq++ {
+	for seq := first; seq < first+3; seq++ {
 		if err := s.Remove(seq); err != nil {
 			t.Fatal(err)
 		}
 	}
-	s2, err := Open(dir, Options{})
+	// Reopened later, the empty spool counts on; the clock does not matter.
+	s2, err := Open(dir, Options{Now: at(start.Add(time.Hour))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := s2.NextSeq(); got != 4 {
-		t.Fatalf("after reopen NextSeq = %d, want 4", got)
+	if got, _ := s2.NextSeq(); got != first+3 {
+		t.Fatalf("after reopen NextSeq = %d, want %d", got, first+3)
+	}
+}
+
+// TestNewSpoolNeverReusesNumbers: a sensor replaced or reinstalled under
+// the same id starts a new spool; its numbers must not meet the old
+// spool's, which the cloud has taken, however long the old one ran.
+func TestNewSpoolNeverReusesNumbers(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	old, err := Open(t.TempDir(), Options{Now: at(start)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _ := old.NextSeq()
+	// A year of minutes later (a few numbers a minute at most), the old
+	// spool's numbers are still below a new spool's first.
+	last := first + 4*uint64((365*24*time.Hour)/time.Minute)
+	replaced, err := Open(t.TempDir(), Options{Now: at(start.Add(365 * 24 * time.Hour))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := replaced.NextSeq(); got <= last {
+		t.Errorf("a new spool a year later starts at %d, within the old one's %d..%d", got, first, last)
+	}
+	// A clock that was never set gives starts above every clock reading,
+	// apart from each other.
+	unset := time.Unix(30, 0)
+	a, _ := Open(t.TempDir(), Options{Now: at(unset)})
+	b, _ := Open(t.TempDir(), Options{Now: at(unset)})
+	sa, _ := a.NextSeq()
+	sb, _ := b.NextSeq()
+	if sa < 1<<52 || sb < 1<<52 || sa == sb {
+		t.Errorf("starts without a clock: %d and %d, want distinct and at least 2^52", sa, sb)
 	}
 }
 
 func TestSequenceNeverBehindSpooledFiles(t *testing.T) {
 	dir := t.TempDir()
 	s, _ := Open(dir, Options{})
-	s.Put(41, []byte("x"))
+	s.Put(1<<53, []byte("x"))
 	os.Remove(filepath.Join(dir, seqFile))
 	s2, err := Open(dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := s2.NextSeq(); got != 42 {
-		t.Fatalf("NextSeq = %d, want 42", got)
+	if got, _ := s2.NextSeq(); got != 1<<53+1 {
+		t.Fatalf("NextSeq = %d, want %d", got, uint64(1<<53+1))
 	}
 }
 
