@@ -39,15 +39,22 @@ type captureObs struct {
 func (s *Sensor) noteOpen(source string, err error) {
 	s.obsMu.Lock()
 	defer s.obsMu.Unlock()
+	o := s.captureObs(source)
+	o.openErr = ""
+	if err != nil {
+		o.openErr = err.Error()
+	}
+}
+
+// captureObs returns source's record, made on first use. The caller holds
+// obsMu.
+func (s *Sensor) captureObs(source string) *captureObs {
 	o := s.captures[source]
 	if o == nil {
 		o = &captureObs{}
 		s.captures[source] = o
 	}
-	o.openErr = ""
-	if err != nil {
-		o.openErr = err.Error()
-	}
+	return o
 }
 
 // noteMinute records one source's sealed minute for the status page.
@@ -60,11 +67,7 @@ func (s *Sensor) noteMinute(source string, b *wirepb.Batch) {
 	}
 	s.obsMu.Lock()
 	defer s.obsMu.Unlock()
-	o := s.captures[source]
-	if o == nil {
-		o = &captureObs{}
-		s.captures[source] = o
-	}
+	o := s.captureObs(source)
 	o.minutes++
 	o.lastMinute, o.lastSealed = time.Unix(b.Minute, 0), time.Now()
 	o.packets, o.bytes, o.drops = packets, bytes, drops
