@@ -29,7 +29,19 @@ type batcherActor struct {
 	stopTick chan struct{}
 	ids      *IdentityRefresh
 	deferral *Deferral
+
+	// waiting are sealed batches the spool did not take (a full or
+	// failing disk), oldest first, retried every RespawnDelay; beyond
+	// maxWaiting the oldest are lost, and counted.
+	waiting  []*wirepb.Batch
+	lastTry  time.Time
+	spoolErr string
+	lost     uint64
 }
+
+// maxWaiting bounds the batches held in memory while the spool cannot be
+// written: two hours of minutes, a few MB.
+const maxWaiting = 120
 
 type pendingMinute struct {
 	batch   *wirepb.Batch
@@ -49,6 +61,9 @@ func (b *batcherActor) Receive(ctx actor.Context) {
 		go tick(ctx.ActorSystem(), ctx.Self(), time.Second, b.stopTick)
 	case *actor.Stopping, *actor.Restarting:
 		close(b.stopTick)
+		if len(b.waiting) > 0 {
+			b.s.cfg.Logger.Error("batcher: sealed minutes the spool did not take are lost", "batches", len(b.waiting), "err", b.spoolErr)
+		}
 	case *sourceStarted:
 		b.active[m.source] = true
 	case *sourceFinished:
@@ -63,6 +78,9 @@ func (b *batcherActor) Receive(ctx actor.Context) {
 		b.health = m.health
 		b.s.noteHealth(m.health)
 	case *sealDue:
+		if len(b.waiting) > 0 && time.Since(b.lastTry) >= b.s.cfg.RespawnDelay {
+			b.spoolWaiting()
+		}
 		b.sealReady(false)
 		b.heartbeat()
 	case *flushAll:
@@ -148,16 +166,12 @@ func (b *batcherActor) release() {
 	}
 }
 
-// write numbers, completes, encodes and spools batch.
+// write completes batch and spools it, after any batches still waiting
+// for the spool.
 func (b *batcherActor) write(batch *wirepb.Batch) {
 	s := b.s
-	seq, err := s.spool.NextSeq()
-	if err != nil {
-		// Without a sequence number the batch cannot be delivered exactly once.
-		panic(err)
-	}
 	batch.SchemaVersion = wire.CurrentSchema
-	batch.Tenant, batch.Sensor, batch.Seq = s.cfg.Tenant, s.cfg.ID, seq
+	batch.Tenant, batch.Sensor = s.cfg.Tenant, s.cfg.ID
 	batch.SealedUnixMs = time.Now().UnixMilli()
 	batch.SoftwareVersion = firmware.Version
 	if b.health != nil {
@@ -172,16 +186,63 @@ func (b *batcherActor) write(batch *wirepb.Batch) {
 			Actor: r.Actor, Reason: r.Reason, UnixMs: r.At.UnixMilli(), Total: r.Total,
 		})
 	}
+	b.lastSeal = time.Now()
+	b.waiting = append(b.waiting, batch)
+	b.spoolWaiting()
+}
+
+// spoolWaiting numbers, encodes and spools the waiting batches in order,
+// and pokes the uplink for each. When the spool fails it says so once,
+// keeps the rest for the next try, and drops the oldest beyond
+// maxWaiting.
+func (b *batcherActor) spoolWaiting() {
+	s := b.s
+	for len(b.waiting) > 0 {
+		seq, err := b.spool(b.waiting[0])
+		if err != nil {
+			b.lastTry = time.Now()
+			if over := len(b.waiting) - maxWaiting; over > 0 {
+				clear(b.waiting[:over])
+				b.waiting = b.waiting[over:]
+				b.lost += uint64(over)
+			}
+			if msg := err.Error(); msg != b.spoolErr {
+				s.cfg.Logger.Error("batcher: cannot write to the spool; sealed minutes wait in memory and are retried",
+					"err", err, "waiting", len(b.waiting), "every", s.cfg.RespawnDelay)
+				b.spoolErr = msg
+			}
+			s.noteSpool(err, len(b.waiting), b.lost)
+			return
+		}
+		b.waiting[0] = nil
+		b.waiting = b.waiting[1:]
+		s.noteSealed(seq)
+		s.sys.Root.Send(b.uplink, &batchSpooled{seq: seq})
+	}
+	if b.spoolErr != "" {
+		s.cfg.Logger.Info("batcher: the spool takes batches again", "lost", b.lost)
+		b.spoolErr = ""
+		s.noteSpool(nil, 0, b.lost)
+	}
+}
+
+// spool numbers batch and writes it to the spool. A number taken for a
+// batch the spool then refuses is skipped, never reused.
+func (b *batcherActor) spool(batch *wirepb.Batch) (uint64, error) {
+	seq, err := b.s.spool.NextSeq()
+	if err != nil {
+		return 0, err
+	}
+	batch.Seq = seq
 	payload, err := b.codec.Encode(batch)
 	if err != nil {
+		// Every field was set here: a programming error.
 		panic(err)
 	}
-	if err := s.spool.Put(seq, payload); err != nil {
-		panic(err)
+	if err := b.s.spool.Put(seq, payload); err != nil {
+		return 0, err
 	}
-	b.lastSeal = time.Now()
-	s.noteSealed(seq)
-	s.sys.Root.Send(b.uplink, &batchSpooled{seq: seq})
+	return seq, nil
 }
 
 // tick sends sealDue to pid until stop is closed.

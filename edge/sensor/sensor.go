@@ -159,6 +159,9 @@ type Sensor struct {
 	health     *wirepb.Health
 	cpu        []float64 // the last few CPU samples
 	statusAddr string
+	spoolErr   string // why batches cannot be spooled, while they cannot
+	unspooled  int    // batches held in memory meanwhile
+	spoolLost  uint64 // batches lost because the spool would not take them
 }
 
 // Start builds the actor tree and starts capturing.

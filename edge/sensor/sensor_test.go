@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"mimamori/edge/capture"
 	"mimamori/edge/capture/capturetest"
+	"mimamori/edge/status"
 	"mimamori/edge/wire"
 	"mimamori/edge/wire/wirepb"
 )
@@ -229,6 +231,84 @@ func TestMissingPortIsRetried(t *testing.T) {
 	}
 	if got := openError(); got != "" {
 		t.Errorf("status page still says %q once the port opened", got)
+	}
+}
+
+// TestSpoolFailureHoldsBatches: while the spool cannot be written (a full
+// or failing disk) sealed minutes wait in memory, the status page says
+// why, and nothing is lost or restarted; once the spool works again they
+// are stored in order.
+func TestSpoolFailureHoldsBatches(t *testing.T) {
+	path := capturetest.Path(t, "modbus/iti_ModbusTCP.pcap")
+	gate := make(chan struct{})
+	s := startOffline(t, []Source{{Name: "file", Open: func() (capture.Source, error) {
+		f, err := capture.OpenFile(path)
+		return &gatedSource{Source: f, gate: gate}, err
+	}}})
+	// A file where the spool's directory was: every write fails.
+	dir := filepath.Join(s.cfg.DataDir, "spool")
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir, []byte("in the way"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	close(gate)
+	waitDrained(t, s)
+	cloud := func() status.Cloud { return s.StatusSnapshot().Cloud }
+	deadline := time.Now().Add(10 * time.Second)
+	for c := cloud(); c.SpoolError == "" || c.Unspooled == 0; c = cloud() {
+		if time.Now().After(deadline) {
+			t.Fatalf("status while the spool fails: %+v", c)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	held := cloud().Unspooled
+	// Several retries (every 50 ms here) fail meanwhile.
+	time.Sleep(300 * time.Millisecond)
+	if n := s.Monitor().RestartCount("sensor/batcher"); n != 0 {
+		t.Errorf("the batcher was restarted %d times", n)
+	}
+
+	if err := os.Remove(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for c := cloud(); c.SpoolError != "" || c.Unspooled != 0; c = cloud() {
+		if time.Now().After(deadline) {
+			t.Fatalf("status after the spool recovered: %+v", c)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	batches := spooled(t, s)
+	if len(batches) != held {
+		t.Errorf("%d batches stored after recovery, want the %d held", len(batches), held)
+	}
+	var packets, total uint64
+	for i, b := range batches {
+		if i > 0 && (b.Seq <= batches[i-1].Seq || b.Minute < batches[i-1].Minute) {
+			t.Errorf("batch %d: seq %d minute %d after seq %d minute %d", i, b.Seq, b.Minute, batches[i-1].Seq, batches[i-1].Minute)
+		}
+		for _, c := range b.Captures {
+			packets += c.Packets
+		}
+	}
+	f, _ := capture.OpenFile(path)
+	for {
+		if _, _, _, err := f.ReadPacket(); err != nil {
+			break
+		}
+		total++
+	}
+	f.Close()
+	if packets != total {
+		t.Errorf("stored batches count %d packets, the capture has %d", packets, total)
+	}
+	if c := cloud(); c.SpoolLost != 0 {
+		t.Errorf("%d batches lost", c.SpoolLost)
 	}
 }
 

@@ -46,6 +46,19 @@ func (s *Sensor) noteOpen(source string, err error) {
 	}
 }
 
+// noteSpool records for the status page why the spool does not take
+// batches (err nil: it does), how many wait in memory, and how many were
+// lost in all.
+func (s *Sensor) noteSpool(err error, waiting int, lost uint64) {
+	s.obsMu.Lock()
+	defer s.obsMu.Unlock()
+	s.spoolErr = ""
+	if err != nil {
+		s.spoolErr = err.Error()
+	}
+	s.unspooled, s.spoolLost = waiting, lost
+}
+
 // captureObs returns source's record, made on first use. The caller holds
 // obsMu.
 func (s *Sensor) captureObs(source string) *captureObs {
@@ -148,6 +161,9 @@ func (s *Sensor) StatusSnapshot() status.Snapshot {
 	snap.Cloud = status.Cloud{Connected: u.Connected, LastSent: u.LastSent, LastSeq: u.LastSeq,
 		Backlog: u.Backlog, BacklogBytes: u.BacklogB, DroppedOld: u.DroppedOld, LastError: u.LastError,
 		ConnectError: u.ConnectError, Refused: u.Refused}
+	s.obsMu.Lock()
+	snap.Cloud.SpoolError, snap.Cloud.Unspooled, snap.Cloud.SpoolLost = s.spoolErr, s.unspooled, s.spoolLost
+	s.obsMu.Unlock()
 	snap.Clock = status.ReadClock()
 	for _, n := range s.monitor.Tree() {
 		if n.Depth == 1 {

@@ -238,12 +238,18 @@ func (s *Spool) path(seq uint64) string {
 
 // writeAtomic writes via a synced temporary file and a rename, so a power
 // cut leaves either the old file or the new one, never a torn one.
-func writeAtomic(path string, data []byte) error {
+func writeAtomic(path string, data []byte) (err error) {
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o640)
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err != nil {
+			// A partial file would only hold on to space a full disk lacks.
+			os.Remove(tmp)
+		}
+	}()
 	if _, err := f.Write(data); err != nil {
 		f.Close()
 		return err

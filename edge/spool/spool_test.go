@@ -76,6 +76,30 @@ func TestNewSpoolNeverReusesNumbers(t *testing.T) {
 	}
 }
 
+// TestFailedWriteLeavesNothing: a batch that cannot be written leaves no
+// partial file behind to hold on to the space a full disk lacks.
+func TestFailedWriteLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A directory where the batch's file goes: the final rename fails.
+	// Not empty, so that the rename cannot replace it.
+	if err := os.MkdirAll(filepath.Join(s.path(7), "x"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(7, []byte("batch")); err == nil {
+		t.Fatal("Put over a directory succeeded")
+	}
+	if _, err := os.Stat(s.path(7) + ".tmp"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("partial file left behind: %v", err)
+	}
+	if st := s.Stats(); st.Batches != 0 {
+		t.Errorf("the failed batch is queued: %+v", st)
+	}
+}
+
 func TestSequenceNeverBehindSpooledFiles(t *testing.T) {
 	dir := t.TempDir()
 	s, _ := Open(dir, Options{})

@@ -454,6 +454,16 @@ func (e evaluator) cloud() []Line {
 		tx(fmt.Sprintf("%d 件 (%s)", c.Backlog, bytesText(uint64(max(c.BacklogBytes, 0)))),
 			fmt.Sprintf("%d batches (%s)", c.Backlog, bytesText(uint64(max(c.BacklogBytes, 0))))))
 	switch {
+	case c.SpoolError != "":
+		back.Verdict = Fault
+		back.Value = tx(fmt.Sprintf("保存できません · メモリで待機 %d 件", c.Unspooled),
+			fmt.Sprintf("cannot be stored · %d waiting in memory", c.Unspooled))
+		back.Hint = tx("センサーの記憶領域にデータを書き込めません（"+c.SpoolError+"）。空き容量かストレージの故障を確認してください。書き込めるようになれば、メモリで待機中のデータから保存して送信します。",
+			"The sensor cannot write its data to its storage ("+c.SpoolError+"). Check free space or a failing disk; what waits in memory is stored and sent once it can be.")
+	case c.SpoolLost > 0:
+		back.Verdict = Warn
+		back.Hint = tx(fmt.Sprintf("記憶領域に書き込めなかったため、データ %d 件を失いました。", c.SpoolLost),
+			fmt.Sprintf("%d batches were lost while the storage could not be written.", c.SpoolLost))
 	case c.DroppedOld > 0:
 		back.Verdict = Warn
 		back.Hint = tx(fmt.Sprintf("保存容量を超えたため、古いデータ %d 件を削除しました。", c.DroppedOld),

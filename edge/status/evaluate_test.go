@@ -97,6 +97,10 @@ func TestVerdicts(t *testing.T) {
 		{"upload late", func(s *Snapshot) { s.Cloud.LastSent = s.Now.Add(-5 * time.Minute) }, "cloud.last", Warn, Warn, ""},
 		{"upload very late", func(s *Snapshot) { s.Cloud.LastSent = s.Now.Add(-time.Hour) }, "cloud.last", Fault, Fault, ""},
 		{"backlog", func(s *Snapshot) { s.Cloud.Backlog = 12 }, "cloud.backlog", Warn, Warn, "in order"},
+		{"spool cannot be written", func(s *Snapshot) {
+			s.Cloud.SpoolError, s.Cloud.Unspooled = "spool: write batch 7: no space left on device", 3
+		}, "cloud.backlog", Fault, Fault, "no space left on device"},
+		{"batches lost to the spool", func(s *Snapshot) { s.Cloud.SpoolLost = 2 }, "cloud.backlog", Warn, Warn, "2 batches were lost"},
 		{"spool dropped data", func(s *Snapshot) { s.Cloud.DroppedOld = 3 }, "cloud.backlog", Warn, Warn, "3 oldest"},
 		{"clock not synchronized", func(s *Snapshot) { s.Clock.Synced = false }, "system.clock", Warn, Warn, "wrong clock"},
 		{"disk nearly full", func(s *Snapshot) { s.Host.DiskUsed = 62_000_000_000 }, "system.disk", Fault, Fault, ""},

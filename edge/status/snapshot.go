@@ -78,6 +78,12 @@ type Cloud struct {
 	// says the broker refused the sensor's credentials.
 	ConnectError string `json:"connect_error,omitempty"`
 	Refused      bool   `json:"refused,omitempty"`
+	// SpoolError is why sealed batches cannot be written to the sensor's
+	// storage (a full or failing disk), while they cannot; Unspooled of
+	// them wait in memory meanwhile, and SpoolLost were lost in all.
+	SpoolError string `json:"spool_error,omitempty"`
+	Unspooled  int    `json:"unspooled,omitempty"`
+	SpoolLost  uint64 `json:"spool_lost,omitempty"`
 }
 
 // Service is one actor of the sensor's supervision tree.
