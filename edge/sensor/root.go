@@ -33,14 +33,16 @@ func (r *rootActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		r.captures = map[string]int{}
-		r.uplink = ctx.Spawn(r.childProps(func() actor.Actor { return &uplinkActor{u: s.uplink} }, "uplink"))
-		s.batcher = r.spawnNamed(ctx, func() actor.Actor {
-			return &batcherActor{s: s, codec: r.codec, uplink: r.uplink}
-		}, "batcher")
-		r.spawnNamed(ctx, func() actor.Actor {
-			return &healthActor{s: s, batcher: s.batcher}
-		}, "health")
 		r.services = map[string]actor.Producer{}
+		// Each is respawned under its name, and so its PID, should
+		// supervision give up on it (serviceStopped).
+		r.uplink = r.spawnCore(ctx, "uplink", func() actor.Actor { return &uplinkActor{u: s.uplink} })
+		s.batcher = r.spawnCore(ctx, "batcher", func() actor.Actor {
+			return &batcherActor{s: s, codec: r.codec, uplink: r.uplink}
+		})
+		r.spawnCore(ctx, "health", func() actor.Actor {
+			return &healthActor{s: s, batcher: s.batcher}
+		})
 		if s.modem != nil {
 			r.spawnService(ctx, "modem", func() actor.Actor { return &modemActor{s: s} })
 		}
@@ -94,7 +96,10 @@ func (r *rootActor) childProps(p actor.Producer, _ string) *actor.Props {
 	return r.s.monitor.Props(p, actor.WithSupervisor(actors.OneForOne(r.s.cfg.MaxRestarts, r.s.cfg.RestartWindow)))
 }
 
-func (r *rootActor) spawnNamed(ctx actor.Context, p actor.Producer, name string) *actor.PID {
+// spawnCore starts the uplink, batcher or health child and remembers its
+// producer to respawn it.
+func (r *rootActor) spawnCore(ctx actor.Context, name string, p actor.Producer) *actor.PID {
+	r.services[name] = p
 	pid, err := ctx.SpawnNamed(r.childProps(p, name), name)
 	if err != nil {
 		// Names are fixed and unique, so this is a programming error.
@@ -125,10 +130,12 @@ func (r *rootActor) spawnService(ctx actor.Context, name string, p actor.Produce
 	}
 }
 
-// serviceStopped respawns a modem or status actor that supervision gave
-// up on, after RespawnDelay: a dongle that keeps failing must not stop
-// being retried, and never touches capture meanwhile. (A status port that
-// is taken does not fail the status actor: it retries the port itself.)
+// serviceStopped respawns a child other than a capture that supervision
+// gave up on, after RespawnDelay: a dongle that keeps failing must not
+// stop being retried, and never touches capture meanwhile; without its
+// batcher, uplink or health a sensor would go on capturing for nothing.
+// (A status port that is taken does not fail the status actor: it
+// retries the port itself.)
 func (r *rootActor) serviceStopped(ctx actor.Context, who *actor.PID) bool {
 	name := path.Base(who.Id)
 	if _, ok := r.services[name]; !ok || r.stopping {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 
@@ -309,6 +310,44 @@ func TestSpoolFailureHoldsBatches(t *testing.T) {
 	}
 	if c := cloud(); c.SpoolLost != 0 {
 		t.Errorf("%d batches lost", c.SpoolLost)
+	}
+}
+
+// TestCoreChildrenAreRespawned: a batcher, uplink or health actor that is
+// gone (supervision gave up on it) comes back under its name, so the
+// sensor's batches keep flowing to it.
+func TestCoreChildrenAreRespawned(t *testing.T) {
+	path := capturetest.Path(t, "modbus/iti_ModbusTCP.pcap")
+	gate := make(chan struct{})
+	s := startOffline(t, []Source{{Name: "file", Open: func() (capture.Source, error) {
+		f, err := capture.OpenFile(path)
+		return &gatedSource{Source: f, gate: gate}, err
+	}}})
+	alive := func(name string) bool {
+		for _, n := range s.Tree() {
+			if n.Depth == 1 && n.Name == name {
+				return n.Alive
+			}
+		}
+		return false
+	}
+	for _, name := range []string{"uplink", "health", "batcher"} {
+		pid := actor.NewPID(s.sys.Address(), "sensor/"+name)
+		if err := s.sys.Root.StopFuture(pid).Wait(); err != nil {
+			t.Fatalf("stop %s: %v", name, err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for !alive(name) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s was not respawned; tree %+v", name, s.Tree())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	close(gate)
+	waitDrained(t, s)
+	if len(spooled(t, s)) == 0 {
+		t.Error("no batches after the batcher was respawned")
 	}
 }
 
