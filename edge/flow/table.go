@@ -438,6 +438,19 @@ func pureSYN(flags uint8) bool {
 }
 
 // timeout returns e's idle timeout in nanoseconds.
+// SetBack tells the table that the clock was set back to nowNs: flows last
+// seen after it count as last seen now, so that they still expire when
+// idle and eviction still picks the flows idle longest, rather than
+// waiting for the clock to catch up with the old times.
+func (t *Table) SetBack(nowNs int64) {
+	for i := range t.entries {
+		e := &t.entries[i]
+		if e.live {
+			e.startNs, e.lastNs = min(e.startNs, nowNs), min(e.lastNs, nowNs)
+		}
+	}
+}
+
 func (t *Table) timeout(e *entry) int64 {
 	switch e.key.proto {
 	case layers.IPProtocolTCP:

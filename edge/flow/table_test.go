@@ -309,6 +309,26 @@ func TestMinutes(t *testing.T) {
 	}
 }
 
+// TestSetBack: after the clock is set back an hour, a flow last seen
+// before the change expires by its idle timeout counted from the new
+// time, not an hour later.
+func TestSetBack(t *testing.T) {
+	tab := New(Options{})
+	tab.Packet(udp(3605, "10.0.0.1:40000", "10.0.0.2:502", 100))
+	tab.Flush(base + 3600*sec)
+	tab.SetBack(base + 10*sec)
+	tab.Packet(udp(10, "10.0.0.3:40000", "10.0.0.2:502", 100))
+	tab.Flush(base)
+	if tab.Len() != 2 {
+		t.Fatalf("%d flows after minute 0, want 2", tab.Len())
+	}
+	tab.Flush(base + 60*sec)
+	flows, stats := tab.Flush(base + 120*sec)
+	if len(flows) != 0 || tab.Len() != 0 || stats.Expired != 2 {
+		t.Fatalf("minute 2: %d records, %d flows, %d expired; want both idle flows gone", len(flows), tab.Len(), stats.Expired)
+	}
+}
+
 func TestTCPTimeouts(t *testing.T) {
 	tab := New(Options{})
 	// Established: survives 4 idle minutes, goes in the fifth.

@@ -44,10 +44,23 @@ type Options struct {
 	// sealing it, so frames still queued in the kernel make it in
 	// (default 2 s).
 	SealDelay time.Duration
+	// Live says the packets' times come from this machine's clock, as
+	// they do from a NIC: a packet far before the current minute then
+	// means the clock was set back (see clockJump). In a capture file it
+	// is only a late packet (files merged from several captures).
+	Live bool
 }
 
 // minuteNs is one minute in nanoseconds.
 const minuteNs = int64(time.Minute)
+
+// clockJump is how far before the current minute a live source's packet
+// time, or the wall clock of an idle live source, must fall to be taken
+// for a clock set back (a sensor whose clock ran ahead, corrected by NTP)
+// rather than for a late packet. The minute in progress is then sealed and counting
+// goes on from the new time: otherwise nothing would be sealed until the
+// clock caught up again, an hour later for a clock an hour ahead.
+const clockJump = 2 * minuteNs
 
 // Pipeline decodes frames and accumulates one source's minutes.
 type Pipeline struct {
@@ -108,6 +121,10 @@ func (p *Pipeline) Packet(data []byte, ci gopacket.CaptureInfo, link layers.Link
 	case m > p.minute:
 		p.seal()
 		p.minute = m
+	case p.opts.Live && m < p.minute-clockJump:
+		p.seal()
+		p.minute = m
+		p.flows.SetBack(p.pkt.TimestampNs)
 	}
 	p.stats.packets++
 	p.stats.bytes += uint64(p.pkt.WireLen)
@@ -135,6 +152,12 @@ func (p *Pipeline) Advance(nowNs int64) {
 	}
 	if !p.started {
 		p.started, p.minute = true, minuteStart(nowNs)
+		return
+	}
+	if nowNs < p.minute-clockJump {
+		p.seal()
+		p.minute = minuteStart(nowNs)
+		p.flows.SetBack(nowNs)
 		return
 	}
 	if nowNs-int64(p.opts.SealDelay) < p.minute+minuteNs {

@@ -166,6 +166,65 @@ func TestAdvance(t *testing.T) {
 	}
 }
 
+// TestClockSetBack: on a live source, a clock set back (NTP correcting a
+// clock that ran an hour ahead) seals the minute in progress at once and
+// counts on from the new time, for packets and for an idle source alike;
+// flows last heard before it still expire by their idle timeout; a packet
+// less than two minutes late still counts in the current minute, and in a
+// capture file any late packet does.
+func TestClockSetBack(t *testing.T) {
+	var got []*wirepb.Batch
+	p := collect(&fakeObserver{}, &got)
+	p.opts.Live = true
+	req := udpFrame(t, "10.0.0.1", "10.0.0.2", 40000, 502, "ping")
+	other := udpFrame(t, "10.0.0.3", "10.0.0.2", 40001, 502, "ping")
+	p.Packet(other, ci(at(3605), other), layers.LinkTypeEthernet)
+	p.Packet(req, ci(at(3610), req), layers.LinkTypeEthernet)
+	p.Packet(req, ci(at(3600-90), req), layers.LinkTypeEthernet) // late, not set back
+	if len(got) != 0 {
+		t.Fatalf("a packet 100 s late sealed %d minutes", len(got))
+	}
+	p.Packet(req, ci(at(10), req), layers.LinkTypeEthernet) // an hour back
+	if len(got) != 1 || got[0].Minute != base.Unix()+3600 || got[0].Captures[0].Packets != 3 {
+		t.Fatalf("after the clock was set back: %d batches", len(got))
+	}
+	for _, s := range []float64{70, 130, 190} {
+		p.Packet(req, ci(at(s), req), layers.LinkTypeEthernet)
+	}
+	if len(got) != 4 || got[1].Minute != base.Unix() || got[1].Captures[0].Packets != 1 {
+		t.Fatalf("the minutes after the jump: %d batches", len(got))
+	}
+	// The other flow, silent since the jump, is gone at the end of minute
+	// 120 (UDP: two idle minutes), not an hour later.
+	if c := got[3].Captures[0]; c.FlowsExpired != 1 || c.FlowsActive != 1 {
+		t.Errorf("minute 120: %d flows expired, %d active; want 1 and 1", c.FlowsExpired, c.FlowsActive)
+	}
+
+	// From a capture file, an old packet is only late: it counts in the
+	// current minute.
+	got = nil
+	p = collect(&fakeObserver{}, &got)
+	p.Packet(req, ci(at(3610), req), layers.LinkTypeEthernet)
+	p.Packet(req, ci(at(10), req), layers.LinkTypeEthernet)
+	p.Close()
+	if len(got) != 1 || got[0].Minute != base.Unix()+3600 || got[0].Captures[0].Packets != 2 {
+		t.Fatalf("a file's old packet: %d batches", len(got))
+	}
+
+	// An idle live source: the wall clock goes back.
+	got = nil
+	p = collect(&fakeObserver{}, &got)
+	p.Packet(req, ci(at(3610), req), layers.LinkTypeEthernet)
+	p.Advance(at(20).UnixNano())
+	if len(got) != 1 || got[0].Minute != base.Unix()+3600 {
+		t.Fatalf("idle, clock set back: %d batches", len(got))
+	}
+	p.Advance(at(62).UnixNano())
+	if len(got) != 2 || got[1].Minute != base.Unix() || got[1].Captures[0].Packets != 0 {
+		t.Fatalf("idle, the minute after the jump: %d batches", len(got))
+	}
+}
+
 func TestKernelDrops(t *testing.T) {
 	var got []*wirepb.Batch
 	p := collect(&fakeObserver{}, &got)

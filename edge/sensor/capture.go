@@ -57,6 +57,7 @@ func (c *captureActor) start(ctx actor.Context) {
 		defer src.Close()
 		p := pipeline.New(pipeline.Options{
 			Source: name,
+			Live:   c.src.Iface != "",
 			OnMinute: func(b *wirepb.Batch) {
 				sys.Root.Send(batcher, &minuteSealed{source: name, batch: b})
 			},

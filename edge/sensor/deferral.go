@@ -1,6 +1,7 @@
 package sensor
 
 import (
+	"math"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -72,9 +73,20 @@ func (d *Deferral) Holding() bool {
 }
 
 // Overdue reports whether records held back belong to a window before the
-// one of minute (Unix seconds), so Release must send them first.
+// one of minute (Unix seconds), or the clock was set back (setBack), so
+// Release must send them first.
 func (d *Deferral) Overdue(minute int64) bool {
-	return d.Holding() && d.windowOf(minute) > d.cur
+	w := d.windowOf(minute)
+	return d.Holding() && (w > d.cur || d.setBack(w))
+}
+
+// setBack reports whether window w lies more than a window before the one
+// being accumulated: not a late source but a clock set back (a sensor
+// whose clock ran ahead, corrected), after which a window starts afresh
+// rather than letting every batch pass unchanged until the clock catches
+// up.
+func (d *Deferral) setBack(w int64) bool {
+	return d.window > 0 && d.cur >= 0 && w < d.cur-d.window
 }
 
 // Release returns a batch of everything held back, for the newest minute
@@ -96,6 +108,13 @@ func (d *Deferral) Apply(b *wirepb.Batch) {
 		return
 	}
 	w := d.windowOf(b.Minute)
+	if d.setBack(w) {
+		// Release has emptied the sets (Overdue); every key is news again.
+		d.cur, d.last = w, 0
+		d.devices.forget(math.MaxInt64)
+		d.names.forget(math.MaxInt64)
+		d.events.forget(math.MaxInt64)
+	}
 	if w < d.cur {
 		return
 	}

@@ -110,6 +110,21 @@ func TestDeferral(t *testing.T) {
 				want: []string{"dev 1 ips=1 pk=30 fp=2 12-12"}},
 		},
 	}, {
+		name: "a clock set back more than a window starts afresh", every: 10 * time.Minute,
+		steps: []step{
+			{minute: m(60), batch: &wirepb.Batch{Devices: []*wirepb.Device{dev(1, m(60), 10, 5)}},
+				want: []string{"dev 1 ips=1 pk=10 fp=2 60-60"}},
+			{minute: m(61), batch: &wirepb.Batch{Devices: []*wirepb.Device{dev(1, m(61), 20, 5)}}},
+			// An hour back: what was held goes out first, and every key is
+			// news again.
+			{minute: m(3), batch: &wirepb.Batch{Devices: []*wirepb.Device{dev(1, m(3), 5, 5)}},
+				release: []string{"dev 1 ips=1 pk=20 fp=2 61-61"},
+				want:    []string{"dev 1 ips=1 pk=5 fp=2 3-3"}},
+			{minute: m(4), batch: &wirepb.Batch{Devices: []*wirepb.Device{dev(1, m(4), 6, 5)}}},
+			{minute: m(9), batch: &wirepb.Batch{},
+				want: []string{"dev 1 ips=1 pk=6 fp=2 4-4"}},
+		},
+	}, {
 		name: "one-minute reports hold nothing", every: time.Minute,
 		steps: []step{
 			{minute: m(0), batch: &wirepb.Batch{Devices: []*wirepb.Device{dev(1, m(0), 10, 5)}},
