@@ -182,9 +182,11 @@ func (a *sensorActor) Receive(ctx actor.Context) {
 		st.Month, st.MonthBytes = key, 0
 	}
 	st.MonthBytes += uint64(m.payloadBytes)
-	st.LastSeq = max(st.LastSeq, m.batch.Seq)
+	if m.batch.Seq > st.LastSeq {
+		// The batch sealed last, as the store keeps it.
+		st.LastSeq, st.LastMinute = m.batch.Seq, time.Unix(m.batch.Minute, 0).UTC()
+	}
 	st.LastSeen = now
-	st.LastMinute = time.Unix(m.batch.Minute, 0).UTC()
 	st.Batches++
 	st.DevicesRefused += uint64(res.DevicesRefused)
 	a.svc.publishState(*st)

@@ -113,6 +113,36 @@ func TestIngestExactlyOnce(t *testing.T) {
 	}
 }
 
+// TestSensorStateFollowsLastSealed: a sensor's newest minute is that of
+// the batch it sealed last (the highest number), as the store keeps it,
+// not of whichever arrived last.
+func TestSensorStateFollowsLastSealed(t *testing.T) {
+	svc, st, _ := startService(t)
+	ctx := context.Background()
+	newest := batch("acme", "s1", 7)
+	late := batch("acme", "s1", 6)
+	late.Minute = newest.Minute + 60 // sealed before a clock was set back
+	for _, b := range []*wirepb.Batch{newest, late} {
+		if err := svc.Ingest(ctx, wire.BatchTopic("acme", "s1"), encode(t, b)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := time.Unix(newest.Minute, 0).UTC()
+	states := svc.SensorStates()
+	if len(states) != 1 || states[0].LastSeq != 7 || !states[0].LastMinute.Equal(want) || states[0].Batches != 2 {
+		t.Errorf("sensor actor state = %+v, want seq 7, minute %v, 2 batches", states, want)
+	}
+	sensors, err := st.Sensors(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range sensors {
+		if s.ID == "s1" && (s.LastSeq != 7 || !s.LastMinute.Equal(want)) {
+			t.Errorf("stored sensor = %+v, want seq 7, minute %v", s, want)
+		}
+	}
+}
+
 func TestIngestRejectsAndQuarantines(t *testing.T) {
 	svc, st, q := startService(t)
 	ctx := context.Background()

@@ -353,12 +353,13 @@ type Sensor struct {
 	DisplayName string
 	LastSeq     uint64
 	LastSeen    time.Time // when the last batch arrived
-	LastMinute  time.Time // the minute the newest batch covers
+	LastMinute  time.Time // the minute of the batch sealed last (highest seq)
 	Batches     uint64
 	MonthBytes  uint64 // compressed bytes received this calendar month (UTC)
 	Month       string // YYYY-MM that MonthBytes counts
 	// SoftwareVersion, Health, Captures, Restarts and Modem come from
-	// the newest batch: Restarts are the supervision restarts of its
+	// the batch sealed last (see LastMinute; a batch without capture
+	// statistics for the same minute keeps the previous one's): Restarts are the supervision restarts of its
 	// minute, Modem the LTE link and the data its interface carried
 	// (nil for a sensor without a modem).
 	SoftwareVersion string

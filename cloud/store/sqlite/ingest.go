@@ -73,22 +73,24 @@ func (st *ingestStmts) prepare(ctx context.Context, db *sql.DB) error {
 				flows_expired = flows_expired + excluded.flows_expired,
 				flows_evicted = flows_evicted + excluded.flows_evicted,
 				status = CASE WHEN ?13 THEN excluded.status ELSE status END`},
-		// Replayed (older) batches still count towards usage and the
-		// batch total, but do not replace the newest status; nor does a
-		// batch without capture statistics for the newest minute (see
-		// sensorMinute).
+		// The status, software version and newest minute come from the
+		// batch the sensor sealed last, the highest sequence number, not
+		// the latest minute: a sensor whose clock was set back keeps
+		// showing its state. Batches resent or replayed out of order
+		// still count towards usage and the batch total. A batch without
+		// capture statistics for the same minute (see sensorMinute) keeps
+		// the status that has them.
 		{&st.sensor, `
 			UPDATE sensors SET
-				last_seq = max(last_seq, ?),
-				last_seen_us = ?,
-				status = CASE WHEN ? > last_minute OR ? = last_minute AND ? THEN ? ELSE status END,
-				software_version = CASE WHEN ? >= last_minute AND ? <> ''
-					THEN ? ELSE software_version END,
-				last_minute = max(last_minute, ?),
+				status = CASE WHEN ?1 > last_seq AND (?3 OR ?2 <> last_minute) THEN ?4 ELSE status END,
+				software_version = CASE WHEN ?1 > last_seq AND ?5 <> '' THEN ?5 ELSE software_version END,
+				last_minute = CASE WHEN ?1 > last_seq THEN ?2 ELSE last_minute END,
+				last_seq = max(last_seq, ?1),
+				last_seen_us = ?6,
 				batches = batches + 1,
-				month_bytes = CASE WHEN month = ? THEN month_bytes + ? ELSE ? END,
-				month = ?
-			WHERE id = ?`},
+				month_bytes = CASE WHEN month = ?7 THEN month_bytes + ?8 ELSE ?8 END,
+				month = ?7
+			WHERE id = ?9`},
 	} {
 		stmt, err := db.PrepareContext(ctx, p.sql)
 		if err != nil {
@@ -289,13 +291,7 @@ func (s *Store) ingest(ctx context.Context, tx *sql.Tx, tenant string, b *wirepb
 
 	month := now.UTC().Format("2006-01")
 	if _, err := tx.StmtContext(ctx, st.sensor).ExecContext(ctx,
-		i64(b.Seq), nowUS,
-		b.Minute, b.Minute, hasStats, status,
-		b.Minute, b.SoftwareVersion, b.SoftwareVersion,
-		b.Minute,
-		month, payloadBytes, payloadBytes,
-		month,
-		sid); err != nil {
+		i64(b.Seq), b.Minute, hasStats, status, b.SoftwareVersion, nowUS, month, payloadBytes, sid); err != nil {
 		return res, fmt.Errorf("sensor counters: %w", err)
 	}
 	return res, nil

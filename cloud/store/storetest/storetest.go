@@ -460,6 +460,24 @@ func testIngestRoundTrip(t *testing.T, h *harness) {
 	if !s.LastMinute.Equal(minute(2)) || len(s.Captures) != 0 || s.Health.GetCpuPercent() != 3 {
 		t.Errorf("after a heartbeat: minute %v captures %v cpu %v; want its own status", s.LastMinute, s.Captures, s.Health.GetCpuPercent())
 	}
+	// The sensor's clock is set back an hour: the batch it sealed last
+	// is still its state and its newest minute.
+	h.clock.Add(time.Minute)
+	back := cellBatch("s1", 7, minute(-60))
+	back.Health.CpuPercent = 9
+	h.ingest("acme", back, 100)
+	s = h.sensors("acme")[0]
+	if !s.LastMinute.Equal(minute(-60)) || s.LastSeq != 7 || len(s.Captures) != len(back.Captures) || s.Health.GetCpuPercent() != 9 {
+		t.Errorf("after a clock set back: minute %v seq %d cpu %v; want the last sealed batch's", s.LastMinute, s.LastSeq, s.Health.GetCpuPercent())
+	}
+	// A batch resent out of order (a lower number) counts, and changes
+	// neither.
+	late := cellBatch("s1", 6, minute(3))
+	late.Health.CpuPercent = 1
+	h.ingest("acme", late, 100)
+	if s = h.sensors("acme")[0]; !s.LastMinute.Equal(minute(-60)) || s.LastSeq != 7 || s.Batches != 6 || s.Health.GetCpuPercent() != 9 {
+		t.Errorf("after a late batch: minute %v seq %d batches %d cpu %v", s.LastMinute, s.LastSeq, s.Batches, s.Health.GetCpuPercent())
+	}
 }
 
 func testInvalidBatch(t *testing.T, h *harness) {
