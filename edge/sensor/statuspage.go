@@ -39,11 +39,7 @@ type captureObs struct {
 func (s *Sensor) noteOpen(source string, err error) {
 	s.obsMu.Lock()
 	defer s.obsMu.Unlock()
-	o := s.captureObs(source)
-	o.openErr = ""
-	if err != nil {
-		o.openErr = err.Error()
-	}
+	s.captureObs(source).openErr = errText(err)
 }
 
 // noteSpool records for the status page why the spool does not take
@@ -52,11 +48,15 @@ func (s *Sensor) noteOpen(source string, err error) {
 func (s *Sensor) noteSpool(err error, waiting int, lost uint64) {
 	s.obsMu.Lock()
 	defer s.obsMu.Unlock()
-	s.spoolErr = ""
-	if err != nil {
-		s.spoolErr = err.Error()
+	s.spoolErr, s.unspooled, s.spoolLost = errText(err), waiting, lost
+}
+
+// errText is err's message, "" for nil.
+func errText(err error) string {
+	if err == nil {
+		return ""
 	}
-	s.unspooled, s.spoolLost = waiting, lost
+	return err.Error()
 }
 
 // captureObs returns source's record, made on first use. The caller holds
