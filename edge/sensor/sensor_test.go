@@ -235,6 +235,14 @@ func TestMissingPortIsRetried(t *testing.T) {
 	}
 }
 
+// gatedFile is a source replaying path once gate is closed.
+func gatedFile(path string, gate <-chan struct{}) Source {
+	return Source{Name: "file", Open: func() (capture.Source, error) {
+		f, err := capture.OpenFile(path)
+		return &gatedSource{Source: f, gate: gate}, err
+	}}
+}
+
 // TestSpoolFailureHoldsBatches: while the spool cannot be written (a full
 // or failing disk) sealed minutes wait in memory, the status page says
 // why, and nothing is lost or restarted; once the spool works again they
@@ -242,10 +250,7 @@ func TestMissingPortIsRetried(t *testing.T) {
 func TestSpoolFailureHoldsBatches(t *testing.T) {
 	path := capturetest.Path(t, "modbus/iti_ModbusTCP.pcap")
 	gate := make(chan struct{})
-	s := startOffline(t, []Source{{Name: "file", Open: func() (capture.Source, error) {
-		f, err := capture.OpenFile(path)
-		return &gatedSource{Source: f, gate: gate}, err
-	}}})
+	s := startOffline(t, []Source{gatedFile(path, gate)})
 	// A file where the spool's directory was: every write fails.
 	dir := filepath.Join(s.cfg.DataDir, "spool")
 	if err := os.RemoveAll(dir); err != nil {
@@ -319,10 +324,7 @@ func TestSpoolFailureHoldsBatches(t *testing.T) {
 func TestCoreChildrenAreRespawned(t *testing.T) {
 	path := capturetest.Path(t, "modbus/iti_ModbusTCP.pcap")
 	gate := make(chan struct{})
-	s := startOffline(t, []Source{{Name: "file", Open: func() (capture.Source, error) {
-		f, err := capture.OpenFile(path)
-		return &gatedSource{Source: f, gate: gate}, err
-	}}})
+	s := startOffline(t, []Source{gatedFile(path, gate)})
 	alive := func(name string) bool {
 		for _, n := range s.Tree() {
 			if n.Depth == 1 && n.Name == name {
