@@ -235,8 +235,11 @@ const MaxOTFunctions = 500
 // FlowQuery filters flows. IP matches either side; Port matches either side.
 // Zero values do not filter.
 type FlowQuery struct {
-	Range  TimeRange
+	Range TimeRange
+	// IP selects the flows with this address on either side; else Net
+	// those with an address of this prefix (a line's subnet, say).
 	IP     netip.Addr
+	Net    netip.Prefix
 	Port   uint16
 	Proto  uint8
 	Sensor string

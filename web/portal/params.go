@@ -115,6 +115,7 @@ func parseSearch(q url.Values, name string) (string, error) {
 // flowFilter is the parsed filter of the flow list and API.
 type flowFilter struct {
 	IP       netip.Addr
+	Net      netip.Prefix // a CIDR prefix instead of IP
 	Port     uint16
 	Proto    uint8
 	From, To time.Time
@@ -124,6 +125,7 @@ func (f flowFilter) query(limit, offset int) store.FlowQuery {
 	return store.FlowQuery{
 		Range:  store.TimeRange{From: f.From, To: f.To},
 		IP:     f.IP,
+		Net:    f.Net,
 		Port:   f.Port,
 		Proto:  f.Proto,
 		Limit:  limit,
@@ -135,10 +137,16 @@ func (f flowFilter) query(limit, offset int) store.FlowQuery {
 // are Japan time, as the filter form shows them.
 func parseFlowFilter(q url.Values, loc *time.Location) (flowFilter, error) {
 	var f flowFilter
-	if v := strings.TrimSpace(q.Get("ip")); v != "" {
+	if v := strings.TrimSpace(q.Get("ip")); strings.Contains(v, "/") {
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			return flowFilter{}, &paramError{"ip", "want an IPv4 or IPv6 address or a CIDR prefix"}
+		}
+		f.Net = p.Masked()
+	} else if v != "" {
 		ip, err := netip.ParseAddr(v)
 		if err != nil || ip.Zone() != "" {
-			return flowFilter{}, &paramError{"ip", "want an IPv4 or IPv6 address"}
+			return flowFilter{}, &paramError{"ip", "want an IPv4 or IPv6 address or a CIDR prefix"}
 		}
 		f.IP = ip.Unmap()
 	}

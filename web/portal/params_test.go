@@ -24,6 +24,11 @@ var flowFilterCases = []struct {
 	{name: "ip with spaces", query: "ip=+10.0.0.1+", want: flowFilter{IP: netip.MustParseAddr("10.0.0.1")}},
 	{name: "zone refused", query: "ip=fe80::1%25eth0", param: "ip"},
 	{name: "bad ip", query: "ip=10.0.0.256", param: "ip"},
+	{name: "prefix", query: "ip=192.168.10.0/24", want: flowFilter{Net: netip.MustParsePrefix("192.168.10.0/24")}},
+	{name: "prefix is masked", query: "ip=192.168.10.77/24", want: flowFilter{Net: netip.MustParsePrefix("192.168.10.0/24")}},
+	{name: "ipv6 prefix", query: "ip=fd00:1::/64", want: flowFilter{Net: netip.MustParsePrefix("fd00:1::/64")}},
+	{name: "bad prefix length", query: "ip=10.0.0.0/33", param: "ip"},
+	{name: "bad prefix", query: "ip=10.0.0/8", param: "ip"},
 	{name: "port", query: "port=502", want: flowFilter{Port: 502}},
 	{name: "max port", query: "port=65535", want: flowFilter{Port: 65535}},
 	{name: "port zero", query: "port=0", param: "port"},
@@ -66,7 +71,7 @@ func TestParseFlowFilter(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.IP != tt.want.IP || got.Port != tt.want.Port || got.Proto != tt.want.Proto ||
+			if got.IP != tt.want.IP || got.Net != tt.want.Net || got.Port != tt.want.Port || got.Proto != tt.want.Proto ||
 				!got.From.Equal(tt.want.From) || !got.To.Equal(tt.want.To) {
 				t.Errorf("got %+v, want %+v", got, tt.want)
 			}
@@ -142,6 +147,9 @@ func FuzzParseFlowFilter(f *testing.F) {
 		if ff, err := parseFlowFilter(q, loc); err == nil {
 			if ff.IP.IsValid() && (ff.IP.Zone() != "" || ff.IP.Is4In6()) {
 				t.Fatalf("accepted address %v", ff.IP)
+			}
+			if ff.Net.IsValid() && (ff.IP.IsValid() || ff.Net != ff.Net.Masked()) {
+				t.Fatalf("accepted prefix %v with address %v", ff.Net, ff.IP)
 			}
 			if strings.TrimSpace(q.Get("port")) != "" && ff.Port == 0 {
 				t.Fatal("accepted port 0")

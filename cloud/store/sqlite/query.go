@@ -43,6 +43,48 @@ func ipCond(column, s string) (cond string, args []any, ok bool) {
 	return "", nil, false
 }
 
+// defaultBroadMinutes is how many (minute, address) pairs of a prefix
+// make a flow search walk the flows rather than collect the matches (see
+// Flows): on a day of the specification's load, a page of a /16 then takes
+// 15 ms instead of 12 s, and a /24 40 ms instead of 0.6 s.
+const defaultBroadMinutes = 5000
+
+// manyAddressMinutes reports whether the addresses that match (a prefix)
+// were seen in at least s.broadMinutes (minute, address) pairs within
+// span.
+func (s *Store) manyAddressMinutes(ctx context.Context, tx *sql.Tx, tid int64, match string, args []any, span filter) (bool, error) {
+	query := "SELECT count(*) FROM (SELECT 1 FROM flow_addresses WHERE tenant_id = ? AND " + match
+	for _, c := range span.conds {
+		query += " AND " + c
+	}
+	query += " LIMIT ?)"
+	all := append(append(append([]any{tid}, args...), span.args...), s.broadMinutes)
+	var n int
+	if err := tx.QueryRowContext(ctx, query, all...).Scan(&n); err != nil {
+		return false, fmt.Errorf("flow search: %w", err)
+	}
+	return n >= s.broadMinutes, nil
+}
+
+// addrMatch is the condition on an address column that ip, else net,
+// selects, and its arguments; ok is false when neither is set.
+func addrMatch(ip netip.Addr, net netip.Prefix) (match func(column string) string, args []any, ok bool) {
+	switch {
+	case ip.IsValid():
+		return func(c string) string { return c + " = ?" }, []any{addrKey(ip)}, true
+	case net.IsValid():
+		if net.Addr().Is4In6() && net.Bits() >= 96 {
+			net = netip.PrefixFrom(net.Addr().Unmap(), net.Bits()-96)
+		}
+		lo, hi := prefixRange(net)
+		// The length test keeps IPv6 keys that begin with the same bytes
+		// out of an IPv4 range.
+		return func(c string) string { return fmt.Sprintf("(%s BETWEEN ? AND ? AND length(%s) = ?)", c, c) },
+			[]any{lo, hi, len(lo)}, true
+	}
+	return nil, nil, false
+}
+
 // macDigits strips the usual MAC separators from a search; ok is false
 // unless what is left could be part of a MAC.
 func macDigits(s string) (string, bool) {
@@ -213,27 +255,43 @@ func (s *Store) Flows(ctx context.Context, tenant string, q store.FlowQuery) ([]
 			span.add("minute < ?", ceilUnix(q.Range.To))
 		}
 		var f filter
-		if q.IP.IsValid() {
+		match, args, ok := addrMatch(q.IP, q.Net)
+		broad := false
+		if ok && q.Net.IsValid() {
+			if broad, err = s.manyAddressMinutes(ctx, tx, tid, match("ip"), args, span); err != nil {
+				return err
+			}
+		}
+		if broad {
+			// Most flows match: walking the tenant's flows newest first
+			// finds a page soon, where collecting every match first
+			// would take seconds a day of data.
+			f.add("f.tenant_id = ?", tid)
+			for i, c := range span.conds {
+				f.add("f."+c, span.args[i])
+			}
+			f.add("("+match("f.src_ip")+" OR "+match("f.dst_ip")+")", append(append([]any{}, args...), args...)...)
+		} else if ok {
 			// The minutes the address was seen in (flow_addresses), then
 			// that minute's flows from or to it through the (tenant,
 			// minute, address) indexes: a union of two searches, as
 			// "src_ip = ? OR dst_ip = ?" would make SQLite prefer walking
 			// every flow of the tenant for the sake of ORDER BY.
-			ip := addrKey(q.IP)
-			minutes := "SELECT minute FROM flow_addresses WHERE tenant_id = ? AND ip = ?"
+			minutes := "SELECT minute FROM flow_addresses WHERE tenant_id = ? AND " + match("ip")
 			for _, c := range span.conds {
 				minutes += " AND " + c
 			}
 			side := func(column string) string {
-				return "SELECT id FROM flows WHERE tenant_id = ? AND minute IN (" + minutes + ") AND " + column + " = ?"
+				return "SELECT id FROM flows WHERE tenant_id = ? AND minute IN (" + minutes + ") AND " + match(column)
 			}
-			var args []any
+			var all []any
 			for range 2 {
-				args = append(args, tid, tid, ip)
-				args = append(args, span.args...)
-				args = append(args, ip)
+				all = append(all, tid, tid)
+				all = append(all, args...)
+				all = append(all, span.args...)
+				all = append(all, args...)
 			}
-			f.add("f.id IN ("+side("src_ip")+" UNION ALL "+side("dst_ip")+")", args...)
+			f.add("f.id IN ("+side("src_ip")+" UNION ALL "+side("dst_ip")+")", all...)
 		} else {
 			f.add("f.tenant_id = ?", tid)
 			for i, c := range span.conds {

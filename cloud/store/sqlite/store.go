@@ -31,9 +31,12 @@ type Store struct {
 	r         *sql.DB // query_only connections for reads
 	now       func() time.Time
 	deviceCap int
-	stmts     ingestStmts
-	inv       inventoryStmts
-	known     knownDevices
+	// broadMinutes is how many (minute, address) pairs of a prefix make
+	// a flow search walk the flows (see Flows); tests lower it.
+	broadMinutes int
+	stmts        ingestStmts
+	inv          inventoryStmts
+	known        knownDevices
 }
 
 // Option configures Open.
@@ -102,7 +105,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
 
-	s := &Store{path: path, w: w, now: o.now, deviceCap: o.deviceCap}
+	s := &Store{path: path, w: w, now: o.now, deviceCap: o.deviceCap, broadMinutes: defaultBroadMinutes}
 	// Migrations run before the read pool exists: its query_only
 	// connections must not be the first to touch a new file.
 	if err := migrate(ctx, w, s.nowUS()); err != nil {

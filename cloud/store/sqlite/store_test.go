@@ -39,6 +39,17 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// TestConformanceBroadSearches runs the suite again with every prefix
+// search taken for a broad one, so that both ways of finding a prefix's
+// flows give the same answers.
+func TestConformanceBroadSearches(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
+		s, _ := openTest(t, WithClock(now))
+		s.broadMinutes = 1
+		return s
+	})
+}
+
 func TestOpenTwice(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "new", "mimamori.db")

@@ -802,6 +802,15 @@ func testFlowFilters(t *testing.T, h *harness) {
 		{store.FlowQuery{IP: addr("10.0.0.2"), Sensor: "s2"}, ""},
 		{store.FlowQuery{IP: addr("10.0.0.1"), Sensor: "s2", Port: 80, Proto: 6}, "D"},
 		{store.FlowQuery{IP: addr("10.0.0.1"), Limit: 1, Offset: 1}, "A"},
+		// A prefix: either side inside it.
+		{store.FlowQuery{Net: netip.MustParsePrefix("10.0.0.0/24")}, "ABCD"},
+		{store.FlowQuery{Net: netip.MustParsePrefix("10.0.0.4/31")}, "BC"},
+		{store.FlowQuery{Net: netip.MustParsePrefix("10.0.0.6/32")}, "D"},
+		{store.FlowQuery{Net: netip.MustParsePrefix("10.1.0.0/16")}, ""},
+		{store.FlowQuery{Net: netip.MustParsePrefix("fe80::/10")}, "E"},
+		{store.FlowQuery{Net: netip.MustParsePrefix("::ffff:10.0.0.0/120")}, "ABCD"}, // IPv4-mapped
+		{store.FlowQuery{Net: netip.MustParsePrefix("::/0")}, "E"},                   // IPv6 only
+		{store.FlowQuery{Net: netip.MustParsePrefix("10.0.0.0/24"), Range: store.TimeRange{From: minute(1)}, Sensor: "s1"}, "C"},
 	} {
 		if got := names(h.flows("acme", tc.q)); got != tc.want {
 			t.Errorf("Flows(%+v) = %q, want %q", tc.q, got, tc.want)
