@@ -9,12 +9,12 @@ import (
 	"log/slog"
 	"net"
 	"strings"
-	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
 
+	"mimamori/cloud/ratelog"
 	"mimamori/edge/wire"
 )
 
@@ -73,7 +73,7 @@ func Start(cfg Config) (*Broker, error) {
 		Logger:       slog.New(mochiHandler{cfg.Logger.With("component", "mqtt").Handler()}),
 	})
 	h := &hook{creds: map[string]Credential{}, ingester: cfg.Ingester, isPermanent: cfg.IsPermanent, logger: cfg.Logger,
-		logins: &loginLog{logger: cfg.Logger, now: time.Now, last: map[string]loginRecord{}}}
+		logins: &loginLog{logger: cfg.Logger, limit: ratelog.New(loginLogEvery, nil)}}
 	for _, c := range cfg.Credentials {
 		if !wire.ValidID(c.Tenant) || !wire.ValidID(c.Sensor) || c.Username == "" || c.Password == "" {
 			return nil, fmt.Errorf("broker: incomplete credential for %s/%s", c.Tenant, c.Sensor)

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
+	"mimamori/cloud/ratelog"
 	"time"
 
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -22,14 +22,7 @@ const loginLogEvery = 10 * time.Minute
 // loginLog rate-limits the log of refused logins.
 type loginLog struct {
 	logger *slog.Logger
-	now    func() time.Time
-	mu     sync.Mutex
-	last   map[string]loginRecord // by user name; "" for unknown ones
-}
-
-type loginRecord struct {
-	at         time.Time
-	suppressed int // refusals since, not logged
+	limit  *ratelog.Limiter // by user name; "" for unknown ones
 }
 
 // refused logs a refused login of username (known says whether it is a
@@ -40,19 +33,12 @@ func (l *loginLog) refused(username string, known bool, reason, remote string) {
 	if known {
 		key = username
 	}
-	now := l.now()
-	l.mu.Lock()
-	r, seen := l.last[key]
-	if seen && now.Sub(r.at) < loginLogEvery {
-		r.suppressed++
-		l.last[key] = r
-		l.mu.Unlock()
+	ok, suppressed := l.limit.Allow(key)
+	if !ok {
 		return
 	}
-	l.last[key] = loginRecord{at: now}
-	l.mu.Unlock()
 	l.logger.Warn("broker: "+reason, "username", username, "remote", remote,
-		"refused_since_last_logged", r.suppressed, "next_log_after", loginLogEvery)
+		"refused_since_last_logged", suppressed, "next_log_after", loginLogEvery)
 }
 
 // mochiHandler reshapes the embedded broker's records: a connection that

@@ -3,6 +3,7 @@ package broker
 import (
 	"bytes"
 	"log/slog"
+	"mimamori/cloud/ratelog"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +15,7 @@ import (
 func TestLoginLogRateLimits(t *testing.T) {
 	var buf bytes.Buffer
 	now := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
-	l := &loginLog{logger: slog.New(slog.NewTextHandler(&buf, nil)), now: func() time.Time { return now }, last: map[string]loginRecord{}}
+	l := &loginLog{logger: slog.New(slog.NewTextHandler(&buf, nil)), limit: ratelog.New(loginLogEvery, func() time.Time { return now })}
 	for range 5 {
 		l.refused("s1", true, "wrong sensor password", "10.0.0.1:1")
 		now = now.Add(2 * time.Second)

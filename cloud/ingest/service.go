@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"mimamori/actors"
+	"mimamori/cloud/ratelog"
 	"mimamori/cloud/store"
 	"mimamori/edge/wire"
 )
@@ -43,6 +45,9 @@ type Config struct {
 	Tenants []Tenant
 	// QuarantineDir keeps rejected payloads; empty disables keeping them.
 	QuarantineDir string
+	// QuarantineMax bounds the payloads kept there; the oldest go first.
+	// Default 1000.
+	QuarantineMax int
 	// Timeout bounds one batch's ingest. Default 30 s.
 	Timeout time.Duration
 	Logger  *slog.Logger
@@ -70,7 +75,14 @@ type Service struct {
 
 	stateMu sync.Mutex
 	states  map[string]SensorState // tenant/sensor → latest
+
+	rejectLog    *ratelog.Limiter // by topic
+	quarantineMu sync.Mutex
 }
+
+// rejectLogEvery is how often rejections of one topic are logged: a
+// sensor whose batches are rejected sends one a minute, forever.
+const rejectLogEvery = 10 * time.Minute
 
 // SensorState is what a sensor actor knows about its sensor since the
 // cloud started: the operator's live view (the store has the durable one).
@@ -119,6 +131,9 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.QuarantineMax <= 0 {
+		cfg.QuarantineMax = 1000
+	}
 	for _, t := range cfg.Tenants {
 		if !wire.ValidID(t.ID) {
 			return nil, fmt.Errorf("ingest: invalid tenant id %q", t.ID)
@@ -140,7 +155,8 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	sys, mon := actors.NewSystem(cfg.Logger)
-	svc := &Service{cfg: cfg, sys: sys, monitor: mon, states: map[string]SensorState{}}
+	svc := &Service{cfg: cfg, sys: sys, monitor: mon, states: map[string]SensorState{},
+		rejectLog: ratelog.New(rejectLogEvery, nil)}
 	ready := make(chan *actor.PID, 1)
 	svc.root, err = sys.Root.SpawnNamed(mon.Props(func() actor.Actor {
 		return &rootActor{svc: svc, codec: codec, ready: ready}
@@ -186,17 +202,24 @@ func (s *Service) Ingest(ctx context.Context, topic string, payload []byte) erro
 }
 
 // quarantine keeps a rejected payload with the reason beside it: bad input
-// is refused, but never silently thrown away.
+// is refused, but never silently thrown away. The newest QuarantineMax are
+// kept, and rejections are logged once per topic every rejectLogEvery.
 func (s *Service) quarantine(topic string, payload []byte, reason error) {
-	s.cfg.Logger.Warn("ingest: batch rejected", "topic", topic, "bytes", len(payload), "reason", reason)
+	if ok, suppressed := s.rejectLog.Allow(topic); ok {
+		s.cfg.Logger.Warn("ingest: batch rejected", "topic", topic, "bytes", len(payload), "reason", reason,
+			"rejected_since_last_logged", suppressed, "next_log_after", rejectLogEvery)
+	}
 	if s.cfg.QuarantineDir == "" {
 		return
 	}
+	s.quarantineMu.Lock()
+	defer s.quarantineMu.Unlock()
 	if err := os.MkdirAll(s.cfg.QuarantineDir, 0o750); err != nil {
 		s.cfg.Logger.Error("ingest: quarantine", "err", err)
 		return
 	}
-	base := filepath.Join(s.cfg.QuarantineDir, fmt.Sprintf("%d-%d", time.Now().UnixNano(), s.rejected.Load()))
+	// Names sort by time: nanoseconds since 1970 keep 19 digits until 2286.
+	base := filepath.Join(s.cfg.QuarantineDir, fmt.Sprintf("%019d-%d", time.Now().UnixNano(), s.rejected.Load()))
 	meta := fmt.Sprintf("topic: %s\nreceived: %s\nreason: %v\n", topic, time.Now().UTC().Format(time.RFC3339Nano), reason)
 	if err := os.WriteFile(base+".bin", payload, 0o640); err != nil {
 		s.cfg.Logger.Error("ingest: quarantine", "err", err)
@@ -204,6 +227,30 @@ func (s *Service) quarantine(topic string, payload []byte, reason error) {
 	}
 	if err := os.WriteFile(base+".txt", []byte(meta), 0o640); err != nil {
 		s.cfg.Logger.Error("ingest: quarantine", "err", err)
+	}
+	s.pruneQuarantine()
+}
+
+// pruneQuarantine removes the oldest payloads (and their reasons) beyond
+// QuarantineMax.
+func (s *Service) pruneQuarantine() {
+	ents, err := os.ReadDir(s.cfg.QuarantineDir) // sorted by name, so by time
+	if err != nil {
+		s.cfg.Logger.Error("ingest: quarantine", "err", err)
+		return
+	}
+	var kept []string
+	for _, e := range ents {
+		if base, ok := strings.CutSuffix(e.Name(), ".bin"); ok {
+			kept = append(kept, base)
+		}
+	}
+	for _, base := range kept[:max(len(kept)-s.cfg.QuarantineMax, 0)] {
+		for _, ext := range []string{".bin", ".txt"} {
+			if err := os.Remove(filepath.Join(s.cfg.QuarantineDir, base+ext)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				s.cfg.Logger.Error("ingest: quarantine", "err", err)
+			}
+		}
 	}
 }
 

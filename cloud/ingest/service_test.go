@@ -1,12 +1,16 @@
 package ingest_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -175,6 +179,60 @@ func TestIngestRejectsAndQuarantines(t *testing.T) {
 	}
 	if got := svc.Stats().Rejected; got != uint64(len(cases)) {
 		t.Errorf("rejected = %d, want %d", got, len(cases))
+	}
+}
+
+// TestQuarantineIsBounded: a sensor whose every batch is rejected keeps
+// only the newest QuarantineMax payloads on disk, and its rejections are
+// logged once per period, apart from another topic's.
+func TestQuarantineIsBounded(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "db.sqlite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	var logs bytes.Buffer
+	q := filepath.Join(dir, "quarantine")
+	svc, err := ingest.Start(ctx, ingest.Config{
+		Store:         st,
+		Tenants:       []ingest.Tenant{{ID: "acme", Name: "ACME", Sensors: []ingest.Sensor{{ID: "s1"}, {ID: "s2"}}}},
+		QuarantineDir: q,
+		QuarantineMax: 3,
+		Logger:        slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(svc.Stop)
+	for i := range 10 {
+		if err := svc.Ingest(ctx, wire.BatchTopic("acme", "s1"), fmt.Appendf(nil, "garbage %d", i)); !errors.Is(err, ingest.ErrRejected) {
+			t.Fatalf("ingest %d: %v", i, err)
+		}
+	}
+	if err := svc.Ingest(ctx, wire.BatchTopic("acme", "s2"), []byte("garbage")); !errors.Is(err, ingest.ErrRejected) {
+		t.Fatal(err)
+	}
+	ents, err := os.ReadDir(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".bin") {
+			b, _ := os.ReadFile(filepath.Join(q, e.Name()))
+			kept = append(kept, string(b))
+		}
+	}
+	if want := []string{"garbage 8", "garbage 9", "garbage"}; !slices.Equal(kept, want) || len(ents) != 6 {
+		t.Errorf("quarantine keeps %q in %d files, want %q with their reasons", kept, len(ents), want)
+	}
+	if n := strings.Count(logs.String(), `msg="ingest: batch rejected"`); n != 2 {
+		t.Errorf("%d rejection lines logged, want one per topic:\n%s", n, logs.String())
+	}
+	if got := svc.Stats().Rejected; got != 11 {
+		t.Errorf("rejected = %d, want 11", got)
 	}
 }
 
