@@ -23,6 +23,13 @@ import (
 
 func startService(t *testing.T) (*ingest.Service, store.Store, string) {
 	t.Helper()
+	return startServiceWith(t, nil)
+}
+
+// startServiceWith starts a service on a fresh store, with its
+// configuration adjusted by adjust (if not nil).
+func startServiceWith(t *testing.T, adjust func(*ingest.Config)) (*ingest.Service, store.Store, string) {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	st, err := sqlite.Open(ctx, filepath.Join(dir, "db.sqlite"))
@@ -31,12 +38,16 @@ func startService(t *testing.T) (*ingest.Service, store.Store, string) {
 	}
 	t.Cleanup(func() { st.Close() })
 	q := filepath.Join(dir, "quarantine")
-	svc, err := ingest.Start(ctx, ingest.Config{
+	cfg := ingest.Config{
 		Store:         st,
 		Tenants:       []ingest.Tenant{{ID: "acme", Name: "ACME", Sensors: []ingest.Sensor{{ID: "s1"}, {ID: "s2"}, {ID: "s3"}}}},
 		QuarantineDir: q,
 		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	}
+	if adjust != nil {
+		adjust(&cfg)
+	}
+	svc, err := ingest.Start(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,25 +198,11 @@ func TestIngestRejectsAndQuarantines(t *testing.T) {
 // logged once per period, apart from another topic's.
 func TestQuarantineIsBounded(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "db.sqlite"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
 	var logs bytes.Buffer
-	q := filepath.Join(dir, "quarantine")
-	svc, err := ingest.Start(ctx, ingest.Config{
-		Store:         st,
-		Tenants:       []ingest.Tenant{{ID: "acme", Name: "ACME", Sensors: []ingest.Sensor{{ID: "s1"}, {ID: "s2"}}}},
-		QuarantineDir: q,
-		QuarantineMax: 3,
-		Logger:        slog.New(slog.NewTextHandler(&logs, nil)),
+	svc, _, q := startServiceWith(t, func(c *ingest.Config) {
+		c.QuarantineMax = 3
+		c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(svc.Stop)
 	for i := range 10 {
 		if err := svc.Ingest(ctx, wire.BatchTopic("acme", "s1"), fmt.Appendf(nil, "garbage %d", i)); !errors.Is(err, ingest.ErrRejected) {
 			t.Fatalf("ingest %d: %v", i, err)
