@@ -243,6 +243,55 @@ func gatedFile(path string, gate <-chan struct{}) Source {
 	}}
 }
 
+// aheadSource gives its first n frames times an hour ahead: a clock that
+// ran ahead and was then set right.
+type aheadSource struct {
+	capture.Source
+	n, read int
+}
+
+func (a *aheadSource) ReadPacket() ([]byte, gopacket.CaptureInfo, layers.LinkType, error) {
+	data, ci, link, err := a.Source.ReadPacket()
+	if err == nil && a.read < a.n {
+		ci.Timestamp = ci.Timestamp.Add(time.Hour)
+	}
+	a.read++
+	return data, ci, link, err
+}
+
+// TestLiveClockSetBack: on a NIC's source, frames an hour behind the
+// current minute are a clock set back, and counting goes on in their own
+// minutes; on a file's, they are late frames of the current minute.
+func TestLiveClockSetBack(t *testing.T) {
+	path := capturetest.Path(t, "modbus/iti_ModbusTCP.pcap")
+	for _, live := range []bool{true, false} {
+		src := Source{Name: "eth9", Open: func() (capture.Source, error) {
+			f, err := capture.OpenFile(path)
+			return &aheadSource{Source: f, n: 10}, err
+		}}
+		if live {
+			src.Iface = "eth9"
+		}
+		s := startOffline(t, []Source{src})
+		waitDrained(t, s)
+		var first, last int64
+		for _, b := range spooled(t, s) {
+			for _, c := range b.Captures {
+				if c.Packets > 0 && (first == 0 || b.Minute < first) {
+					first = b.Minute
+				}
+				if c.Packets > 0 && b.Minute > last {
+					last = b.Minute
+				}
+			}
+		}
+		// The capture spans a few minutes; an hour ahead, its first frames.
+		if spread := last - first; live && spread < 3000 || !live && spread >= 3000 {
+			t.Errorf("live %v: minutes with packets span %d s", live, spread)
+		}
+	}
+}
+
 // TestSpoolFailureHoldsBatches: while the spool cannot be written (a full
 // or failing disk) sealed minutes wait in memory, the status page says
 // why, and nothing is lost or restarted; once the spool works again they
