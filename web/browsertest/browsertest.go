@@ -30,11 +30,29 @@ func Path(t testing.TB) string {
 
 // Start launches a fresh headless browser with its own profile, Japanese
 // as its language and the given window size, and returns a context whose
-// first tab is open. The browser closes when the test ends.
+// first tab is open. The browser closes when the test ends. A browser that
+// dies while starting (Chromium now and then crashes at launch on a busy
+// machine, before any page is loaded) is launched again, up to three times.
 func Start(t testing.TB, width, height int) context.Context {
 	t.Helper()
+	path := Path(t)
+	var err error
+	for attempt := 1; attempt <= 3; attempt++ {
+		var ctx context.Context
+		if ctx, err = launch(t, path, width, height); err == nil {
+			return ctx
+		}
+		t.Logf("start chromium, attempt %d: %v", attempt, err)
+	}
+	t.Fatalf("start chromium: %v", err)
+	return nil
+}
+
+// launch starts one browser; it is closed when the test ends, or at once
+// when it fails to start.
+func launch(t testing.TB, path string, width, height int) (context.Context, error) {
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(Path(t)),
+		chromedp.ExecPath(path),
 		chromedp.Headless,
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
@@ -51,13 +69,15 @@ func Start(t testing.TB, width, height int) context.Context {
 		chromedp.WindowSize(width, height),
 	)
 	ctx, cancelCtx := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
 	// The first Run starts the browser, which lives as long as ctx; callers
 	// give later steps their own deadlines.
 	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
+		cancelCtx()
+		cancelAlloc()
+		return nil, err
 	}
-	return ctx
+	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
+	return ctx, nil
 }
 
 // ScreenshotDir is where a browser test leaves its PNGs: $MIMAMORI_SCREENSHOTS,
