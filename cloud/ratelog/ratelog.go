@@ -51,6 +51,3 @@ func (l *Limiter) Allow(key string) (ok bool, suppressed int) {
 	l.last[key] = record{at: now}
 	return true, r.suppressed
 }
-
-// Every is the period.
-func (l *Limiter) Every() time.Duration { return l.every }

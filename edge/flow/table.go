@@ -437,7 +437,6 @@ func pureSYN(flags uint8) bool {
 	return flags&(decode.FlagSYN|decode.FlagACK) == decode.FlagSYN
 }
 
-// timeout returns e's idle timeout in nanoseconds.
 // SetBack tells the table that the clock was set back to nowNs: flows last
 // seen after it count as last seen now, so that they still expire when
 // idle and eviction still picks the flows idle longest, rather than
@@ -451,6 +450,7 @@ func (t *Table) SetBack(nowNs int64) {
 	}
 }
 
+// timeout returns e's idle timeout in nanoseconds.
 func (t *Table) timeout(e *entry) int64 {
 	switch e.key.proto {
 	case layers.IPProtocolTCP:

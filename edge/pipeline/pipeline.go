@@ -57,9 +57,10 @@ const minuteNs = int64(time.Minute)
 // clockJump is how far before the current minute a live source's packet
 // time, or the wall clock of an idle live source, must fall to be taken
 // for a clock set back (a sensor whose clock ran ahead, corrected by NTP)
-// rather than for a late packet. The minute in progress is then sealed and counting
-// goes on from the new time: otherwise nothing would be sealed until the
-// clock caught up again, an hour later for a clock an hour ahead.
+// rather than for a late packet. The minute in progress is then sealed
+// and counting goes on from the new time: otherwise nothing would be
+// sealed until the clock caught up again, an hour later for a clock an
+// hour ahead.
 const clockJump = 2 * minuteNs
 
 // Pipeline decodes frames and accumulates one source's minutes.

@@ -43,21 +43,28 @@ func prefixRange(p netip.Prefix) (lo, hi []byte) {
 	return lo, hi
 }
 
-// parsePrefix accepts a CIDR prefix, unmapping IPv4-mapped ones so that they
-// match the stored IPv4 keys.
+// parsePrefix accepts a CIDR prefix, unmapping IPv4-mapped ones (see
+// unmapPrefix).
 func parsePrefix(s string) (netip.Prefix, bool) {
 	p, err := netip.ParsePrefix(s)
 	if err != nil {
 		return netip.Prefix{}, false
 	}
-	if p.Addr().Is4In6() {
-		bits := p.Bits() - 96
-		if bits < 0 {
-			return netip.Prefix{}, false
-		}
-		p = netip.PrefixFrom(p.Addr().Unmap(), bits)
+	return unmapPrefix(p)
+}
+
+// unmapPrefix turns an IPv4-mapped prefix into its IPv4 one, so that it
+// matches the stored IPv4 keys; ok is false for a mapped prefix shorter
+// than the mapping's 96 bits.
+func unmapPrefix(p netip.Prefix) (netip.Prefix, bool) {
+	if !p.Addr().Is4In6() {
+		return p, true
 	}
-	return p, true
+	bits := p.Bits() - 96
+	if bits < 0 {
+		return netip.Prefix{}, false
+	}
+	return netip.PrefixFrom(p.Addr().Unmap(), bits), true
 }
 
 // macString formats a 6-byte MAC as aa:bb:cc:dd:ee:ff; anything else as "".

@@ -34,13 +34,19 @@ func ipCond(column, s string) (cond string, args []any, ok bool) {
 		return column + " = ?", []any{addrKey(a)}, true
 	}
 	if p, ok := parsePrefix(s); ok {
-		lo, hi := prefixRange(p)
-		// The length test keeps IPv6 keys that begin with the same bytes
-		// out of an IPv4 range.
-		return fmt.Sprintf("(%s BETWEEN ? AND ? AND length(%s) = ?)", column, column),
-			[]any{lo, hi, len(lo)}, true
+		cond, args := prefixCond(column, p)
+		return cond, args, true
 	}
 	return "", nil, false
+}
+
+// prefixCond is the condition that column holds a key inside p, and its
+// arguments.
+func prefixCond(column string, p netip.Prefix) (string, []any) {
+	lo, hi := prefixRange(p)
+	// The length test keeps IPv6 keys that begin with the same bytes out
+	// of an IPv4 range.
+	return fmt.Sprintf("(%s BETWEEN ? AND ? AND length(%s) = ?)", column, column), []any{lo, hi, len(lo)}
 }
 
 // defaultBroadMinutes is how many (minute, address) pairs of a prefix
@@ -73,14 +79,11 @@ func addrMatch(ip netip.Addr, net netip.Prefix) (match func(column string) strin
 	case ip.IsValid():
 		return func(c string) string { return c + " = ?" }, []any{addrKey(ip)}, true
 	case net.IsValid():
-		if net.Addr().Is4In6() && net.Bits() >= 96 {
-			net = netip.PrefixFrom(net.Addr().Unmap(), net.Bits()-96)
+		if u, ok := unmapPrefix(net); ok {
+			net = u
 		}
-		lo, hi := prefixRange(net)
-		// The length test keeps IPv6 keys that begin with the same bytes
-		// out of an IPv4 range.
-		return func(c string) string { return fmt.Sprintf("(%s BETWEEN ? AND ? AND length(%s) = ?)", c, c) },
-			[]any{lo, hi, len(lo)}, true
+		_, args := prefixCond("", net)
+		return func(c string) string { cond, _ := prefixCond(c, net); return cond }, args, true
 	}
 	return nil, nil, false
 }
