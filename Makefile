@@ -19,8 +19,8 @@ RACE_PKGS := ./actors/... ./cloud/... ./edge/sensor/... ./edge/spool/... ./edge/
 
 test:
 	$(GO) vet $(PKGS)
-	$(GO) test -count=1 -timeout 30m $(PKGS)
-	$(GO) test -race -count=1 -timeout 30m $(RACE_PKGS)
+	$(GO) test -count=1 -timeout 10m $(PKGS)
+	$(GO) test -race -count=1 -timeout 10m $(RACE_PKGS)
 
 demo: build
 	./$(BIN) demo --data var/demo

@@ -166,7 +166,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	defer within(t, time.Minute, "cloud.Close", func() { c.Close() })
 
 	start := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
 	gen := synth.New(synth.Config{Seed: 7, Start: start, Duration: 3 * time.Minute})
@@ -201,11 +201,11 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Stop()
+	defer within(t, time.Minute, "sensor.Stop", s.Stop)
 	select {
 	case <-s.Drained():
 	case <-time.After(60 * time.Second):
-		t.Fatalf("sensor did not finish replaying; tree %+v", s.Tree())
+		t.Fatalf("sensor did not finish replaying; tree %+v\n%s", s.Tree(), projectStacks())
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for s.Uplink().Backlog > 0 {

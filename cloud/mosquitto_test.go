@@ -120,7 +120,7 @@ func TestMosquittoInterop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	defer within(t, time.Minute, "cloud.Close", func() { c.Close() })
 
 	path := capturetest.Path(t, "modbus/iti_ModbusTCP.pcap")
 	s, err := sensor.Start(ctx, sensor.Config{
@@ -131,8 +131,12 @@ func TestMosquittoInterop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Stop()
-	<-s.Drained()
+	defer within(t, time.Minute, "sensor.Stop", s.Stop)
+	select {
+	case <-s.Drained():
+	case <-time.After(60 * time.Second):
+		t.Fatalf("sensor did not finish replaying; tree %+v\n%s", s.Tree(), projectStacks())
+	}
 	sealed, _, _ := s.Sealed()
 	deadline := time.Now().Add(30 * time.Second)
 	for c.Ingest.Stats().Ingested < sealed {
