@@ -9,9 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
 
 	"mimamori/cloud/ratelog"
@@ -42,7 +42,10 @@ type Config struct {
 	// IsPermanent tells rejected batches (acknowledge, never retry) from
 	// transient failures (withhold the PUBACK so the sensor sends again).
 	IsPermanent func(error) bool
-	Logger      *slog.Logger
+	// ConnectTimeout is how long a connection may take to send its
+	// CONNECT packet before it is closed; 30 s when zero.
+	ConnectTimeout time.Duration
+	Logger         *slog.Logger
 }
 
 // Broker is a running embedded broker.
@@ -62,10 +65,20 @@ func Start(cfg Config) (*Broker, error) {
 	if cfg.IsPermanent == nil {
 		cfg.IsPermanent = func(error) bool { return false }
 	}
-	// Bind first so that ":0" works and the real address is known; mochi's
-	// listener takes an address, not a net.Listener.
-	addr, err := resolveListen(cfg.Listen)
+	if cfg.ConnectTimeout <= 0 {
+		cfg.ConnectTimeout = 30 * time.Second
+	}
+	listen := cfg.Listen
+	if listen == "" {
+		listen = ":1883"
+	}
+	ln, err := net.Listen("tcp", listen)
 	if err != nil {
+		return nil, fmt.Errorf("broker: %w", err) // names the address
+	}
+	addr, err := connectAddr(listen, ln.Addr())
+	if err != nil {
+		ln.Close()
 		return nil, err
 	}
 	srv := mqtt.New(&mqtt.Options{
@@ -76,17 +89,21 @@ func Start(cfg Config) (*Broker, error) {
 		logins: &loginLog{logger: cfg.Logger, limit: ratelog.New(loginLogEvery, nil)}}
 	for _, c := range cfg.Credentials {
 		if !wire.ValidID(c.Tenant) || !wire.ValidID(c.Sensor) || c.Username == "" || c.Password == "" {
+			ln.Close()
 			return nil, fmt.Errorf("broker: incomplete credential for %s/%s", c.Tenant, c.Sensor)
 		}
 		h.creds[c.Username] = c
 	}
 	if err := srv.AddHook(h, nil); err != nil {
+		ln.Close()
 		return nil, fmt.Errorf("broker: add hook: %w", err)
 	}
-	if err := srv.AddListener(listeners.NewTCP(listeners.Config{ID: "sensors", Address: addr})); err != nil {
-		return nil, fmt.Errorf("broker: %w", err) // names the address
+	if err := srv.AddListener(newListener("sensors", ln, cfg.ConnectTimeout)); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("broker: %w", err)
 	}
 	if err := srv.Serve(); err != nil {
+		srv.Close()
 		return nil, fmt.Errorf("broker: serve: %w", err)
 	}
 	return &Broker{srv: srv, addr: addr}, nil
@@ -101,10 +118,9 @@ func (b *Broker) URL() string { return "tcp://" + b.addr }
 // Close stops the broker.
 func (b *Broker) Close() error { return b.srv.Close() }
 
-func resolveListen(listen string) (string, error) {
-	if listen == "" {
-		listen = ":1883"
-	}
+// connectAddr is the address sensors connect to for a listener bound at
+// listen: as configured, or with the port the system chose for port 0.
+func connectAddr(listen string, bound net.Addr) (string, error) {
 	host, port, err := net.SplitHostPort(listen)
 	if err != nil {
 		return "", fmt.Errorf("broker: listen address %q: %w", listen, err)
@@ -112,12 +128,10 @@ func resolveListen(listen string) (string, error) {
 	if port != "0" {
 		return listen, nil
 	}
-	l, err := net.Listen("tcp", listen)
+	_, port, err = net.SplitHostPort(bound.String())
 	if err != nil {
-		return "", fmt.Errorf("broker: find a free port: %w", err)
+		return "", fmt.Errorf("broker: bound address %s: %w", bound, err)
 	}
-	defer l.Close()
-	_, port, _ = net.SplitHostPort(l.Addr().String())
 	return net.JoinHostPort(host, port), nil
 }
 

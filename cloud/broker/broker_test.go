@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -420,5 +422,76 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestSilentConnections: a connection that sends no CONNECT (a port scan,
+// a link that died in the handshake) is closed after ConnectTimeout, and
+// never keeps Close waiting, nor does a sensor still logged in.
+func TestSilentConnections(t *testing.T) {
+	svc, _ := newService(t)
+	b, err := broker.Start(broker.Config{Listen: "127.0.0.1:0", Credentials: creds, Ingester: svc,
+		IsPermanent: isRejected, ConnectTimeout: 300 * time.Millisecond, Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := false
+	defer func() {
+		if !closed {
+			b.Close()
+		}
+	}()
+
+	// Dropped after the timeout: the read sees the end of the stream.
+	early, err := net.Dial("tcp", b.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer early.Close()
+	early.SetReadDeadline(time.Now().Add(10 * time.Second))
+	start := time.Now()
+	if n, err := early.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("a connection without CONNECT was kept %s (read %d, %v)", time.Since(start), n, err)
+	}
+
+	// A sensor that logged in is held to its keep-alive instead.
+	c, err := connect(t, b.URL(), "s1", "secret-one-111")
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * 300 * time.Millisecond)
+	if tok := c.Publish(wire.BatchTopic("acme", "s1"), 1, false, payload(t, "s1", 1)); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("a logged-in sensor lost its connection after the CONNECT timeout: %v", tok.Error())
+	}
+	c.Disconnect(0)
+	b.Close()
+	closed = true
+
+	// Close with a silent connection and a logged-in sensor open, on a
+	// broker that would wait for CONNECT for the default 30 s.
+	b = startBroker(t, "127.0.0.1:0", svc)
+	closed = false
+	silent, err := net.Dial("tcp", b.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	if _, err := connect(t, b.URL(), "s1", "secret-one-111"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		b.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+		closed = true
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close waits on a connection that sent no CONNECT")
+	}
+	silent.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := silent.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("the silent connection is still open after Close: %v", err)
 	}
 }
