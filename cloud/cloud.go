@@ -111,7 +111,9 @@ func (c *Cloud) start(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("cloud: portal: %w", err) // names the address
 	}
 	c.httpAddr = ln.Addr().String()
-	c.http = &http.Server{Handler: p.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// No write timeout: a CSV download of a month may take a while. Idle
+	// keep-alive connections are closed after two minutes.
+	c.http = &http.Server{Handler: p.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	go func() {
 		if err := c.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			c.logger.Error("cloud: portal server", "err", err)
@@ -160,7 +162,9 @@ func (c *Cloud) HTTPAddr() string { return c.httpAddr }
 func (c *Cloud) Close() error {
 	if c.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		c.http.Shutdown(ctx)
+		if err := c.http.Shutdown(ctx); err != nil {
+			c.http.Close() // requests still running after 5 s are cut off
+		}
 		cancel()
 	}
 	if c.broker != nil {
