@@ -81,7 +81,10 @@ func Start(cfg Config) (*Broker, error) {
 		ln.Close()
 		return nil, err
 	}
+	caps := mqtt.NewDefaultServerCapabilities()
+	caps.MaximumPacketSize = wire.MaxPacket
 	srv := mqtt.New(&mqtt.Options{
+		Capabilities: caps,
 		InlineClient: true,
 		Logger:       slog.New(mochiHandler{cfg.Logger.With("component", "mqtt").Handler()}),
 	})

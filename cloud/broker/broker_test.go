@@ -495,3 +495,109 @@ func TestSilentConnections(t *testing.T) {
 		t.Fatalf("the silent connection is still open after Close: %v", err)
 	}
 }
+
+// TestUplinkDropsOversizeBatches: a batch larger than the broker takes is
+// dropped, said and counted, instead of blocking the batches behind it.
+func TestUplinkDropsOversizeBatches(t *testing.T) {
+	svc, _ := newService(t)
+	b := startBroker(t, "127.0.0.1:0", svc)
+	defer b.Close()
+	sp, err := spool.Open(t.TempDir(), spool.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	small := payload(t, "s1", 1)
+	for seq, p := range map[uint64][]byte{1: small, 2: make([]byte, len(small)+1024), 3: payload(t, "s1", 3)} {
+		if err := sp.Put(seq, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	logs := &records{}
+	u := uplink.New(uplink.Config{
+		Broker: b.URL(), ClientID: "sensor-acme-s1", Username: "s1", Password: "secret-one-111",
+		Topic: wire.BatchTopic("acme", "s1"), PublishTimeout: time.Second, MaxPayload: len(small) + 512,
+		Logger: slog.New(logs),
+	}, sp)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); u.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, "batches 1 and 3 stored, 2 dropped", func() bool {
+		st := u.Status()
+		return svc.Stats().Ingested == 2 && st.Backlog == 0 && st.Oversize == 1
+	})
+	if said := logs.said(slog.LevelError); len(said) != 1 || !strings.Contains(said[0], "too large") {
+		t.Errorf("errors logged: %q; want one saying the batch was too large", said)
+	}
+}
+
+// TestFirstPacketBounded: a connection's first packet must be a CONNECT
+// of at most 64 KiB; one announcing more, or another packet, is closed at
+// once, before anything is allocated for it. A sensor logged in may
+// announce no more than a batch's largest packet (wire.MaxPacket).
+func TestFirstPacketBounded(t *testing.T) {
+	svc, _ := newService(t)
+	b := startBroker(t, "127.0.0.1:0", svc)
+	defer b.Close()
+	closedSoon := func(what string, conn net.Conn) {
+		t.Helper()
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		for {
+			_, err := conn.Read(make([]byte, 64))
+			if err == nil {
+				continue // a CONNACK or DISCONNECT before the end
+			}
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Errorf("%s: the connection is still open", what)
+			}
+			return
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		head []byte
+	}{
+		{"a CONNECT announcing 256 MiB", []byte{0x10, 0xff, 0xff, 0xff, 0x7f}},
+		{"a CONNECT announcing 64 KiB + 1", []byte{0x10, 0x81, 0x80, 0x04}},
+		{"a PUBLISH first", []byte{0x30, 0x05, 0, 1, 'a', 'x', 'y'}},
+		{"five length bytes", []byte{0x10, 0x80, 0x80, 0x80, 0x80, 0x01}},
+	} {
+		conn, err := net.Dial("tcp", b.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Write(tc.head); err != nil {
+			t.Fatal(err)
+		}
+		closedSoon(tc.name, conn)
+		conn.Close()
+	}
+
+	// Logged in, a PUBLISH announcing more than wire.MaxPacket is refused.
+	conn, err := net.Dial("tcp", b.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.Write(connectPacket("probe-1", "s1", "secret-one-111"))
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	ack := make([]byte, 4)
+	if _, err := io.ReadFull(conn, ack); err != nil || ack[0] != 0x20 || ack[3] != 0 {
+		t.Fatalf("CONNACK %x, %v", ack, err)
+	}
+	n := wire.MaxPacket + 1
+	conn.Write([]byte{0x32, byte(n&0x7f | 0x80), byte(n>>7&0x7f | 0x80), byte(n>>14&0x7f | 0x80), byte(n >> 21)})
+	closedSoon("a PUBLISH announcing wire.MaxPacket + 1", conn)
+}
+
+// connectPacket is an MQTT 3.1.1 CONNECT with a user name and password.
+func connectPacket(clientID, user, pass string) []byte {
+	str := func(s string) []byte { return append([]byte{byte(len(s) >> 8), byte(len(s))}, s...) }
+	var body []byte
+	body = append(body, str("MQTT")...)
+	body = append(body, 4, 0xc2, 0, 30) // level 4; user name, password, clean session; keep-alive 30 s
+	body = append(body, str(clientID)...)
+	body = append(body, str(user)...)
+	body = append(body, str(pass)...)
+	return append([]byte{0x10, byte(len(body))}, body...)
+}

@@ -78,7 +78,7 @@ func (l *listener) Serve(establish listeners.EstablishFn) {
 		conn.SetDeadline(time.Now().Add(l.connectWithin))
 		go func() {
 			defer l.untrack(conn)
-			if err := establish(l.id, conn); err != nil {
+			if err := establish(l.id, &connectGuard{Conn: conn}); err != nil {
 				l.log.Warn("", "error", err, "remote", conn.RemoteAddr().String()) // reshaped by mochiHandler
 			}
 		}()
@@ -131,4 +131,75 @@ func (l *listener) untrack(c net.Conn) {
 	l.mu.Lock()
 	delete(l.conns, c)
 	l.mu.Unlock()
+}
+
+// maxConnectPacket bounds a connection's first packet, its CONNECT: a
+// client id, a user name and a password take far less. mochi allocates
+// whatever length a packet's header announces before reading it, so
+// without this bound one unauthenticated connection could make the cloud
+// allocate the largest packet it takes for a sensor's batch.
+const maxConnectPacket = 64 << 10
+
+// errNotConnect is why a connection whose first packet is not a CONNECT of
+// at most maxConnectPacket bytes is closed.
+var errNotConnect = errors.New("broker: the first packet is not a CONNECT of at most 64 KiB")
+
+// connectGuard is a connection whose first packet's fixed header is
+// checked, as it is read, before mochi sees it.
+type connectGuard struct {
+	net.Conn
+	hdr  [5]byte // the first packet's fixed header so far
+	n    int
+	done bool
+}
+
+func (c *connectGuard) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if c.done || n == 0 {
+		return n, err
+	}
+	for _, b := range p[:n] {
+		if c.n == len(c.hdr) {
+			break
+		}
+		c.hdr[c.n] = b
+		c.n++
+		ok, complete := connectHeader(c.hdr[:c.n])
+		if !ok {
+			return 0, errNotConnect
+		}
+		if complete {
+			c.done = true
+			break
+		}
+	}
+	return n, err
+}
+
+// connectHeader reports whether b, the first bytes of a connection, can
+// begin a CONNECT packet of at most maxConnectPacket bytes (ok), and
+// whether b holds its whole fixed header (complete): the packet type and
+// flags (0x10), then the remaining length in one to four bytes of seven
+// bits, least significant first.
+func connectHeader(b []byte) (ok, complete bool) {
+	if len(b) == 0 {
+		return true, false
+	}
+	if b[0] != 0x10 {
+		return false, false
+	}
+	length, shift := 0, 0
+	for i, x := range b[1:] {
+		length |= int(x&0x7f) << shift
+		shift += 7
+		switch {
+		case length > maxConnectPacket:
+			return false, false
+		case x&0x80 == 0:
+			return true, true
+		case i == 3:
+			return false, false // a fifth length byte would follow: malformed
+		}
+	}
+	return true, false
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"mimamori/edge/wire"
 	"mimamori/modem"
 )
 
@@ -464,6 +465,10 @@ func (e evaluator) cloud() []Line {
 		back.Verdict = Warn
 		back.Hint = tx(fmt.Sprintf("記憶領域に書き込めなかったため、データ %d 件を失いました。", c.SpoolLost),
 			fmt.Sprintf("%d batches were lost while the storage could not be written.", c.SpoolLost))
+	case c.Oversize > 0:
+		back.Verdict = Warn
+		back.Hint = tx(fmt.Sprintf("1件が送信できる上限 (%s) を超えたため、データ %d 件を送信せずに削除しました。", bytesText(wire.MaxPayload), c.Oversize),
+			fmt.Sprintf("Batches larger than a batch may be (%s) were dropped unsent: %d.", bytesText(wire.MaxPayload), c.Oversize))
 	case c.DroppedOld > 0:
 		back.Verdict = Warn
 		back.Hint = tx(fmt.Sprintf("保存容量を超えたため、古いデータ %d 件を削除しました。", c.DroppedOld),

@@ -102,6 +102,7 @@ func TestVerdicts(t *testing.T) {
 		}, "cloud.backlog", Fault, Fault, "no space left on device"},
 		{"batches lost to the spool", func(s *Snapshot) { s.Cloud.SpoolLost = 2 }, "cloud.backlog", Warn, Warn, "2 batches were lost"},
 		{"spool dropped data", func(s *Snapshot) { s.Cloud.DroppedOld = 3 }, "cloud.backlog", Warn, Warn, "3 oldest"},
+		{"batches too large to send", func(s *Snapshot) { s.Cloud.Oversize = 1 }, "cloud.backlog", Warn, Warn, "dropped unsent: 1"},
 		{"clock not synchronized", func(s *Snapshot) { s.Clock.Synced = false }, "system.clock", Warn, Warn, "wrong clock"},
 		{"disk nearly full", func(s *Snapshot) { s.Host.DiskUsed = 62_000_000_000 }, "system.disk", Fault, Fault, ""},
 		{"hot", func(s *Snapshot) { s.Host.TemperatureC = 79 }, "system.temperature", Warn, Warn, "ventilation"},

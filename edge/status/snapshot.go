@@ -84,6 +84,8 @@ type Cloud struct {
 	SpoolError string `json:"spool_error,omitempty"`
 	Unspooled  int    `json:"unspooled,omitempty"`
 	SpoolLost  uint64 `json:"spool_lost,omitempty"`
+	// Oversize batches were too large for the broker and were dropped.
+	Oversize uint64 `json:"oversize,omitempty"`
 }
 
 // Service is one actor of the sensor's supervision tree.

@@ -12,6 +12,7 @@ import (
 	"github.com/eclipse/paho.mqtt.golang/packets"
 
 	"mimamori/edge/spool"
+	"mimamori/edge/wire"
 )
 
 // Config says where and as whom to publish.
@@ -22,7 +23,10 @@ type Config struct {
 	Password       string
 	Topic          string
 	PublishTimeout time.Duration // default 30 s
-	Logger         *slog.Logger
+	// MaxPayload is the largest batch sent; larger ones are dropped
+	// (wire.MaxPayload, what the broker takes, when zero).
+	MaxPayload int
+	Logger     *slog.Logger
 }
 
 // Status is what the status page and the batches report about the link.
@@ -36,6 +40,9 @@ type Status struct {
 	Backlog    int
 	BacklogB   int64
 	DroppedOld uint64
+	// Oversize counts batches too large for the broker to take
+	// (wire.MaxPayload), dropped rather than sent again for ever.
+	Oversize uint64
 	// ConnectError is why the last attempt to connect failed, "" once
 	// connected; Refused says the broker refused the sensor's
 	// credentials, which retrying will not mend.
@@ -61,6 +68,9 @@ type Uplink struct {
 func New(cfg Config, sp *spool.Spool) *Uplink {
 	if cfg.PublishTimeout <= 0 {
 		cfg.PublishTimeout = 30 * time.Second
+	}
+	if cfg.MaxPayload <= 0 || cfg.MaxPayload > wire.MaxPayload {
+		cfg.MaxPayload = wire.MaxPayload
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -214,6 +224,18 @@ func (u *Uplink) drain(ctx context.Context) error {
 		}
 		if err != nil {
 			return err
+		}
+		if len(payload) > u.cfg.MaxPayload {
+			// The broker would close the connection on it, and the
+			// batch would block the spool for ever.
+			u.cfg.Logger.Error("uplink: batch too large to send; dropped", "seq", seq, "bytes", len(payload), "max", u.cfg.MaxPayload)
+			if err := u.spool.Remove(seq); err != nil {
+				return err
+			}
+			u.mu.Lock()
+			u.status.Oversize++
+			u.mu.Unlock()
+			continue
 		}
 		if !u.client.IsConnectionOpen() {
 			return errNotConnected

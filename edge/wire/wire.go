@@ -27,6 +27,11 @@ func accepted(v wirepb.SchemaVersion) bool {
 // few hundred kilobytes; anything far larger is hostile or broken.
 const MaxPayload = 64 << 20
 
+// MaxPacket bounds the MQTT packet that carries a batch: a payload of
+// MaxPayload with room for the topic and the packet's headers. The
+// embedded broker refuses larger packets, and the sensor never sends one.
+const MaxPacket = MaxPayload + 64<<10
+
 // TopicPrefix is the root of every Mimamori topic.
 const TopicPrefix = "mimamori/v1"
 
