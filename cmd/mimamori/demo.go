@@ -71,16 +71,24 @@ func runDemo(ctx context.Context, args []string) error {
 	}
 	defer sim.Close()
 
-	// Start the traffic two minutes in the past: the generator catches up at
-	// full speed, so the first minutes are sealed and devices are on the
-	// portal within seconds, then it continues in real time.
-	start := time.Now().Add(-2 * time.Minute).Truncate(time.Minute)
+	var last time.Time
+	sensors, err := c.Store.Sensors(ctx, demoTenant)
+	if err != nil {
+		return err
+	}
+	for _, st := range sensors {
+		if st.ID == demoSensor {
+			last = st.LastMinute
+		}
+	}
+	now := time.Now()
+	start, anchor := demoStart(now, last), now.Add(-2*time.Minute).Truncate(time.Minute)
 	s, err := sensor.Start(ctx, sensor.Config{
 		Tenant: demoTenant, ID: demoSensor, DataDir: filepath.Join(*data, "sensor"),
 		Broker: c.MQTTURL(), Password: demoSensorPassword, Heartbeat: true, Logger: logger,
 		Sources: []sensor.Source{{Name: "factory-sim", Open: func() (capture.Source, error) {
 			gen := synth.New(synth.Config{Seed: *seed, Start: start, Factory: synth.DemoFactory(3)})
-			return synth.NewSource(gen, synth.RealTime(*speed)), nil
+			return synth.NewSource(gen, synth.Pacing{Speed: *speed, Anchor: anchor}), nil
 		}}},
 		Modem: &modem.Config{Device: sim.Path(), APN: modem.APN{Name: "mimamori.demo"}},
 		// The demo's "LTE" traffic is its MQTT to the local cloud.
@@ -107,4 +115,20 @@ func runDemo(ctx context.Context, args []string) error {
 `, c.HTTPAddr(), demoEmail, demoPassword, *statusListen, *data)
 	<-ctx.Done()
 	return nil
+}
+
+// demoStart is when the demo's traffic begins: two minutes in the past, so
+// that the generator catches up at full speed, the first minutes are
+// sealed and devices are on the portal within seconds; but on kept data
+// after the last minute the cloud has (lastMinute), which a faster
+// --speed puts ahead of the clock, so that a restarted demo adds new
+// minutes instead of counting the same ones again. The margin covers the
+// minutes the previous run sealed as it stopped, still in its spool. The
+// pacing stays anchored two minutes in the past either way.
+func demoStart(now, lastMinute time.Time) time.Time {
+	start := now.Add(-2 * time.Minute).Truncate(time.Minute)
+	if next := lastMinute.Truncate(time.Minute).Add(2 * time.Minute); next.After(start) {
+		start = next
+	}
+	return start
 }

@@ -82,3 +82,20 @@ func TestSanitize(t *testing.T) {
 		}
 	}
 }
+
+func TestDemoStart(t *testing.T) {
+	now := time.Date(2026, 11, 25, 9, 30, 40, 0, time.UTC)
+	for _, tc := range []struct {
+		name       string
+		last, want time.Time
+	}{
+		{"fresh data", time.Time{}, time.Date(2026, 11, 25, 9, 28, 0, 0, time.UTC)},
+		{"kept data behind the clock", now.Add(-time.Hour), time.Date(2026, 11, 25, 9, 28, 0, 0, time.UTC)},
+		{"kept data of a faster run, ahead of the clock", now.Add(3 * time.Hour), time.Date(2026, 11, 25, 12, 32, 0, 0, time.UTC)},
+		{"kept data ending at the clock", now.Truncate(time.Minute), time.Date(2026, 11, 25, 9, 32, 0, 0, time.UTC)},
+	} {
+		if got := demoStart(now, tc.last); !got.Equal(tc.want) {
+			t.Errorf("%s: start %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}

@@ -21,6 +21,12 @@ type Pacing struct {
 	// wall clock, packets from before now come at once (the stream catches
 	// up) and later ones in real time.
 	Speed float64
+	// Anchor, when set, is the wall-clock time the stream's start is due
+	// at instead of Start: Anchor + (ts - Start) / Speed. A stream may then
+	// begin at a time of its own (after minutes a previous run already
+	// played ahead of the clock, say) and still catch up and keep pace as
+	// one that began at Anchor.
+	Anchor time.Time
 }
 
 // AsFastAsPossible does not wait between packets.
@@ -102,7 +108,11 @@ func (s *Source) ReadPacket() (data []byte, ci gopacket.CaptureInfo, link layers
 // interval if that is sooner (then it returns capture.ErrTimeout).
 func (s *Source) wait(ts int64) error {
 	start := s.gen.startNs + int64(s.gen.cfg.Skip)
-	due := time.Unix(0, start).Add(time.Duration(float64(ts-start) / s.pace.Speed))
+	base := time.Unix(0, start)
+	if !s.pace.Anchor.IsZero() {
+		base = s.pace.Anchor
+	}
+	due := base.Add(time.Duration(float64(ts-start) / s.pace.Speed))
 	d := due.Sub(s.now())
 	if d <= 0 {
 		return nil

@@ -142,3 +142,40 @@ func TestSourceCatchUp(t *testing.T) {
 		t.Fatalf("after Close: %v", err)
 	}
 }
+
+// TestSourceAnchor: a stream that begins an hour ahead of the clock but is
+// anchored 10 s in the past catches up those 10 s at once and keeps pace
+// from there, instead of waiting an hour for its first packet.
+func TestSourceAnchor(t *testing.T) {
+	begin := time.Now()
+	ahead := begin.Add(time.Hour)
+	src := NewSource(New(Config{Seed: 4, Start: ahead, Duration: 10*time.Second + 600*time.Millisecond}),
+		Pacing{Speed: 1, Anchor: begin.Add(-10 * time.Second)})
+	n, timeouts := 0, 0
+	for {
+		_, ci, _, err := src.ReadPacket()
+		if errors.Is(err, capture.ErrTimeout) {
+			timeouts++
+			if time.Since(begin) > 5*time.Second {
+				t.Fatalf("still waiting after %v, %d packets in", time.Since(begin), n)
+			}
+			continue
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ci.Timestamp.Before(ahead) {
+			t.Fatalf("packet stamped %v, before the stream's start %v", ci.Timestamp, ahead)
+		}
+		n++
+	}
+	if d := time.Since(begin); d < 550*time.Millisecond || d > 3*time.Second {
+		t.Fatalf("10.6 s of stream anchored 10 s back took %v", d)
+	}
+	if n == 0 {
+		t.Fatal("no packets")
+	}
+}
