@@ -2,6 +2,7 @@ package cloud
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"mimamori/cloud/ingest"
 	"mimamori/cloud/store"
 	"mimamori/cloud/store/sqlite"
+	"mimamori/edge/tlsconf"
 	"mimamori/web/auth"
 	"mimamori/web/portal"
 )
@@ -77,12 +79,26 @@ func (c *Cloud) start(ctx context.Context, cfg Config) error {
 	}
 	isPermanent := func(err error) bool { return errors.Is(err, ingest.ErrRejected) }
 	if cfg.Broker == "" {
+		var serverTLS *tls.Config
+		if cfg.MQTTTLSCert != "" {
+			if serverTLS, err = tlsconf.Server(cfg.MQTTTLSCert, cfg.MQTTTLSKey); err != nil {
+				return fmt.Errorf("cloud: broker: %w", err)
+			}
+		}
 		c.broker, err = broker.Start(broker.Config{
+			TLS:    serverTLS,
 			Listen: cfg.MQTTListen, Credentials: creds, Ingester: svc,
 			IsPermanent: isPermanent, Logger: c.logger.With("component", "broker"),
 		})
 	} else {
+		var clientTLS *tls.Config
+		if tlsconf.Secure(cfg.Broker) {
+			if clientTLS, err = tlsconf.Client(cfg.BrokerCA); err != nil {
+				return fmt.Errorf("cloud: broker: %w", err)
+			}
+		}
 		c.sub, err = broker.Subscribe(ctx, broker.SubscriberConfig{
+			TLS:    clientTLS,
 			Broker: cfg.Broker, Username: cfg.BrokerUsername, Password: cfg.BrokerPassword,
 			Ingester: svc, IsPermanent: isPermanent, Logger: c.logger.With("component", "subscriber"),
 		})

@@ -14,10 +14,19 @@ type Config struct {
 	DataDir string `json:"data_dir"`
 	// MQTTListen is the embedded broker's address (default ":1883").
 	MQTTListen string `json:"mqtt_listen"`
+	// MQTTTLSCert and MQTTTLSKey, PEM files, make the embedded broker
+	// serve TLS (sensors then use ssl:// or mqtts://). They are read again
+	// when they change, so a renewed certificate needs no restart.
+	MQTTTLSCert string `json:"mqtt_tls_cert,omitempty"`
+	MQTTTLSKey  string `json:"mqtt_tls_key,omitempty"`
 	// Broker, when set, uses an external broker instead of the embedded one.
 	Broker         string `json:"broker,omitempty"`
 	BrokerUsername string `json:"broker_username,omitempty"`
 	BrokerPassword string `json:"broker_password,omitempty"`
+	// BrokerCA is a PEM file of the CA that signed the external broker's
+	// certificate, for an ssl:// or mqtts:// Broker; the system's roots
+	// when empty.
+	BrokerCA string `json:"broker_ca,omitempty"`
 	// HTTPListen is the portal's address (default ":8080").
 	HTTPListen string `json:"http_listen"`
 	// SecureCookies must be set when the portal is served over HTTPS.
@@ -72,6 +81,12 @@ func LoadConfig(path string) (Config, error) {
 func (c *Config) Validate() error {
 	if c.DataDir == "" {
 		return fmt.Errorf("cloud: config: data_dir is required")
+	}
+	if (c.MQTTTLSCert == "") != (c.MQTTTLSKey == "") {
+		return fmt.Errorf("cloud: config: mqtt_tls_cert and mqtt_tls_key go together")
+	}
+	if c.Broker != "" && c.MQTTTLSCert != "" {
+		return fmt.Errorf("cloud: config: mqtt_tls_cert is for the embedded broker; with an external broker, its own configuration serves TLS")
 	}
 	seen := map[string]bool{}
 	for ti := range c.Tenants {

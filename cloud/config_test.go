@@ -36,6 +36,9 @@ func TestLoadConfig(t *testing.T) {
 		{"shared username", `{"data_dir": "x", "tenants": [{"id": "a", "sensors": [{"id": "s1", "password": "long-enough-secret"}, {"id": "s2", "username": "s1", "password": "long-enough-secret"}]}]}`, "used twice"},
 		{"six users", `{"data_dir": "x", "tenants": [{"id": "a", "users": [{},{},{},{},{},{}]}]}`, "at most 5"},
 		{"not json", `data_dir = x`, "config"},
+		{"TLS certificate without key", `{"data_dir": "x", "mqtt_tls_cert": "/etc/mimamori/mqtt.pem"}`, "go together"},
+		{"TLS key without certificate", `{"data_dir": "x", "mqtt_tls_key": "/etc/mimamori/mqtt.key"}`, "go together"},
+		{"TLS with an external broker", `{"data_dir": "x", "broker": "ssl://b:8883", "mqtt_tls_cert": "c", "mqtt_tls_key": "k"}`, "embedded broker"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

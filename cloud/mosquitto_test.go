@@ -15,6 +15,7 @@ import (
 	"mimamori/edge/capture"
 	"mimamori/edge/capture/capturetest"
 	"mimamori/edge/sensor"
+	"mimamori/edge/tlsconf/tlstest"
 )
 
 // mosquittoBinary finds Debian's broker; it lives in /usr/sbin, which is
@@ -45,8 +46,10 @@ func freePort(t *testing.T) int {
 }
 
 // startMosquitto runs a private Mosquitto on loopback with password
-// authentication, the way a customer's own broker would be set up.
-func startMosquitto(t *testing.T) string {
+// authentication, the way a customer's own broker would be set up; with
+// useTLS it serves TLS with a certificate of a private CA, whose file it
+// returns too.
+func startMosquitto(t *testing.T, useTLS bool) (url, caFile string) {
 	t.Helper()
 	bin := mosquittoBinary(t)
 	// Not t.TempDir(): its parent is private, and Mosquitto started as root
@@ -70,9 +73,15 @@ func startMosquitto(t *testing.T) string {
 	acl := filepath.Join(dir, "acl")
 	os.WriteFile(acl, []byte("user s1\ntopic write mimamori/v1/acme/s1/batch\n\nuser cloud\ntopic read mimamori/v1/#\n"), 0o600)
 	conf := filepath.Join(dir, "mosquitto.conf")
+	listener, scheme := fmt.Sprintf("listener %d 127.0.0.1\n", port), "tcp://"
+	if useTLS {
+		files := tlstest.NewCA(t, "Mimamori test CA").Issue(t, dir, 2, "127.0.0.1")
+		listener += fmt.Sprintf("certfile %s\nkeyfile %s\n", files.Cert, files.Key)
+		scheme, caFile = "ssl://", files.CA
+	}
 	os.WriteFile(conf, []byte(fmt.Sprintf(
-		"listener %d 127.0.0.1\nallow_anonymous false\npassword_file %s\nacl_file %s\npersistence false\nlog_dest stderr\n",
-		port, pwfile, acl)), 0o600)
+		"%sallow_anonymous false\npassword_file %s\nacl_file %s\npersistence false\nlog_dest stderr\n",
+		listener, pwfile, acl)), 0o600)
 	for _, p := range []string{dir, pwfile, acl, conf} {
 		mode := os.FileMode(0o644)
 		if p == dir {
@@ -102,7 +111,7 @@ func startMosquitto(t *testing.T) string {
 		c, err := net.Dial("tcp", addr)
 		if err == nil {
 			c.Close()
-			return "tcp://" + addr
+			return scheme + addr, caFile
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("mosquitto did not listen on %s: %v", addr, err)
@@ -111,11 +120,18 @@ func startMosquitto(t *testing.T) string {
 	}
 }
 
+// TestMosquittoInterop: sensors and the cloud meet at a real Mosquitto,
+// without TLS and with it, and every conversation arrives.
 func TestMosquittoInterop(t *testing.T) {
-	brokerURL := startMosquitto(t)
+	t.Run("plain", func(t *testing.T) { testMosquittoInterop(t, false) })
+	t.Run("tls", func(t *testing.T) { testMosquittoInterop(t, true) })
+}
+
+func testMosquittoInterop(t *testing.T, useTLS bool) {
+	brokerURL, caFile := startMosquitto(t, useTLS)
 	ctx := context.Background()
 	cfg := testConfig(t.TempDir())
-	cfg.Broker, cfg.BrokerUsername, cfg.BrokerPassword = brokerURL, "cloud", "cloud-secret-456"
+	cfg.Broker, cfg.BrokerUsername, cfg.BrokerPassword, cfg.BrokerCA = brokerURL, "cloud", "cloud-secret-456", caFile
 	c, err := cloud.Start(ctx, cfg, quiet())
 	if err != nil {
 		t.Fatal(err)
@@ -124,7 +140,7 @@ func TestMosquittoInterop(t *testing.T) {
 
 	path := capturetest.Path(t, "modbus/iti_ModbusTCP.pcap")
 	s, err := sensor.Start(ctx, sensor.Config{
-		Tenant: "acme", ID: "s1", DataDir: t.TempDir(), Broker: brokerURL, Password: sensorSecret,
+		Tenant: "acme", ID: "s1", DataDir: t.TempDir(), Broker: brokerURL, BrokerCA: caFile, Password: sensorSecret,
 		Sources: []sensor.Source{{Name: "modbus", Open: func() (capture.Source, error) { return capture.OpenFile(path) }}},
 		Logger:  quiet(),
 	})

@@ -4,8 +4,13 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"mimamori/cloud"
+	"mimamori/edge/capture"
+	"mimamori/edge/capture/capturetest"
+	"mimamori/edge/sensor"
+	"mimamori/edge/tlsconf/tlstest"
 )
 
 // TestStartPortTaken: a taken broker or portal port stops the start with
@@ -34,5 +39,53 @@ func TestStartPortTaken(t *testing.T) {
 		if msg := err.Error(); !strings.Contains(msg, tc.server+": ") || strings.Count(msg, taken) != 1 || !strings.Contains(msg, "in use") {
 			t.Errorf("%s on a taken port: %q; want the server named and the address once", tc.server, msg)
 		}
+	}
+}
+
+// TestEmbeddedBrokerTLS: with mqtt_tls_cert and mqtt_tls_key the embedded
+// broker serves TLS, and a sensor that trusts its CA delivers every batch.
+func TestEmbeddedBrokerTLS(t *testing.T) {
+	dir := t.TempDir()
+	files := tlstest.NewCA(t, "Mimamori test CA").Issue(t, dir, 2, "127.0.0.1")
+	cfg := testConfig(dir)
+	cfg.MQTTTLSCert, cfg.MQTTTLSKey = files.Cert, files.Key
+	c, err := cloud.Start(t.Context(), cfg, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer within(t, time.Minute, "cloud.Close", func() { c.Close() })
+	if !strings.HasPrefix(c.MQTTURL(), "ssl://") {
+		t.Fatalf("MQTT URL %s, want ssl://", c.MQTTURL())
+	}
+	path := capturetest.Path(t, "modbus/iti_ModbusTCP.pcap")
+	s, err := sensor.Start(t.Context(), sensor.Config{
+		Tenant: "acme", ID: "s1", DataDir: t.TempDir(), Broker: c.MQTTURL(), BrokerCA: files.CA, Password: sensorSecret,
+		Sources: []sensor.Source{{Name: "modbus", Open: func() (capture.Source, error) { return capture.OpenFile(path) }}},
+		Logger:  quiet(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer within(t, time.Minute, "sensor.Stop", s.Stop)
+	select {
+	case <-s.Drained():
+	case <-time.After(60 * time.Second):
+		t.Fatalf("sensor did not finish replaying; tree %+v", s.Tree())
+	}
+	sealed, _, _ := s.Sealed()
+	deadline := time.Now().Add(30 * time.Second)
+	for c.Ingest.Stats().Ingested < sealed {
+		if time.Now().After(deadline) {
+			t.Fatalf("over TLS the cloud ingested %+v of %d sealed batches; uplink %+v", c.Ingest.Stats(), sealed, s.Uplink())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	// A certificate that cannot be read stops the start.
+	cfg = testConfig(t.TempDir())
+	cfg.MQTTTLSCert, cfg.MQTTTLSKey = files.Cert, files.CA // a certificate, not a key
+	if c2, err := cloud.Start(t.Context(), cfg, quiet()); err == nil {
+		c2.Close()
+		t.Fatal("a cloud with a certificate file for a key started")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,6 +43,9 @@ type Config struct {
 	// IsPermanent tells rejected batches (acknowledge, never retry) from
 	// transient failures (withhold the PUBACK so the sensor sends again).
 	IsPermanent func(error) bool
+	// TLS, when set, is the listener's TLS: sensors then connect with
+	// ssl:// or mqtts:// (tlsconf.Server).
+	TLS *tls.Config
 	// ConnectTimeout is how long a connection may take to send its
 	// CONNECT packet before it is closed; 30 s when zero.
 	ConnectTimeout time.Duration
@@ -50,8 +54,9 @@ type Config struct {
 
 // Broker is a running embedded broker.
 type Broker struct {
-	srv  *mqtt.Server
-	addr string
+	srv    *mqtt.Server
+	addr   string
+	scheme string // of URL: tcp:// or, with TLS, ssl://
 }
 
 // Start listens and serves until Close.
@@ -75,6 +80,10 @@ func Start(cfg Config) (*Broker, error) {
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return nil, fmt.Errorf("broker: %w", err) // names the address
+	}
+	scheme := "tcp://"
+	if cfg.TLS != nil {
+		ln, scheme = tls.NewListener(ln, cfg.TLS), "ssl://"
 	}
 	addr, err := connectAddr(listen, ln.Addr())
 	if err != nil {
@@ -109,14 +118,14 @@ func Start(cfg Config) (*Broker, error) {
 		srv.Close()
 		return nil, fmt.Errorf("broker: serve: %w", err)
 	}
-	return &Broker{srv: srv, addr: addr}, nil
+	return &Broker{srv: srv, addr: addr, scheme: scheme}, nil
 }
 
 // Addr is the address sensors connect to.
 func (b *Broker) Addr() string { return b.addr }
 
 // URL is the paho broker URL for Addr.
-func (b *Broker) URL() string { return "tcp://" + b.addr }
+func (b *Broker) URL() string { return b.scheme + b.addr }
 
 // Close stops the broker.
 func (b *Broker) Close() error { return b.srv.Close() }

@@ -22,6 +22,8 @@ import (
 	"mimamori/cloud/store"
 	"mimamori/cloud/store/sqlite"
 	"mimamori/edge/spool"
+	"mimamori/edge/tlsconf"
+	"mimamori/edge/tlsconf/tlstest"
 	"mimamori/edge/uplink"
 	"mimamori/edge/wire"
 	"mimamori/edge/wire/wirepb"
@@ -600,4 +602,66 @@ func connectPacket(clientID, user, pass string) []byte {
 	body = append(body, str(user)...)
 	body = append(body, str(pass)...)
 	return append([]byte{0x10, byte(len(body))}, body...)
+}
+
+// TestTLS: with a certificate the broker serves TLS only; a sensor that
+// trusts the broker's CA delivers its batches, one that trusts another CA
+// is told why it cannot connect, and a client without TLS gets nowhere.
+func TestTLS(t *testing.T) {
+	svc, _ := newService(t)
+	ca := tlstest.NewCA(t, "Mimamori test CA")
+	files := ca.Issue(t, t.TempDir(), 2, "127.0.0.1", "localhost")
+	serverTLS, err := tlsconf.Server(files.Cert, files.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := broker.Start(broker.Config{Listen: "127.0.0.1:0", TLS: serverTLS, Credentials: creds, Ingester: svc,
+		IsPermanent: isRejected, Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if !strings.HasPrefix(b.URL(), "ssl://") {
+		t.Fatalf("URL %s, want ssl://", b.URL())
+	}
+
+	uplinkTo := func(caFile string) (*uplink.Uplink, *spool.Spool) {
+		sp, err := spool.Open(t.TempDir(), spool.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clientTLS, err := tlsconf.Client(caFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := uplink.New(uplink.Config{
+			Broker: b.URL(), TLS: clientTLS, ClientID: "sensor-acme-s1", Username: "s1", Password: "secret-one-111",
+			Topic: wire.BatchTopic("acme", "s1"), PublishTimeout: time.Second, Logger: quiet(),
+		}, sp)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); u.Run(ctx) }()
+		t.Cleanup(func() { cancel(); <-done })
+		return u, sp
+	}
+
+	stranger, _ := uplinkTo(tlstest.NewCA(t, "another CA").Issue(t, t.TempDir(), 3, "127.0.0.1").CA)
+	waitFor(t, "a certificate error for a sensor trusting another CA", func() bool {
+		return strings.Contains(stranger.Status().ConnectError, "certificate")
+	})
+
+	u, sp := uplinkTo(files.CA)
+	for seq := uint64(1); seq <= 2; seq++ {
+		if err := sp.Put(seq, payload(t, "s1", seq)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u.Notify()
+	waitFor(t, "two batches over TLS", func() bool { return svc.Stats().Ingested == 2 && u.Status().Backlog == 0 })
+
+	plainURL := "tcp://" + b.Addr()
+	if c, err := connect(t, plainURL, "s2", "secret-two-222"); err == nil {
+		c.Disconnect(0)
+		t.Fatal("a client without TLS connected to the TLS listener")
+	}
 }

@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"time"
@@ -13,7 +14,8 @@ import (
 
 // SubscriberConfig connects the cloud to an external broker.
 type SubscriberConfig struct {
-	Broker      string // tcp://host:port
+	Broker      string      // tcp://host:port, or ssl://host:port for TLS
+	TLS         *tls.Config // for a broker URL that asks for TLS
 	ClientID    string
 	Username    string
 	Password    string
@@ -65,6 +67,9 @@ func Subscribe(ctx context.Context, cfg SubscriberConfig) (*Subscriber, error) {
 				cfg.Logger.Error("broker: subscribe", "err", t.Error())
 			}
 		})
+	if cfg.TLS != nil {
+		opts.SetTLSConfig(cfg.TLS)
+	}
 	client := paho.NewClient(opts)
 	tok := client.Connect()
 	if !tok.WaitTimeout(15 * time.Second) {

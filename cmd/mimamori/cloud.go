@@ -12,7 +12,7 @@ import (
 func runCloud(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("cloud", flag.ContinueOnError)
 	configPath := fs.String("config", "", "JSON configuration file (see docs/DEPLOY.md)")
-	brokerURL := fs.String("broker", "", "use this external MQTT broker (tcp://host:port) instead of the embedded one")
+	brokerURL := fs.String("broker", "", "use this external MQTT broker (tcp://host:port, or ssl://host:port for TLS) instead of the embedded one")
 	logLevel := fs.String("log", "info", "log level: debug, info, warn, error")
 	if err := fs.Parse(args); err != nil {
 		return err

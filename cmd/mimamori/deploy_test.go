@@ -14,6 +14,7 @@ import (
 
 	"mimamori/cloud"
 	"mimamori/edge/capture/capturetest"
+	"mimamori/edge/tlsconf/tlstest"
 	"mimamori/web/portaltest"
 )
 
@@ -57,6 +58,13 @@ func TestDeployGuide(t *testing.T) {
 	}
 	cfg.DataDir = filepath.Join(dir, "cloud")
 	cfg.MQTTListen, cfg.HTTPListen = "127.0.0.1:0", "127.0.0.1:0"
+	// The guide's broker speaks TLS: its certificate, here, is one of a
+	// test CA for the loopback address.
+	if cfg.MQTTTLSCert == "" {
+		t.Fatal("the guide's cloud.json has no mqtt_tls_cert: the broker would speak plain MQTT")
+	}
+	certs := tlstest.NewCA(t, "Mimamori test CA").Issue(t, dir, 2, "127.0.0.1")
+	cfg.MQTTTLSCert, cfg.MQTTTLSKey = certs.Cert, certs.Key
 	cfg.SecureCookies = false // the test's portal is plain HTTP
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -78,6 +86,7 @@ func TestDeployGuide(t *testing.T) {
 		"--broker":        "--broker=" + c.MQTTURL(),
 		"--password-file": "--password-file=" + secret,
 		"--data":          "--data=" + filepath.Join(dir, "sensor"),
+		"--broker-ca":     "--broker-ca=" + certs.CA,
 	}
 	var args []string
 	fields := strings.Fields(strings.TrimPrefix(sensorLine, "mimamori sensor "))

@@ -99,3 +99,24 @@ func TestDemoStart(t *testing.T) {
 		}
 	}
 }
+
+// TestSensorCommandChecksBrokerCA: a CA file that cannot be read stops the
+// start with the reason, rather than a sensor that never connects.
+func TestSensorCommandChecksBrokerCA(t *testing.T) {
+	junk := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(junk, []byte("not a certificate"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ file, want string }{
+		{"/nonexistent/ca.pem", "no such file"},
+		{junk, "no PEM certificate"},
+	} {
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		err := runSensor(ctx, []string{"--tenant", "acme", "--id", "s1", "--pcap", "../../edge/analyze/testdata/synthetic.pcap",
+			"--data", t.TempDir(), "--modem", "none", "--broker", "ssl://127.0.0.1:1", "--broker-ca", tc.file, "--status-listen", "127.0.0.1:0"})
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), "CA file") || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("--broker-ca %s: err = %v, want one naming the CA file and %q", tc.file, err, tc.want)
+		}
+	}
+}

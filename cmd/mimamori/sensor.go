@@ -27,7 +27,8 @@ func runSensor(ctx context.Context, args []string) error {
 	tenant := fs.String("tenant", "", "tenant id this sensor belongs to")
 	id := fs.String("id", "", "sensor id")
 	data := fs.String("data", "/var/lib/mimamori", "data directory (spool)")
-	brokerURL := fs.String("broker", "tcp://127.0.0.1:1883", "cloud MQTT broker URL")
+	brokerURL := fs.String("broker", "tcp://127.0.0.1:1883", "cloud MQTT broker URL: ssl://host:8883 (or mqtts://) for TLS, tcp://host:1883 without")
+	brokerCA := fs.String("broker-ca", "", "PEM file of the CA that signed the broker's certificate, for a private CA (default: the system's roots)")
 	username := fs.String("username", "", "MQTT username (default: the sensor id)")
 	passwordFile := fs.String("password-file", "", "file holding the MQTT password (default: $MIMAMORI_SENSOR_PASSWORD)")
 	logLevel := fs.String("log", "info", "log level: debug, info, warn, error")
@@ -96,7 +97,7 @@ func runSensor(ctx context.Context, args []string) error {
 	}
 	s, err := sensor.Start(ctx, sensor.Config{
 		Tenant: *tenant, ID: *id, DataDir: *data,
-		Broker: *brokerURL, Username: *username, Password: password,
+		Broker: *brokerURL, BrokerCA: *brokerCA, Username: *username, Password: password,
 		Sources: sources, Heartbeat: len(ifaces) > 0, Logger: logger,
 		ReportEvery: *reportEvery,
 		Modem:       modemCfg, ModemInterface: *mf.iface,

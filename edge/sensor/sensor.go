@@ -2,6 +2,7 @@ package sensor
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"mimamori/edge/capture"
 	"mimamori/edge/spool"
 	"mimamori/edge/status"
+	"mimamori/edge/tlsconf"
 	"mimamori/edge/uplink"
 	"mimamori/edge/wire"
 	"mimamori/edge/wire/wirepb"
@@ -39,7 +41,11 @@ type Config struct {
 	// DataDir holds the spool; it survives restarts.
 	DataDir string
 	// Broker is the cloud's MQTT address, tcp://host:port.
-	Broker   string
+	Broker string
+	// BrokerCA is a PEM file of the CA that signed the broker's
+	// certificate, for a broker URL that asks for TLS; the system's roots
+	// when empty.
+	BrokerCA string
 	Username string
 	Password string
 	Sources  []Source
@@ -193,7 +199,17 @@ func Start(ctx context.Context, cfg Config) (*Sensor, error) {
 	if username == "" {
 		username = cfg.ID
 	}
+	var tlsCfg *tls.Config
+	switch {
+	case tlsconf.Secure(cfg.Broker):
+		if tlsCfg, err = tlsconf.Client(cfg.BrokerCA); err != nil {
+			return nil, fmt.Errorf("sensor: broker: %w", err)
+		}
+	case !tlsconf.Loopback(cfg.Broker):
+		cfg.Logger.Warn("sensor: the broker URL does not ask for TLS: the password and the data cross the network in the clear; use ssl:// or mqtts://", "broker", cfg.Broker)
+	}
 	s.uplink = uplink.New(uplink.Config{
+		TLS:      tlsCfg,
 		Broker:   cfg.Broker,
 		ClientID: "sensor-" + cfg.Tenant + "-" + cfg.ID,
 		Username: username,

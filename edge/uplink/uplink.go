@@ -2,6 +2,7 @@ package uplink
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,7 +27,10 @@ type Config struct {
 	// MaxPayload is the largest batch sent; larger ones are dropped
 	// (wire.MaxPayload, what the broker takes, when zero).
 	MaxPayload int
-	Logger     *slog.Logger
+	// TLS is the link's TLS configuration for a broker URL that asks for
+	// TLS (ssl://, mqtts://; see tlsconf.Secure).
+	TLS    *tls.Config
+	Logger *slog.Logger
 }
 
 // Status is what the status page and the batches report about the link.
@@ -105,6 +109,9 @@ func New(cfg Config, sp *spool.Spool) *Uplink {
 				u.connectFailed(f.Reason)
 			}
 		})
+	if cfg.TLS != nil {
+		opts.SetTLSConfig(cfg.TLS)
+	}
 	u.client = mqtt.NewClient(opts)
 	return u
 }

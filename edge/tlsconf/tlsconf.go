@@ -1,0 +1,132 @@
+package tlsconf
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Secure reports whether a broker URL asks for TLS: the schemes ssl, tls,
+// mqtts and tcps, as the MQTT client takes them.
+func Secure(brokerURL string) bool {
+	u, err := url.Parse(brokerURL)
+	if err != nil {
+		return false
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "ssl", "tls", "mqtts", "tcps":
+		return true
+	}
+	return false
+}
+
+// Loopback reports whether a broker URL names this host, where a link
+// without TLS crosses no network.
+func Loopback(brokerURL string) bool {
+	u, err := url.Parse(brokerURL)
+	if err != nil {
+		return false
+	}
+	switch h := u.Hostname(); {
+	case h == "localhost", strings.HasPrefix(h, "127."), h == "::1":
+		return true
+	}
+	return false
+}
+
+// Client is the configuration a client uses to reach a broker over TLS:
+// it trusts the certificates in caFile (PEM) when given, otherwise the
+// system's roots, and checks the broker's name as always.
+func Client(caFile string) (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if caFile == "" {
+		return cfg, nil
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("tls: CA file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("tls: CA file %s: no PEM certificate in it", caFile)
+	}
+	cfg.RootCAs = pool
+	return cfg, nil
+}
+
+// Server is the configuration of a broker serving the certificate chain in
+// certFile with the key in keyFile (PEM). Both are read now, so that a
+// wrong file stops the start, and again at a handshake once either file
+// has changed; while a renewal cannot be read (caught half written, say),
+// the previous certificate is served.
+func Server(certFile, keyFile string) (*tls.Config, error) {
+	r := &reloader{certFile: certFile, keyFile: keyFile}
+	if err := r.load(); err != nil {
+		return nil, err
+	}
+	return &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: r.get}, nil
+}
+
+// reloader holds the served certificate and the files' modification times
+// it was read at.
+type reloader struct {
+	certFile, keyFile string
+
+	mu      sync.Mutex
+	cert    *tls.Certificate
+	modTime [2]time.Time
+	failed  [2]time.Time // the times of a pair that did not load, not tried again
+}
+
+func (r *reloader) stamps() ([2]time.Time, error) {
+	var t [2]time.Time
+	for i, f := range []string{r.certFile, r.keyFile} {
+		fi, err := os.Stat(f)
+		if err != nil {
+			return t, fmt.Errorf("tls: %w", err)
+		}
+		t[i] = fi.ModTime()
+	}
+	return t, nil
+}
+
+func (r *reloader) load() error {
+	t, err := r.stamps()
+	if err != nil {
+		return err
+	}
+	cert, err := tls.LoadX509KeyPair(r.certFile, r.keyFile)
+	if err != nil {
+		return fmt.Errorf("tls: certificate %s and key %s: %w", r.certFile, r.keyFile, err)
+	}
+	r.mu.Lock()
+	r.cert, r.modTime = &cert, t
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *reloader) get(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+	t, err := r.stamps()
+	r.mu.Lock()
+	cert, changed := r.cert, err == nil && t != r.modTime && t != r.failed
+	r.mu.Unlock()
+	if !changed {
+		return cert, nil
+	}
+	if err := r.load(); err != nil {
+		// A renewal caught half written, say: keep serving the previous
+		// certificate, and try these files again only once they change.
+		r.mu.Lock()
+		r.failed = t
+		r.mu.Unlock()
+		return cert, nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cert, nil
+}

@@ -1,0 +1,156 @@
+package tlsconf_test
+
+import (
+	"crypto/tls"
+	"net"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"mimamori/edge/tlsconf"
+	"mimamori/edge/tlsconf/tlstest"
+)
+
+func TestSecureAndLoopback(t *testing.T) {
+	for _, tc := range []struct {
+		url              string
+		secure, loopback bool
+	}{
+		{"tcp://127.0.0.1:1883", false, true},
+		{"tcp://localhost:1883", false, true},
+		{"tcp://[::1]:1883", false, true},
+		{"ssl://cloud.example:8883", true, false},
+		{"tls://10.0.0.5:8883", true, false},
+		{"mqtts://cloud.example:8883", true, false},
+		{"TCPS://cloud.example:8883", true, false},
+		{"tcp://cloud.example:1883", false, false},
+		{"ws://cloud.example/mqtt", false, false},
+		{"::not a url", false, false},
+	} {
+		if got := tlsconf.Secure(tc.url); got != tc.secure {
+			t.Errorf("Secure(%q) = %v", tc.url, got)
+		}
+		if got := tlsconf.Loopback(tc.url); got != tc.loopback {
+			t.Errorf("Loopback(%q) = %v", tc.url, got)
+		}
+	}
+}
+
+// serve accepts TLS connections with cfg until the test ends and completes
+// their handshakes.
+func serve(t *testing.T, cfg *tls.Config) string {
+	t.Helper()
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.(*tls.Conn).Handshake()
+			c.Close()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// dial handshakes with addr and returns the serial number of the server's
+// certificate.
+func dial(addr string, cfg *tls.Config) (int64, error) {
+	c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, cfg)
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	return c.ConnectionState().PeerCertificates[0].SerialNumber.Int64(), nil
+}
+
+func TestClientTrustsItsCA(t *testing.T) {
+	dir := t.TempDir()
+	files := tlstest.NewCA(t, "Mimamori test CA").Issue(t, dir, 2, "127.0.0.1")
+	srv, err := tlsconf.Server(files.Cert, files.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := serve(t, srv)
+
+	trusting, err := tlsconf.Client(files.CA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if serial, err := dial(addr, trusting); err != nil || serial != 2 {
+		t.Fatalf("with the CA: serial %d, %v", serial, err)
+	}
+	system, err := tlsconf.Client("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dial(addr, system); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("with the system's roots: %v, want a certificate error", err)
+	}
+	other, err := tlsconf.Client(tlstest.NewCA(t, "another CA").Issue(t, t.TempDir(), 3, "127.0.0.1").CA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dial(addr, other); err == nil {
+		t.Fatal("a client trusting another CA connected")
+	}
+
+	if _, err := tlsconf.Client(dir + "/missing.pem"); err == nil || !strings.Contains(err.Error(), "CA file") {
+		t.Errorf("a missing CA file: %v", err)
+	}
+	os.WriteFile(dir+"/junk.pem", []byte("not a certificate"), 0o644)
+	if _, err := tlsconf.Client(dir + "/junk.pem"); err == nil || !strings.Contains(err.Error(), "no PEM certificate") {
+		t.Errorf("a CA file without a certificate: %v", err)
+	}
+	if _, err := tlsconf.Server(files.Cert, dir+"/junk.pem"); err == nil {
+		t.Error("a server with a key file that is no key started")
+	}
+}
+
+// TestServerReloads: a renewed certificate is served from the next
+// handshake on; one caught half written is not, and the previous one is
+// served meanwhile.
+func TestServerReloads(t *testing.T) {
+	dir := t.TempDir()
+	ca := tlstest.NewCA(t, "Mimamori test CA")
+	files := ca.Issue(t, dir, 2, "127.0.0.1")
+	srv, err := tlsconf.Server(files.Cert, files.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := serve(t, srv)
+	client, _ := tlsconf.Client(files.CA)
+	later := func(step int) {
+		at := time.Now().Add(time.Duration(step) * time.Second)
+		os.Chtimes(files.Cert, at, at)
+		os.Chtimes(files.Key, at, at)
+	}
+
+	ca.Issue(t, dir, 7, "127.0.0.1")
+	later(1)
+	if serial, err := dial(addr, client); err != nil || serial != 7 {
+		t.Fatalf("after renewal: serial %d, %v; want 7", serial, err)
+	}
+
+	// Half written: the new certificate without its key yet.
+	ca.Issue(t, dir, 9, "127.0.0.1")
+	key9, _ := os.ReadFile(files.Key)
+	cert9, _ := os.ReadFile(files.Cert)
+	os.WriteFile(files.Cert, cert9, 0o644)
+	os.WriteFile(files.Key, []byte("-----BEGIN EC PRIVATE KEY-----\ntruncated"), 0o644)
+	later(2)
+	if serial, err := dial(addr, client); err != nil || serial != 7 {
+		t.Fatalf("during a half-written renewal: serial %d, %v; want the previous 7", serial, err)
+	}
+	os.WriteFile(files.Key, key9, 0o644)
+	later(3)
+	if serial, err := dial(addr, client); err != nil || serial != 9 {
+		t.Fatalf("once the renewal is whole: serial %d, %v; want 9", serial, err)
+	}
+}
