@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -442,5 +444,46 @@ func TestSeveralSourcesMergeIntoOneBatchPerMinute(t *testing.T) {
 	}
 	if events == 0 {
 		t.Error("no OT events in the merged batches")
+	}
+}
+
+// warnings collects the messages logged at Warn.
+type warnings struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (w *warnings) Enabled(_ context.Context, l slog.Level) bool { return l == slog.LevelWarn }
+func (w *warnings) Handle(_ context.Context, r slog.Record) error {
+	w.mu.Lock()
+	w.msgs = append(w.msgs, r.Message)
+	w.mu.Unlock()
+	return nil
+}
+func (w *warnings) WithAttrs([]slog.Attr) slog.Handler { return w }
+func (w *warnings) WithGroup(string) slog.Handler      { return w }
+
+// TestPlainBrokerWarns: a broker URL without TLS that is not on the
+// sensor's own host is warned about at the start; a TLS one or the
+// loopback is not.
+func TestPlainBrokerWarns(t *testing.T) {
+	for _, tc := range []struct {
+		broker string
+		warn   bool
+	}{
+		{"tcp://192.0.2.10:1883", true},
+		{"tcp://cloud.example:1883", true},
+		{"ssl://192.0.2.10:8883", false},
+		{"mqtts://cloud.example:8883", false},
+		{"tcp://127.0.0.1:1", false},
+	} {
+		w := &warnings{}
+		startOfflineWith(t, nil, func(c *Config) { c.Broker, c.Logger = tc.broker, slog.New(w) }).Stop()
+		w.mu.Lock()
+		warned := slices.ContainsFunc(w.msgs, func(m string) bool { return strings.Contains(m, "does not ask for TLS") })
+		w.mu.Unlock()
+		if warned != tc.warn {
+			t.Errorf("broker %s: warned %v, want %v (%q)", tc.broker, warned, tc.warn, w.msgs)
+		}
 	}
 }
