@@ -15,6 +15,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"mimamori/edge/status"
+	"mimamori/edge/tlsconf"
 	"mimamori/edge/wire/wirepb"
 	"mimamori/firmware"
 )
@@ -160,7 +161,7 @@ func (s *Sensor) StatusSnapshot() status.Snapshot {
 	u := s.uplink.Status()
 	snap.Cloud = status.Cloud{Connected: u.Connected, LastSent: u.LastSent, LastSeq: u.LastSeq,
 		Backlog: u.Backlog, BacklogBytes: u.BacklogB, DroppedOld: u.DroppedOld, Oversize: u.Oversize, LastError: u.LastError,
-		ConnectError: u.ConnectError, Refused: u.Refused}
+		ConnectError: u.ConnectError, Refused: u.Refused, TLS: tlsconf.Secure(s.cfg.Broker)}
 	s.obsMu.Lock()
 	snap.Cloud.SpoolError, snap.Cloud.Unspooled, snap.Cloud.SpoolLost = s.spoolErr, s.unspooled, s.spoolLost
 	s.obsMu.Unlock()

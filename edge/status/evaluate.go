@@ -2,6 +2,7 @@ package status
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"mimamori/edge/wire"
@@ -412,7 +413,11 @@ func (e evaluator) usage(m *ModemInfo) Line {
 func (e evaluator) cloud() []Line {
 	c := e.s.Cloud
 	lteDown := e.s.Modem != nil && e.s.Modem.State != modem.StateOnline
-	conn := line("cloud.mqtt", tx("クラウド", "Cloud"), OK, tx("接続中", "connected"))
+	conn := line("cloud.mqtt", tx("クラウド", "Cloud"), OK, tx("接続中 (TLS)", "connected (TLS)"))
+	if !c.TLS {
+		conn.Value = tx("接続中 (暗号化なし)", "connected (not encrypted)")
+	}
+	certificate := strings.Contains(c.ConnectError, "x509") || strings.Contains(c.ConnectError, "certificate")
 	if !c.Connected {
 		conn.Value = tx("未接続", "not connected")
 		switch {
@@ -422,6 +427,12 @@ func (e evaluator) cloud() []Line {
 			conn.Verdict = Fault
 			conn.Hint = tx("クラウドがセンサーの認証情報を拒否しました。テナント、センサーIDとパスワードの設定を確認してください。直らない場合はサポートデスクへご連絡ください。",
 				"The cloud refused the sensor's credentials. Check the tenant, sensor id and password settings. If this persists, contact the support desk.")
+		case certificate:
+			// Retrying will not mend it either, unless the clock is wrong.
+			conn.Value = tx("未接続 (証明書エラー)", "not connected (certificate not trusted)")
+			conn.Verdict = Fault
+			conn.Hint = tx("クラウドの証明書を確認できません（"+c.ConnectError+"）。--broker-ca の CA 証明書と、センサーの時刻が正しいかを確認してください。",
+				"The cloud's certificate cannot be verified ("+c.ConnectError+"). Check the CA certificate given with --broker-ca, and that the sensor's clock is right.")
 		case e.starting() || (lteDown && e.modemDown(e.s.Modem) < e.opts.Grace):
 			conn.Verdict = Pending
 		case lteDown:
@@ -432,6 +443,10 @@ func (e evaluator) cloud() []Line {
 			conn.Verdict = Fault
 			conn.Hint = tx("クラウドに接続できません。データはセンサー内に保存されています。直らない場合はサポートデスクへご連絡ください。",
 				"Cannot reach the cloud; data is kept on the sensor. If this persists, contact the support desk.")
+			if c.ConnectError != "" {
+				conn.Hint = tx("クラウドに接続できません（"+c.ConnectError+"）。データはセンサー内に保存されています。直らない場合はサポートデスクへご連絡ください。",
+					"Cannot reach the cloud ("+c.ConnectError+"); data is kept on the sensor. If this persists, contact the support desk.")
+			}
 		}
 	}
 	last := line("cloud.last", tx("最終送信", "Last upload"), OK, Text{})

@@ -83,6 +83,13 @@ func TestVerdicts(t *testing.T) {
 		{"denied", func(s *Snapshot) { modemDown(s, modem.StateDenied, modem.ReasonDenied, time.Second) }, "lte.state", Fault, Fault, "contract"},
 		{"no modem manager", func(s *Snapshot) { s.Modem = nil }, "lte", Info, OK, ""},
 		{"cloud down, LTE up", func(s *Snapshot) { s.Cloud.Connected = false }, "cloud.mqtt", Fault, Fault, "support desk"},
+		{"cloud down with a reason", func(s *Snapshot) {
+			s.Cloud.Connected, s.Cloud.ConnectError = false, "dial tcp 192.0.2.10:8883: connect: connection refused"
+		}, "cloud.mqtt", Fault, Fault, "Cannot reach the cloud (dial tcp 192.0.2.10:8883: connect: connection refused)"},
+		{"certificate not trusted", func(s *Snapshot) {
+			s.StartedAt = s.Now.Add(-10 * time.Second) // a fault from the start: retrying will not mend it
+			s.Cloud.Connected, s.Cloud.ConnectError = false, "tls: failed to verify certificate: x509: certificate signed by unknown authority"
+		}, "cloud.mqtt", Fault, Fault, "--broker-ca"},
 		{"credentials refused", func(s *Snapshot) {
 			s.Cloud.Connected, s.Cloud.Refused, s.Cloud.ConnectError = false, true, "not Authorized"
 		}, "cloud.mqtt", Fault, Fault, "refused the sensor's credentials"},
@@ -216,5 +223,21 @@ func TestModemHistoryLine(t *testing.T) {
 	want := "10:29:03 LTE data is up / 10:29:02 registered; starting the data session / 10:29:01 no signal"
 	if l.Value.EN != want {
 		t.Errorf("history %q, want %q", l.Value.EN, want)
+	}
+}
+
+// TestCloudLinkEncryption: the cloud line says whether the link is
+// encrypted.
+func TestCloudLinkEncryption(t *testing.T) {
+	for _, tc := range []struct {
+		tls  bool
+		want string
+	}{{true, "connected (TLS)"}, {false, "connected (not encrypted)"}} {
+		s := healthy()
+		s.Cloud.TLS = tc.tls
+		l, ok := find(Evaluate(s, Options{}), "cloud.mqtt")
+		if !ok || l.Value.EN != tc.want || l.Verdict != OK {
+			t.Errorf("TLS %v: %+v, want %q and OK", tc.tls, l, tc.want)
+		}
 	}
 }

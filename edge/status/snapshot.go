@@ -78,6 +78,8 @@ type Cloud struct {
 	// says the broker refused the sensor's credentials.
 	ConnectError string `json:"connect_error,omitempty"`
 	Refused      bool   `json:"refused,omitempty"`
+	// TLS says the link to the broker is encrypted.
+	TLS bool `json:"tls"`
 	// SpoolError is why sealed batches cannot be written to the sensor's
 	// storage (a full or failing disk), while they cannot; Unspooled of
 	// them wait in memory meanwhile, and SpoolLost were lost in all.
