@@ -393,11 +393,28 @@ func TestBrokerLogsStayReadable(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Publish(wire.BatchTopic("acme", "s2"), 1, false, payload(t, "s2", 1)).WaitTimeout(2 * time.Second)
+	// Scanners: connections that never log in are said once.
+	for i := 0; i < 5; i++ {
+		conn, err := net.Dial("tcp", b.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.Write([]byte("GET / HTTP/1.0\r\n\r\n"))
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		conn.Read(make([]byte, 1))
+		conn.Close()
+	}
 
 	waitFor(t, "the refused publish logged", func() bool { return slices.Contains(log.said(slog.LevelWarn), "error processing packet") })
 	count := map[string]int{}
 	for _, m := range log.said(slog.LevelWarn) {
 		count[m]++
+	}
+	for _, m := range log.said(slog.LevelInfo) {
+		count[m]++
+	}
+	if n := count["broker: connection closed before logging in"]; n != 1 {
+		t.Errorf("5 connections without a login logged %d times, want once", n)
 	}
 	if count["broker: wrong sensor password"] != 1 || count["broker: unknown sensor login"] != 1 || count[""] != 0 {
 		t.Errorf("warnings %v, want each refusal once and none without a message", count)

@@ -3,7 +3,9 @@ package broker
 import (
 	"errors"
 	"log/slog"
+	"mimamori/cloud/ratelog"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,6 +27,9 @@ type listener struct {
 	connectWithin time.Duration
 	log           *slog.Logger
 
+	// unlogged limits the log of connections that end before logging in.
+	unlogged *ratelog.Limiter
+
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
 	closed bool
@@ -33,7 +38,8 @@ type listener struct {
 var _ listeners.Listener = (*listener)(nil)
 
 func newListener(id string, ln net.Listener, connectWithin time.Duration) *listener {
-	return &listener{id: id, ln: ln, connectWithin: connectWithin, conns: map[net.Conn]struct{}{}}
+	return &listener{id: id, ln: ln, connectWithin: connectWithin, conns: map[net.Conn]struct{}{},
+		unlogged: ratelog.New(loginLogEvery, nil)}
 }
 
 // Init implements listeners.Listener; the socket is already bound.
@@ -78,7 +84,17 @@ func (l *listener) Serve(establish listeners.EstablishFn) {
 		conn.SetDeadline(time.Now().Add(l.connectWithin))
 		go func() {
 			defer l.untrack(conn)
-			if err := establish(l.id, &connectGuard{Conn: conn}); err != nil {
+			err := establish(l.id, &connectGuard{Conn: conn})
+			switch {
+			case err == nil:
+			case strings.HasPrefix(err.Error(), "read connection: "):
+				// Never sent a login: on a port open to the Internet,
+				// mostly scanners, so said once per loginLogEvery.
+				if ok, n := l.unlogged.Allow(""); ok {
+					l.log.Info("broker: connection closed before logging in", "error", err, "remote", conn.RemoteAddr().String(),
+						"closed_since_last_logged", n, "next_log_after", loginLogEvery)
+				}
+			default:
 				l.log.Warn("", "error", err, "remote", conn.RemoteAddr().String()) // reshaped by mochiHandler
 			}
 		}()
