@@ -62,12 +62,41 @@ func serve(t *testing.T, cfg *tls.Config) string {
 // dial handshakes with addr and returns the serial number of the server's
 // certificate.
 func dial(addr string, cfg *tls.Config) (int64, error) {
+	serial, _, err := dialState(addr, cfg)
+	return serial, err
+}
+
+// dialState is dial that also says whether the session was resumed.
+func dialState(addr string, cfg *tls.Config) (serial int64, resumed bool, err error) {
 	c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, cfg)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	defer c.Close()
-	return c.ConnectionState().PeerCertificates[0].SerialNumber.Int64(), nil
+	// TLS 1.3 sends the session ticket after the handshake: read to
+	// receive it (the server closes at once).
+	c.SetReadDeadline(time.Now().Add(time.Second))
+	c.Read(make([]byte, 1))
+	st := c.ConnectionState()
+	return st.PeerCertificates[0].SerialNumber.Int64(), st.DidResume, nil
+}
+
+// TestClientResumes: a second connection resumes the first one's session
+// and is not sent the certificate chain again.
+func TestClientResumes(t *testing.T) {
+	files := tlstest.NewCA(t, "Mimamori test CA").Issue(t, t.TempDir(), 2, "127.0.0.1")
+	srv, err := tlsconf.Server(files.Cert, files.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := serve(t, srv)
+	client, _ := tlsconf.Client(files.CA)
+	if _, resumed, err := dialState(addr, client); err != nil || resumed {
+		t.Fatalf("first connection: resumed %v, %v", resumed, err)
+	}
+	if _, resumed, err := dialState(addr, client); err != nil || !resumed {
+		t.Fatalf("second connection: resumed %v, %v; want a resumed session", resumed, err)
+	}
 }
 
 func TestClientTrustsItsCA(t *testing.T) {
