@@ -81,7 +81,7 @@ func (c *Cloud) start(ctx context.Context, cfg Config) error {
 	if cfg.Broker == "" {
 		var serverTLS *tls.Config
 		if cfg.MQTTTLSCert != "" {
-			if serverTLS, err = tlsconf.Server(cfg.MQTTTLSCert, cfg.MQTTTLSKey); err != nil {
+			if serverTLS, err = tlsconf.Server(cfg.MQTTTLSCert, cfg.MQTTTLSKey, cfg.MQTTTLSClientCA); err != nil {
 				return fmt.Errorf("cloud: broker: %w", err)
 			}
 		}

@@ -19,6 +19,11 @@ type Config struct {
 	// when they change, so a renewed certificate needs no restart.
 	MQTTTLSCert string `json:"mqtt_tls_cert,omitempty"`
 	MQTTTLSKey  string `json:"mqtt_tls_key,omitempty"`
+	// MQTTTLSClientCA, a PEM file, lets sensors log in with a certificate
+	// of their own signed by one of its CAs, whose common name is the
+	// sensor's MQTT user name; a sensor with no password may log in only
+	// so.
+	MQTTTLSClientCA string `json:"mqtt_tls_client_ca,omitempty"`
 	// Broker, when set, uses an external broker instead of the embedded one.
 	Broker         string `json:"broker,omitempty"`
 	BrokerUsername string `json:"broker_username,omitempty"`
@@ -85,6 +90,9 @@ func (c *Config) Validate() error {
 	if (c.MQTTTLSCert == "") != (c.MQTTTLSKey == "") {
 		return fmt.Errorf("cloud: config: mqtt_tls_cert and mqtt_tls_key go together")
 	}
+	if c.MQTTTLSClientCA != "" && c.MQTTTLSCert == "" {
+		return fmt.Errorf("cloud: config: mqtt_tls_client_ca needs the broker's TLS (mqtt_tls_cert and mqtt_tls_key)")
+	}
 	if c.Broker != "" && c.MQTTTLSCert != "" {
 		return fmt.Errorf("cloud: config: mqtt_tls_cert is for the embedded broker; with an external broker, its own configuration serves TLS")
 	}
@@ -102,8 +110,9 @@ func (c *Config) Validate() error {
 			if s.Username == "" {
 				s.Username = s.ID
 			}
-			if c.Broker == "" && len(s.Password) < 12 {
-				return fmt.Errorf("cloud: config: sensor %s/%s needs a password of at least 12 characters", t.ID, s.ID)
+			certOnly := s.Password == "" && c.MQTTTLSClientCA != ""
+			if c.Broker == "" && len(s.Password) < 12 && !certOnly {
+				return fmt.Errorf("cloud: config: sensor %s/%s needs a password of at least 12 characters (or none, to log in with a certificate only, with mqtt_tls_client_ca)", t.ID, s.ID)
 			}
 			if seen[s.Username] {
 				return fmt.Errorf("cloud: config: MQTT username %q used twice", s.Username)

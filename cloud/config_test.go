@@ -27,6 +27,11 @@ func TestLoadConfig(t *testing.T) {
 	if got := cfg.Tenants[0].Sensors[0].Username; got != "s1" {
 		t.Errorf("username defaulted to %q, want the sensor id", got)
 	}
+	certOnly := `{"data_dir": "x", "mqtt_tls_cert": "c.pem", "mqtt_tls_key": "k.pem", "mqtt_tls_client_ca": "ca.pem",
+		"tenants": [{"id": "a", "sensors": [{"id": "s1"}]}]}`
+	if _, err := LoadConfig(writeConfig(t, certOnly)); err != nil {
+		t.Errorf("a sensor without a password, with a client CA: %v", err)
+	}
 	cases := []struct{ name, body, want string }{
 		{"unknown field", `{"data_dir": "x", "tenantz": []}`, "unknown field"},
 		{"no data dir", `{"tenants": []}`, "data_dir"},
@@ -38,6 +43,8 @@ func TestLoadConfig(t *testing.T) {
 		{"not json", `data_dir = x`, "config"},
 		{"TLS certificate without key", `{"data_dir": "x", "mqtt_tls_cert": "/etc/mimamori/mqtt.pem"}`, "go together"},
 		{"TLS key without certificate", `{"data_dir": "x", "mqtt_tls_key": "/etc/mimamori/mqtt.key"}`, "go together"},
+		{"client CA without TLS", `{"data_dir": "x", "mqtt_tls_client_ca": "ca.pem"}`, "needs the broker's TLS"},
+		{"no password without a client CA", `{"data_dir": "x", "tenants": [{"id": "a", "sensors": [{"id": "s1"}]}]}`, "12 characters"},
 		{"TLS with an external broker", `{"data_dir": "x", "broker": "ssl://b:8883", "mqtt_tls_cert": "c", "mqtt_tls_key": "k"}`, "embedded broker"},
 	}
 	for _, tc := range cases {

@@ -16,6 +16,7 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 
 	"mimamori/cloud/ratelog"
+	"mimamori/edge/tlsconf"
 	"mimamori/edge/wire"
 )
 
@@ -100,7 +101,8 @@ func Start(cfg Config) (*Broker, error) {
 	h := &hook{creds: map[string]Credential{}, ingester: cfg.Ingester, isPermanent: cfg.IsPermanent, logger: cfg.Logger,
 		logins: &loginLog{logger: cfg.Logger, limit: ratelog.New(loginLogEvery, nil)}}
 	for _, c := range cfg.Credentials {
-		if !wire.ValidID(c.Tenant) || !wire.ValidID(c.Sensor) || c.Username == "" || c.Password == "" {
+		certOnly := c.Password == "" && cfg.TLS != nil && cfg.TLS.ClientCAs != nil
+		if !wire.ValidID(c.Tenant) || !wire.ValidID(c.Sensor) || c.Username == "" || (c.Password == "" && !certOnly) {
 			ln.Close()
 			return nil, fmt.Errorf("broker: incomplete credential for %s/%s", c.Tenant, c.Sensor)
 		}
@@ -168,6 +170,19 @@ func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
 	c, ok := h.creds[string(pk.Connect.Username)]
 	if !ok {
 		h.logins.refused(string(pk.Connect.Username), false, "unknown sensor login", cl.Net.Remote)
+		return false
+	}
+	// A certificate the TLS handshake verified identifies the sensor by
+	// its common name; it must name the sensor logging in.
+	if name, ok := tlsconf.PeerName(cl.Net.Conn); ok {
+		if name != c.Username {
+			h.logins.refused(c.Username, true, "sensor certificate names another sensor ("+name+")", cl.Net.Remote)
+			return false
+		}
+		return true
+	}
+	if c.Password == "" {
+		h.logins.refused(c.Username, true, "sensor logs in with a certificate only, and gave none", cl.Net.Remote)
 		return false
 	}
 	want := sha256.Sum256([]byte(c.Password))

@@ -3,6 +3,7 @@ package broker_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -628,7 +629,7 @@ func TestTLS(t *testing.T) {
 	svc, _ := newService(t)
 	ca := tlstest.NewCA(t, "Mimamori test CA")
 	files := ca.Issue(t, t.TempDir(), 2, "127.0.0.1", "localhost")
-	serverTLS, err := tlsconf.Server(files.Cert, files.Key)
+	serverTLS, err := tlsconf.Server(files.Cert, files.Key, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -680,5 +681,80 @@ func TestTLS(t *testing.T) {
 	if c, err := connect(t, plainURL, "s2", "secret-two-222"); err == nil {
 		c.Disconnect(0)
 		t.Fatal("a client without TLS connected to the TLS listener")
+	}
+}
+
+// TestClientCertificates: with a client CA, a sensor may log in with a
+// certificate naming it, without a password if it has none; a certificate
+// naming another sensor, one of another CA, or none for a sensor that has
+// no password, gets nowhere; passwords still work for the others.
+func TestClientCertificates(t *testing.T) {
+	svc, _ := newService(t)
+	dir := t.TempDir()
+	ca := tlstest.NewCA(t, "Mimamori sensors CA")
+	server := ca.Issue(t, dir, 2, "127.0.0.1")
+	serverTLS, err := tlsconf.Server(server.Cert, server.Key, server.CA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := broker.Start(broker.Config{Listen: "127.0.0.1:0", TLS: serverTLS, Ingester: svc, IsPermanent: isRejected, Logger: quiet(),
+		Credentials: []broker.Credential{
+			{Tenant: "acme", Sensor: "s1", Username: "s1", Password: "secret-one-111"},
+			{Tenant: "acme", Sensor: "s2", Username: "s2"}, // a certificate only
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	certOf := func(ca *tlstest.CA, serial int64, name string) tlstest.Files {
+		return ca.Client(t, filepath.Join(t.TempDir()), serial, name)
+	}
+	s2 := certOf(ca, 10, "s2")
+	s1 := certOf(ca, 11, "s1")
+	stranger := certOf(tlstest.NewCA(t, "another CA"), 12, "s2")
+	login := func(user, pass string, cert *tlstest.Files) error {
+		cfg, err := tlsconf.Client(server.CA)
+		if cert != nil {
+			cfg, err = tlsconf.ClientWithCertificate(server.CA, cert.Cert, cert.Key)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := paho.NewClient(paho.NewClientOptions().AddBroker(b.URL()).SetTLSConfig(cfg).SetClientID("test-" + user).
+			SetUsername(user).SetPassword(pass).SetAutoReconnect(false).SetProtocolVersion(4))
+		tok := c.Connect()
+		if !tok.WaitTimeout(5 * time.Second) {
+			return errors.New("connect timed out")
+		}
+		if tok.Error() != nil {
+			return tok.Error()
+		}
+		defer c.Disconnect(0)
+		if p := c.Publish(wire.BatchTopic("acme", user), 1, false, payload(t, user, 1)); !p.WaitTimeout(5*time.Second) || p.Error() != nil {
+			return fmt.Errorf("publish: %v", p.Error())
+		}
+		return nil
+	}
+	for _, tc := range []struct {
+		name       string
+		user, pass string
+		cert       *tlstest.Files
+		ok         bool
+	}{
+		{"certificate only", "s2", "", &s2, true},
+		{"no certificate, no password", "s2", "", nil, false},
+		{"a guessed password for a certificate-only sensor", "s2", "secret-one-111", nil, false},
+		{"another sensor's certificate", "s2", "", &s1, false},
+		{"a certificate of another CA", "s2", "", &stranger, false},
+		{"password, no certificate", "s1", "secret-one-111", nil, true},
+		{"its certificate and a wrong password", "s1", "wrong", &s1, true},
+		{"another sensor's certificate with the right password", "s1", "secret-one-111", &s2, false},
+	} {
+		if err := login(tc.user, tc.pass, tc.cert); (err == nil) != tc.ok {
+			t.Errorf("%s: %v, want success %v", tc.name, err, tc.ok)
+		}
+	}
+	if got := svc.Stats().Ingested; got != 2 {
+		t.Errorf("ingested %d batches, want 2", got)
 	}
 }

@@ -169,6 +169,9 @@ type connectGuard struct {
 	done bool
 }
 
+// Unwrap is the connection guarded (tlsconf.PeerName).
+func (c *connectGuard) Unwrap() net.Conn { return c.Conn }
+
 func (c *connectGuard) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if c.done || n == 0 {

@@ -120,3 +120,16 @@ func TestSensorCommandChecksBrokerCA(t *testing.T) {
 		}
 	}
 }
+
+// TestSensorCommandCertificateNeedsTLS: a sensor certificate with a plain
+// broker URL is a mistake said at the start, not a certificate never sent.
+func TestSensorCommandCertificateNeedsTLS(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	err := runSensor(ctx, []string{"--tenant", "acme", "--id", "s1", "--pcap", "../../edge/analyze/testdata/synthetic.pcap",
+		"--data", t.TempDir(), "--modem", "none", "--broker", "tcp://cloud.example:1883",
+		"--cert-file", "/etc/mimamori/sensor.pem", "--key-file", "/etc/mimamori/sensor.key", "--status-listen", "127.0.0.1:0"})
+	if err == nil || !strings.Contains(err.Error(), "asks for TLS") {
+		t.Fatalf("err = %v, want one saying the broker URL must ask for TLS", err)
+	}
+}

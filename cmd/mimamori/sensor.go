@@ -29,6 +29,8 @@ func runSensor(ctx context.Context, args []string) error {
 	data := fs.String("data", "/var/lib/mimamori", "data directory (spool)")
 	brokerURL := fs.String("broker", "tcp://127.0.0.1:1883", "cloud MQTT broker URL: ssl://host:8883 (or mqtts://) for TLS, tcp://host:1883 without")
 	brokerCA := fs.String("broker-ca", "", "PEM file of the CA that signed the broker's certificate, for a private CA (default: the system's roots)")
+	certFile := fs.String("cert-file", "", "PEM file of the sensor's own certificate, for a cloud that takes certificates (with --key-file)")
+	keyFile := fs.String("key-file", "", "PEM file of the key of --cert-file")
 	username := fs.String("username", "", "MQTT username (default: the sensor id)")
 	passwordFile := fs.String("password-file", "", "file holding the MQTT password (default: $MIMAMORI_SENSOR_PASSWORD)")
 	logLevel := fs.String("log", "info", "log level: debug, info, warn, error")
@@ -97,7 +99,7 @@ func runSensor(ctx context.Context, args []string) error {
 	}
 	s, err := sensor.Start(ctx, sensor.Config{
 		Tenant: *tenant, ID: *id, DataDir: *data,
-		Broker: *brokerURL, BrokerCA: *brokerCA, Username: *username, Password: password,
+		Broker: *brokerURL, BrokerCA: *brokerCA, BrokerCert: *certFile, BrokerKey: *keyFile, Username: *username, Password: password,
 		Sources: sources, Heartbeat: len(ifaces) > 0, Logger: logger,
 		ReportEvery: *reportEvery,
 		Modem:       modemCfg, ModemInterface: *mf.iface,

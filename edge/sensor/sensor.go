@@ -46,9 +46,13 @@ type Config struct {
 	// certificate, for a broker URL that asks for TLS; the system's roots
 	// when empty.
 	BrokerCA string
-	Username string
-	Password string
-	Sources  []Source
+	// BrokerCert and BrokerKey, PEM files, are the sensor's own
+	// certificate and key, presented to a broker that takes them in place
+	// of (or besides) the password.
+	BrokerCert, BrokerKey string
+	Username              string
+	Password              string
+	Sources               []Source
 
 	// SealGrace is how long a minute waits for slower sources before it is
 	// sealed without them. Default 10 s.
@@ -202,9 +206,11 @@ func Start(ctx context.Context, cfg Config) (*Sensor, error) {
 	var tlsCfg *tls.Config
 	switch {
 	case tlsconf.Secure(cfg.Broker):
-		if tlsCfg, err = tlsconf.Client(cfg.BrokerCA); err != nil {
+		if tlsCfg, err = tlsconf.ClientWithCertificate(cfg.BrokerCA, cfg.BrokerCert, cfg.BrokerKey); err != nil {
 			return nil, fmt.Errorf("sensor: broker: %w", err)
 		}
+	case cfg.BrokerCert != "":
+		return nil, fmt.Errorf("sensor: broker: a certificate (%s) needs a broker URL that asks for TLS (ssl:// or mqtts://), not %s", cfg.BrokerCert, cfg.Broker)
 	case !tlsconf.Loopback(cfg.Broker):
 		cfg.Logger.Warn("sensor: the broker URL does not ask for TLS: the password and the data cross the network in the clear; use ssl:// or mqtts://", "broker", cfg.Broker)
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -45,17 +46,30 @@ func Loopback(brokerURL string) bool {
 // sessions, so that reconnecting over a flaky LTE link does not send the
 // broker's certificate chain (kilobytes, on a metered link) every time.
 func Client(caFile string) (*tls.Config, error) {
+	return ClientWithCertificate(caFile, "", "")
+}
+
+// ClientWithCertificate is Client that also presents the certificate in
+// certFile with the key in keyFile (PEM), when given: a sensor's own
+// certificate, which identifies it to a broker that asks for one.
+func ClientWithCertificate(caFile, certFile, keyFile string) (*tls.Config, error) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ClientSessionCache: tls.NewLRUClientSessionCache(8)}
+	if (certFile == "") != (keyFile == "") {
+		return nil, fmt.Errorf("tls: a client certificate needs both its certificate and its key file")
+	}
+	if certFile != "" {
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("tls: client certificate %s and key %s: %w", certFile, keyFile, err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
 	if caFile == "" {
 		return cfg, nil
 	}
-	pem, err := os.ReadFile(caFile)
+	pool, err := readPool(caFile)
 	if err != nil {
 		return nil, fmt.Errorf("tls: CA file: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("tls: CA file %s: no PEM certificate in it", caFile)
 	}
 	cfg.RootCAs = pool
 	return cfg, nil
@@ -66,12 +80,56 @@ func Client(caFile string) (*tls.Config, error) {
 // wrong file stops the start, and again at a handshake once either file
 // has changed; while a renewal cannot be read (caught half written, say),
 // the previous certificate is served.
-func Server(certFile, keyFile string) (*tls.Config, error) {
+//
+// With clientCAFile, clients may present a certificate, which must then be
+// signed by one of the CAs in that file (PEM); PeerName tells who it names.
+func Server(certFile, keyFile, clientCAFile string) (*tls.Config, error) {
 	r := &reloader{certFile: certFile, keyFile: keyFile}
 	if err := r.load(); err != nil {
 		return nil, err
 	}
-	return &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: r.get}, nil
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: r.get}
+	if clientCAFile != "" {
+		pool, err := readPool(clientCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("tls: client CA file: %w", err)
+		}
+		cfg.ClientAuth, cfg.ClientCAs = tls.VerifyClientCertIfGiven, pool
+	}
+	return cfg, nil
+}
+
+// PeerName is the common name of the verified certificate a client
+// presented on conn, and whether there is one: conn is a *tls.Conn whose
+// handshake is done, or wraps one (Unwrap).
+func PeerName(conn net.Conn) (string, bool) {
+	for conn != nil {
+		if tc, ok := conn.(*tls.Conn); ok {
+			st := tc.ConnectionState()
+			if !st.HandshakeComplete || len(st.VerifiedChains) == 0 {
+				return "", false
+			}
+			return st.VerifiedChains[0][0].Subject.CommonName, true
+		}
+		u, ok := conn.(interface{ Unwrap() net.Conn })
+		if !ok {
+			return "", false
+		}
+		conn = u.Unwrap()
+	}
+	return "", false
+}
+
+func readPool(file string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s: no PEM certificate in it", file)
+	}
+	return pool, nil
 }
 
 // reloader holds the served certificate and the files' modification times

@@ -85,7 +85,7 @@ func dialState(addr string, cfg *tls.Config) (serial int64, resumed bool, err er
 // and is not sent the certificate chain again.
 func TestClientResumes(t *testing.T) {
 	files := tlstest.NewCA(t, "Mimamori test CA").Issue(t, t.TempDir(), 2, "127.0.0.1")
-	srv, err := tlsconf.Server(files.Cert, files.Key)
+	srv, err := tlsconf.Server(files.Cert, files.Key, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestClientResumes(t *testing.T) {
 func TestClientTrustsItsCA(t *testing.T) {
 	dir := t.TempDir()
 	files := tlstest.NewCA(t, "Mimamori test CA").Issue(t, dir, 2, "127.0.0.1")
-	srv, err := tlsconf.Server(files.Cert, files.Key)
+	srv, err := tlsconf.Server(files.Cert, files.Key, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,8 +137,17 @@ func TestClientTrustsItsCA(t *testing.T) {
 	if _, err := tlsconf.Client(dir + "/junk.pem"); err == nil || !strings.Contains(err.Error(), "no PEM certificate") {
 		t.Errorf("a CA file without a certificate: %v", err)
 	}
-	if _, err := tlsconf.Server(files.Cert, dir+"/junk.pem"); err == nil {
+	if _, err := tlsconf.Server(files.Cert, dir+"/junk.pem", ""); err == nil {
 		t.Error("a server with a key file that is no key started")
+	}
+	if _, err := tlsconf.Server(files.Cert, files.Key, dir+"/junk.pem"); err == nil || !strings.Contains(err.Error(), "client CA") {
+		t.Errorf("a client CA file without a certificate: %v", err)
+	}
+	if _, err := tlsconf.ClientWithCertificate(files.CA, files.Cert, ""); err == nil || !strings.Contains(err.Error(), "both") {
+		t.Errorf("a client certificate without its key: %v", err)
+	}
+	if _, err := tlsconf.ClientWithCertificate(files.CA, files.Cert, files.CA); err == nil || !strings.Contains(err.Error(), "client certificate") {
+		t.Errorf("a client certificate with a certificate for its key: %v", err)
 	}
 }
 
@@ -149,7 +158,7 @@ func TestServerReloads(t *testing.T) {
 	dir := t.TempDir()
 	ca := tlstest.NewCA(t, "Mimamori test CA")
 	files := ca.Issue(t, dir, 2, "127.0.0.1")
-	srv, err := tlsconf.Server(files.Cert, files.Key)
+	srv, err := tlsconf.Server(files.Cert, files.Key, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,6 +60,19 @@ func NewCA(t testing.TB, name string) *CA {
 // hosts (names or addresses) with its key, serial making it distinct.
 func (ca *CA) Issue(t testing.TB, dir string, serial int64, hosts ...string) Files {
 	t.Helper()
+	return ca.issue(t, dir, "server", serial, x509.ExtKeyUsageServerAuth, hosts...)
+}
+
+// Client writes into dir the CA's certificate and a client certificate
+// naming name (its common name) with its key, as client.pem and
+// client.key.
+func (ca *CA) Client(t testing.TB, dir string, serial int64, name string) Files {
+	t.Helper()
+	return ca.issue(t, dir, "client", serial, x509.ExtKeyUsageClientAuth, name)
+}
+
+func (ca *CA) issue(t testing.TB, dir, base string, serial int64, usage x509.ExtKeyUsage, hosts ...string) Files {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -70,9 +83,12 @@ func (ca *CA) Issue(t testing.TB, dir string, serial int64, hosts ...string) Fil
 		NotBefore:    time.Now().Add(-time.Hour),
 		NotAfter:     time.Now().Add(24 * time.Hour),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		ExtKeyUsage:  []x509.ExtKeyUsage{usage},
 	}
 	for _, h := range hosts {
+		if usage == x509.ExtKeyUsageClientAuth {
+			break
+		}
 		if ip := net.ParseIP(h); ip != nil {
 			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
 		} else {
@@ -87,7 +103,7 @@ func (ca *CA) Issue(t testing.TB, dir string, serial int64, hosts ...string) Fil
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := Files{CA: filepath.Join(dir, "ca.pem"), Cert: filepath.Join(dir, "server.pem"), Key: filepath.Join(dir, "server.key")}
+	f := Files{CA: filepath.Join(dir, "ca.pem"), Cert: filepath.Join(dir, base+".pem"), Key: filepath.Join(dir, base+".key")}
 	write := func(path, typ string, b []byte) {
 		if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: b}), 0o644); err != nil {
 			t.Fatal(err)
