@@ -25,11 +25,12 @@ type Cloud struct {
 	Store  store.Store
 	Ingest *ingest.Service
 
-	broker   *broker.Broker
-	sub      *broker.Subscriber
-	http     *http.Server
-	httpAddr string
-	logger   *slog.Logger
+	broker     *broker.Broker
+	sub        *broker.Subscriber
+	http       *http.Server
+	httpAddr   string
+	httpScheme string // http, or https with the portal's own TLS
+	logger     *slog.Logger
 }
 
 // Start opens the store, provisions the configured identities, and starts
@@ -109,7 +110,7 @@ func (c *Cloud) start(ctx context.Context, cfg Config) error {
 	p, err := portal.New(portal.Options{
 		Store:         c.Store,
 		Logger:        c.logger.With("component", "portal"),
-		SecureCookies: cfg.SecureCookies,
+		SecureCookies: cfg.SecureCookies || cfg.HTTPTLSCert != "",
 		OpsTree: func() any {
 			return map[string]any{"cloud": svc.Tree(), "ingest": svc.Stats(), "sensors": svc.SensorStates()}
 		},
@@ -127,6 +128,15 @@ func (c *Cloud) start(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("cloud: portal: %w", err) // names the address
 	}
 	c.httpAddr = ln.Addr().String()
+	if cfg.HTTPTLSCert != "" {
+		portalTLS, err := tlsconf.Server(cfg.HTTPTLSCert, cfg.HTTPTLSKey, "")
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("cloud: portal: %w", err)
+		}
+		portalTLS.NextProtos = []string{"h2", "http/1.1"}
+		ln, c.httpScheme = tls.NewListener(ln, portalTLS), "https"
+	}
 	// No write timeout: a CSV download of a month may take a while. Idle
 	// keep-alive connections are closed after two minutes.
 	c.http = &http.Server{Handler: p.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
@@ -173,6 +183,14 @@ func (c *Cloud) MQTTURL() string {
 
 // HTTPAddr is the portal's listening address.
 func (c *Cloud) HTTPAddr() string { return c.httpAddr }
+
+// PortalURL is the portal's base URL on its listening address.
+func (c *Cloud) PortalURL() string {
+	if c.httpScheme == "" {
+		return "http://" + c.httpAddr
+	}
+	return c.httpScheme + "://" + c.httpAddr
+}
 
 // Close stops everything and closes the store.
 func (c *Cloud) Close() error {

@@ -34,6 +34,11 @@ type Config struct {
 	BrokerCA string `json:"broker_ca,omitempty"`
 	// HTTPListen is the portal's address (default ":8080").
 	HTTPListen string `json:"http_listen"`
+	// HTTPTLSCert and HTTPTLSKey, PEM files, make the portal serve HTTPS
+	// itself (read again when they change), without a reverse proxy; its
+	// cookies are then secure.
+	HTTPTLSCert string `json:"http_tls_cert,omitempty"`
+	HTTPTLSKey  string `json:"http_tls_key,omitempty"`
 	// SecureCookies must be set when the portal is served over HTTPS.
 	SecureCookies bool `json:"secure_cookies"`
 	// OpsToken guards the operator's /ops endpoints; empty allows loopback only.
@@ -89,6 +94,9 @@ func (c *Config) Validate() error {
 	}
 	if (c.MQTTTLSCert == "") != (c.MQTTTLSKey == "") {
 		return fmt.Errorf("cloud: config: mqtt_tls_cert and mqtt_tls_key go together")
+	}
+	if (c.HTTPTLSCert == "") != (c.HTTPTLSKey == "") {
+		return fmt.Errorf("cloud: config: http_tls_cert and http_tls_key go together")
 	}
 	if c.MQTTTLSClientCA != "" && c.MQTTTLSCert == "" {
 		return fmt.Errorf("cloud: config: mqtt_tls_client_ca needs the broker's TLS (mqtt_tls_cert and mqtt_tls_key)")

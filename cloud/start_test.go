@@ -2,6 +2,7 @@ package cloud_test
 
 import (
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"mimamori/edge/capture"
 	"mimamori/edge/capture/capturetest"
 	"mimamori/edge/sensor"
+	"mimamori/edge/tlsconf"
 	"mimamori/edge/tlsconf/tlstest"
 )
 
@@ -87,5 +89,50 @@ func TestEmbeddedBrokerTLS(t *testing.T) {
 	if c2, err := cloud.Start(t.Context(), cfg, quiet()); err == nil {
 		c2.Close()
 		t.Fatal("a cloud with a certificate file for a key started")
+	}
+}
+
+// TestPortalTLS: with http_tls_cert and http_tls_key the portal serves
+// HTTPS itself, with secure cookies, and nothing over plain HTTP.
+func TestPortalTLS(t *testing.T) {
+	dir := t.TempDir()
+	files := tlstest.NewCA(t, "Mimamori test CA").Issue(t, dir, 2, "127.0.0.1")
+	cfg := testConfig(dir)
+	cfg.HTTPTLSCert, cfg.HTTPTLSKey = files.Cert, files.Key
+	c, err := cloud.Start(t.Context(), cfg, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer within(t, time.Minute, "cloud.Close", func() { c.Close() })
+	if !strings.HasPrefix(c.PortalURL(), "https://") {
+		t.Fatalf("portal URL %s, want https://", c.PortalURL())
+	}
+	clientTLS, err := tlsconf.Client(files.CA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: clientTLS}}
+	res, err := hc.Get(c.PortalURL() + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET /login over HTTPS: %d", res.StatusCode)
+	}
+	if len(res.Cookies()) == 0 {
+		t.Fatal("the login page sets no cookie")
+	}
+	for _, ck := range res.Cookies() {
+		if !ck.Secure {
+			t.Errorf("cookie %s is not secure", ck.Name)
+		}
+	}
+	plain := &http.Client{Timeout: 10 * time.Second}
+	if res, err := plain.Get("http://" + c.HTTPAddr() + "/login"); err == nil {
+		res.Body.Close()
+		if res.StatusCode == http.StatusOK {
+			t.Error("the portal answered over plain HTTP")
+		}
 	}
 }

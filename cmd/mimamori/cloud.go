@@ -33,7 +33,7 @@ func runCloud(ctx context.Context, args []string) error {
 		return err
 	}
 	defer c.Close()
-	logger.Info("cloud started", "portal", "http://"+c.HTTPAddr(), "mqtt", c.MQTTURL())
+	logger.Info("cloud started", "portal", c.PortalURL(), "mqtt", c.MQTTURL())
 	<-ctx.Done()
 	return nil
 }
