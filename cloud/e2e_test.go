@@ -202,18 +202,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer within(t, time.Minute, "sensor.Stop", s.Stop)
-	select {
-	case <-s.Drained():
-	case <-time.After(60 * time.Second):
-		t.Fatalf("sensor did not finish replaying; tree %+v\n%s", s.Tree(), projectStacks())
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for s.Uplink().Backlog > 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("uplink still has %d batches after 60 s: %+v", s.Uplink().Backlog, s.Uplink())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitDelivered(t, c, s, c.MQTTURL())
 	sealed, _, _ := s.Sealed()
 	if st := c.Ingest.Stats(); st.Ingested != sealed || st.Rejected != 0 {
 		t.Fatalf("cloud ingested %+v, sensor sealed %d", st, sealed)

@@ -139,28 +139,7 @@ func testMosquittoInterop(t *testing.T, useTLS bool) {
 	defer within(t, time.Minute, "cloud.Close", func() { c.Close() })
 
 	path := capturetest.Path(t, "modbus/iti_ModbusTCP.pcap")
-	s, err := sensor.Start(ctx, sensor.Config{
-		Tenant: "acme", ID: "s1", DataDir: t.TempDir(), Broker: brokerURL, BrokerCA: caFile, Password: sensorSecret,
-		Sources: []sensor.Source{{Name: "modbus", Open: func() (capture.Source, error) { return capture.OpenFile(path) }}},
-		Logger:  quiet(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer within(t, time.Minute, "sensor.Stop", s.Stop)
-	select {
-	case <-s.Drained():
-	case <-time.After(60 * time.Second):
-		t.Fatalf("sensor did not finish replaying; tree %+v\n%s", s.Tree(), projectStacks())
-	}
-	sealed, _, _ := s.Sealed()
-	deadline := time.Now().Add(30 * time.Second)
-	for c.Ingest.Stats().Ingested < sealed {
-		if time.Now().After(deadline) {
-			t.Fatalf("through Mosquitto the cloud ingested %+v of %d sealed batches; uplink %+v", c.Ingest.Stats(), sealed, s.Uplink())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	deliver(t, c, brokerURL, caFile, path)
 	flows, err := c.Store.Flows(ctx, "acme", store.FlowQuery{Limit: 10000})
 	if err != nil {
 		t.Fatal(err)
@@ -177,5 +156,41 @@ func testMosquittoInterop(t *testing.T, useTLS bool) {
 		if got[k] != w {
 			t.Errorf("conversation %v via Mosquitto: stored %v, analyze %v", k, got[k], w)
 		}
+	}
+}
+
+// deliver replays the capture at path through a sensor connected to
+// brokerURL (trusting caFile, when given) and waits until the cloud c has
+// ingested every batch the sensor sealed.
+func deliver(t *testing.T, c *cloud.Cloud, brokerURL, caFile, path string) {
+	t.Helper()
+	s, err := sensor.Start(t.Context(), sensor.Config{
+		Tenant: "acme", ID: "s1", DataDir: t.TempDir(), Broker: brokerURL, BrokerCA: caFile, Password: sensorSecret,
+		Sources: []sensor.Source{{Name: "replay", Open: func() (capture.Source, error) { return capture.OpenFile(path) }}},
+		Logger:  quiet(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer within(t, time.Minute, "sensor.Stop", s.Stop)
+	waitDelivered(t, c, s, brokerURL)
+}
+
+// waitDelivered waits until sensor s has replayed its sources and the
+// cloud c has ingested every batch it sealed, sent through brokerURL.
+func waitDelivered(t *testing.T, c *cloud.Cloud, s *sensor.Sensor, brokerURL string) {
+	t.Helper()
+	select {
+	case <-s.Drained():
+	case <-time.After(60 * time.Second):
+		t.Fatalf("sensor did not finish replaying; tree %+v\n%s", s.Tree(), projectStacks())
+	}
+	sealed, _, _ := s.Sealed()
+	deadline := time.Now().Add(60 * time.Second)
+	for c.Ingest.Stats().Ingested < sealed || s.Uplink().Backlog > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("through %s the cloud ingested %+v of %d sealed batches; uplink %+v", brokerURL, c.Ingest.Stats(), sealed, s.Uplink())
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -8,9 +8,7 @@ import (
 	"time"
 
 	"mimamori/cloud"
-	"mimamori/edge/capture"
 	"mimamori/edge/capture/capturetest"
-	"mimamori/edge/sensor"
 	"mimamori/edge/tlsconf"
 	"mimamori/edge/tlsconf/tlstest"
 )
@@ -59,29 +57,7 @@ func TestEmbeddedBrokerTLS(t *testing.T) {
 	if !strings.HasPrefix(c.MQTTURL(), "ssl://") {
 		t.Fatalf("MQTT URL %s, want ssl://", c.MQTTURL())
 	}
-	path := capturetest.Path(t, "modbus/iti_ModbusTCP.pcap")
-	s, err := sensor.Start(t.Context(), sensor.Config{
-		Tenant: "acme", ID: "s1", DataDir: t.TempDir(), Broker: c.MQTTURL(), BrokerCA: files.CA, Password: sensorSecret,
-		Sources: []sensor.Source{{Name: "modbus", Open: func() (capture.Source, error) { return capture.OpenFile(path) }}},
-		Logger:  quiet(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer within(t, time.Minute, "sensor.Stop", s.Stop)
-	select {
-	case <-s.Drained():
-	case <-time.After(60 * time.Second):
-		t.Fatalf("sensor did not finish replaying; tree %+v", s.Tree())
-	}
-	sealed, _, _ := s.Sealed()
-	deadline := time.Now().Add(30 * time.Second)
-	for c.Ingest.Stats().Ingested < sealed {
-		if time.Now().After(deadline) {
-			t.Fatalf("over TLS the cloud ingested %+v of %d sealed batches; uplink %+v", c.Ingest.Stats(), sealed, s.Uplink())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	deliver(t, c, c.MQTTURL(), files.CA, capturetest.Path(t, "modbus/iti_ModbusTCP.pcap"))
 
 	// A certificate that cannot be read stops the start.
 	cfg = testConfig(t.TempDir())
