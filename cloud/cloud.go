@@ -87,10 +87,17 @@ func (c *Cloud) start(ctx context.Context, cfg Config) error {
 			}
 		}
 		c.broker, err = broker.Start(broker.Config{
-			TLS:    serverTLS,
+			TLS: serverTLS, PlainListen: cfg.MQTTPlainListen,
 			Listen: cfg.MQTTListen, Credentials: creds, Ingester: svc,
 			IsPermanent: isPermanent, Logger: c.logger.With("component", "broker"),
 		})
+		if err == nil {
+			for _, u := range []string{c.broker.URL(), c.broker.PlainURL()} {
+				if u != "" && !tlsconf.Secure(u) && !tlsconf.Loopback(u) {
+					c.logger.Warn("cloud: the broker listens without TLS: sensors' passwords and data cross the network in the clear; give it mqtt_tls_cert and mqtt_tls_key unless it is reached over a private APN or a VPN only", "url", u)
+				}
+			}
+		}
 	} else {
 		var clientTLS *tls.Config
 		if tlsconf.Secure(cfg.Broker) {

@@ -24,6 +24,9 @@ type Config struct {
 	// sensor's MQTT user name; a sensor with no password may log in only
 	// so.
 	MQTTTLSClientCA string `json:"mqtt_tls_client_ca,omitempty"`
+	// MQTTPlainListen, with TLS, is a second broker address without TLS,
+	// for sensors on a private APN or a VPN while they move to TLS.
+	MQTTPlainListen string `json:"mqtt_plain_listen,omitempty"`
 	// Broker, when set, uses an external broker instead of the embedded one.
 	Broker         string `json:"broker,omitempty"`
 	BrokerUsername string `json:"broker_username,omitempty"`
@@ -97,6 +100,9 @@ func (c *Config) Validate() error {
 	}
 	if (c.HTTPTLSCert == "") != (c.HTTPTLSKey == "") {
 		return fmt.Errorf("cloud: config: http_tls_cert and http_tls_key go together")
+	}
+	if c.MQTTPlainListen != "" && c.MQTTTLSCert == "" {
+		return fmt.Errorf("cloud: config: mqtt_plain_listen is a second address beside a TLS one (mqtt_tls_cert); without TLS, mqtt_listen is plain already")
 	}
 	if c.MQTTTLSClientCA != "" && c.MQTTTLSCert == "" {
 		return fmt.Errorf("cloud: config: mqtt_tls_client_ca needs the broker's TLS (mqtt_tls_cert and mqtt_tls_key)")

@@ -47,6 +47,9 @@ type Config struct {
 	// TLS, when set, is the listener's TLS: sensors then connect with
 	// ssl:// or mqtts:// (tlsconf.Server).
 	TLS *tls.Config
+	// PlainListen, with TLS, is a second address that serves MQTT without
+	// TLS: for sensors on a private APN or a VPN, while they move to TLS.
+	PlainListen string
 	// ConnectTimeout is how long a connection may take to send its
 	// CONNECT packet before it is closed; 30 s when zero.
 	ConnectTimeout time.Duration
@@ -55,9 +58,10 @@ type Config struct {
 
 // Broker is a running embedded broker.
 type Broker struct {
-	srv    *mqtt.Server
-	addr   string
-	scheme string // of URL: tcp:// or, with TLS, ssl://
+	srv       *mqtt.Server
+	addr      string
+	scheme    string // of URL: tcp:// or, with TLS, ssl://
+	plainAddr string // of the plain listener beside the TLS one, if any
 }
 
 // Start listens and serves until Close.
@@ -74,22 +78,36 @@ func Start(cfg Config) (*Broker, error) {
 	if cfg.ConnectTimeout <= 0 {
 		cfg.ConnectTimeout = 30 * time.Second
 	}
+	if cfg.PlainListen != "" && cfg.TLS == nil {
+		return nil, errors.New("broker: a plain listener besides the TLS one needs TLS")
+	}
 	listen := cfg.Listen
 	if listen == "" {
 		listen = ":1883"
 	}
-	ln, err := net.Listen("tcp", listen)
+	ln, addr, err := bind(listen, cfg.TLS)
 	if err != nil {
-		return nil, fmt.Errorf("broker: %w", err) // names the address
+		return nil, err
 	}
 	scheme := "tcp://"
 	if cfg.TLS != nil {
-		ln, scheme = tls.NewListener(ln, cfg.TLS), "ssl://"
+		scheme = "ssl://"
 	}
-	addr, err := connectAddr(listen, ln.Addr())
-	if err != nil {
-		ln.Close()
-		return nil, err
+	b := &Broker{addr: addr, scheme: scheme}
+	lns := []*listener{newListener("sensors", ln, cfg.ConnectTimeout)}
+	if cfg.PlainListen != "" {
+		pln, paddr, err := bind(cfg.PlainListen, nil)
+		if err != nil {
+			ln.Close()
+			return nil, err
+		}
+		b.plainAddr = paddr
+		lns = append(lns, newListener("sensors-plain", pln, cfg.ConnectTimeout))
+	}
+	closeAll := func() {
+		for _, l := range lns {
+			l.ln.Close()
+		}
 	}
 	caps := mqtt.NewDefaultServerCapabilities()
 	caps.MaximumPacketSize = wire.MaxPacket
@@ -103,24 +121,45 @@ func Start(cfg Config) (*Broker, error) {
 	for _, c := range cfg.Credentials {
 		certOnly := c.Password == "" && cfg.TLS != nil && cfg.TLS.ClientCAs != nil
 		if !wire.ValidID(c.Tenant) || !wire.ValidID(c.Sensor) || c.Username == "" || (c.Password == "" && !certOnly) {
-			ln.Close()
+			closeAll()
 			return nil, fmt.Errorf("broker: incomplete credential for %s/%s", c.Tenant, c.Sensor)
 		}
 		h.creds[c.Username] = c
 	}
 	if err := srv.AddHook(h, nil); err != nil {
-		ln.Close()
+		closeAll()
 		return nil, fmt.Errorf("broker: add hook: %w", err)
 	}
-	if err := srv.AddListener(newListener("sensors", ln, cfg.ConnectTimeout)); err != nil {
-		ln.Close()
-		return nil, fmt.Errorf("broker: %w", err)
+	for _, l := range lns {
+		if err := srv.AddListener(l); err != nil {
+			closeAll()
+			return nil, fmt.Errorf("broker: %w", err)
+		}
 	}
 	if err := srv.Serve(); err != nil {
 		srv.Close()
 		return nil, fmt.Errorf("broker: serve: %w", err)
 	}
-	return &Broker{srv: srv, addr: addr, scheme: scheme}, nil
+	b.srv = srv
+	return b, nil
+}
+
+// bind listens at listen, with TLS when tlsCfg is set, and returns the
+// address sensors connect to.
+func bind(listen string, tlsCfg *tls.Config) (net.Listener, string, error) {
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return nil, "", fmt.Errorf("broker: %w", err) // names the address
+	}
+	addr, err := connectAddr(listen, ln.Addr())
+	if err != nil {
+		ln.Close()
+		return nil, "", err
+	}
+	if tlsCfg != nil {
+		ln = tls.NewListener(ln, tlsCfg)
+	}
+	return ln, addr, nil
 }
 
 // Addr is the address sensors connect to.
@@ -128,6 +167,15 @@ func (b *Broker) Addr() string { return b.addr }
 
 // URL is the paho broker URL for Addr.
 func (b *Broker) URL() string { return b.scheme + b.addr }
+
+// PlainURL is the URL of the plain listener beside the TLS one, "" without
+// one.
+func (b *Broker) PlainURL() string {
+	if b.plainAddr == "" {
+		return ""
+	}
+	return "tcp://" + b.plainAddr
+}
 
 // Close stops the broker.
 func (b *Broker) Close() error { return b.srv.Close() }

@@ -758,3 +758,44 @@ func TestClientCertificates(t *testing.T) {
 		t.Errorf("ingested %d batches, want 2", got)
 	}
 }
+
+// TestPlainListenerBesideTLS: a plain listener beside the TLS one serves
+// sensors that log in with a password, not certificate-only ones.
+func TestPlainListenerBesideTLS(t *testing.T) {
+	svc, _ := newService(t)
+	dir := t.TempDir()
+	ca := tlstest.NewCA(t, "Mimamori test CA")
+	server := ca.Issue(t, dir, 2, "127.0.0.1")
+	serverTLS, err := tlsconf.Server(server.Cert, server.Key, server.CA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := broker.Start(broker.Config{Listen: "127.0.0.1:0", PlainListen: "127.0.0.1:0", Ingester: svc, Credentials: creds}); err == nil {
+		t.Fatal("a plain listener beside no TLS one started")
+	}
+	b, err := broker.Start(broker.Config{Listen: "127.0.0.1:0", TLS: serverTLS, PlainListen: "127.0.0.1:0", Ingester: svc,
+		IsPermanent: isRejected, Logger: quiet(), Credentials: []broker.Credential{
+			{Tenant: "acme", Sensor: "s1", Username: "s1", Password: "secret-one-111"},
+			{Tenant: "acme", Sensor: "s2", Username: "s2"},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if !strings.HasPrefix(b.URL(), "ssl://") || !strings.HasPrefix(b.PlainURL(), "tcp://") || b.PlainURL()[6:] == b.URL()[6:] {
+		t.Fatalf("URLs %s and %s", b.URL(), b.PlainURL())
+	}
+	c, err := connect(t, b.PlainURL(), "s1", "secret-one-111")
+	if err != nil {
+		t.Fatalf("a password sensor on the plain listener: %v", err)
+	}
+	if p := c.Publish(wire.BatchTopic("acme", "s1"), 1, false, payload(t, "s1", 1)); !p.WaitTimeout(5*time.Second) || p.Error() != nil {
+		t.Fatalf("publish on the plain listener: %v", p.Error())
+	}
+	if _, err := connect(t, b.PlainURL(), "s2", ""); err == nil {
+		t.Error("a certificate-only sensor logged in on the plain listener")
+	}
+	if svc.Stats().Ingested != 1 {
+		t.Errorf("ingested %+v, want 1", svc.Stats())
+	}
+}
