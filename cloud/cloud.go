@@ -114,7 +114,12 @@ func (c *Cloud) start(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	var sensorLinks func(string) map[string]portal.SensorLink
+	if c.broker != nil {
+		sensorLinks = c.sensorLinks
+	}
 	p, err := portal.New(portal.Options{
+		SensorLinks:   sensorLinks,
 		Store:         c.Store,
 		Logger:        c.logger.With("component", "portal"),
 		SecureCookies: cfg.SecureCookies || cfg.HTTPTLSCert != "",
@@ -218,4 +223,16 @@ func (c *Cloud) Close() error {
 		c.Ingest.Stop()
 	}
 	return c.Store.Close()
+}
+
+// sensorLinks is how each of tenant's sensors is connected to the
+// embedded broker, for the portal.
+func (c *Cloud) sensorLinks(tenant string) map[string]portal.SensorLink {
+	out := map[string]portal.SensorLink{}
+	for _, l := range c.broker.Links() {
+		if l.Tenant == tenant {
+			out[l.Sensor] = portal.SensorLink{Connected: l.Connected, TLS: l.TLS, Certificate: l.Certificate, Since: l.Since}
+		}
+	}
+	return out
 }

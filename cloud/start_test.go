@@ -2,6 +2,7 @@ package cloud_test
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"mimamori/edge/capture/capturetest"
 	"mimamori/edge/tlsconf"
 	"mimamori/edge/tlsconf/tlstest"
+	"mimamori/web/portaltest"
 )
 
 // TestStartPortTaken: a taken broker or portal port stops the start with
@@ -62,6 +64,17 @@ func TestEmbeddedBrokerTLS(t *testing.T) {
 		t.Fatalf("MQTT URL %s, want ssl://", c.MQTTURL())
 	}
 	deliver(t, c, c.MQTTURL(), files.CA, capturetest.Path(t, "modbus/iti_ModbusTCP.pcap"))
+	// センサー管理 tells how the sensor was connected.
+	hc := portaltest.Login(t, c.PortalURL(), testEmail, testPassword)
+	res, err := hc.Get(c.PortalURL() + "/sensors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(page), "暗号化 (TLS) · パスワード認証") {
+		t.Error("センサー管理 does not say the sensor's link was TLS with a password")
+	}
 
 	// A certificate that cannot be read stops the start.
 	cfg = testConfig(t.TempDir())

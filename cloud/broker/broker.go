@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -62,6 +63,7 @@ type Broker struct {
 	addr      string
 	scheme    string // of URL: tcp:// or, with TLS, ssl://
 	plainAddr string // of the plain listener beside the TLS one, if any
+	hook      *hook
 }
 
 // Start listens and serves until Close.
@@ -140,7 +142,7 @@ func Start(cfg Config) (*Broker, error) {
 		srv.Close()
 		return nil, fmt.Errorf("broker: serve: %w", err)
 	}
-	b.srv = srv
+	b.srv, b.hook = srv, h
 	return b, nil
 }
 
@@ -206,12 +208,71 @@ type hook struct {
 	isPermanent func(error) bool
 	logger      *slog.Logger
 	logins      *loginLog
+	links       links
 }
 
 func (h *hook) ID() string { return "mimamori-sensors" }
 
 func (h *hook) Provides(b byte) bool {
-	return b == mqtt.OnConnectAuthenticate || b == mqtt.OnACLCheck || b == mqtt.OnPublish
+	return b == mqtt.OnConnectAuthenticate || b == mqtt.OnACLCheck || b == mqtt.OnPublish || b == mqtt.OnDisconnect
+}
+
+// Link is how a sensor is connected to the embedded broker, or was last.
+type Link struct {
+	Tenant, Sensor string
+	Connected      bool
+	TLS            bool      // the connection is encrypted
+	Certificate    bool      // the sensor logged in with its certificate
+	Since          time.Time // when it logged in, or when it left
+	Remote         string    // its address as the broker saw it
+}
+
+// links records each sensor's connection as it logs in and leaves.
+type links struct {
+	mu sync.Mutex
+	m  map[string]*linked // by MQTT user name
+}
+
+type linked struct {
+	Link
+	client *mqtt.Client // the connection that logged in last
+}
+
+func (l *links) up(c Credential, cl *mqtt.Client, cert bool) {
+	isTLS := tlsconf.Conn(cl.Net.Conn) != nil
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m == nil {
+		l.m = map[string]*linked{}
+	}
+	l.m[c.Username] = &linked{Link: Link{Tenant: c.Tenant, Sensor: c.Sensor, Connected: true, TLS: isTLS, Certificate: cert,
+		Since: time.Now(), Remote: cl.Net.Remote}, client: cl}
+}
+
+func (l *links) down(username string, cl *mqtt.Client) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	// A sensor that reconnected before its old connection was noticed
+	// gone stays connected.
+	if e := l.m[username]; e != nil && e.client == cl {
+		e.Connected, e.Since, e.client = false, time.Now(), nil
+	}
+}
+
+// Links returns how each sensor that has logged in since the start is
+// connected, or was last.
+func (b *Broker) Links() []Link {
+	b.hook.links.mu.Lock()
+	defer b.hook.links.mu.Unlock()
+	out := make([]Link, 0, len(b.hook.links.m))
+	for _, e := range b.hook.links.m {
+		out = append(out, e.Link)
+	}
+	return out
+}
+
+func (h *hook) OnDisconnect(cl *mqtt.Client, _ error, _ bool) {
+	h.links.down(string(cl.Properties.Username), cl)
 }
 
 func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
@@ -227,6 +288,7 @@ func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
 			h.logins.refused(c.Username, true, "sensor certificate names another sensor ("+name+")", cl.Net.Remote)
 			return false
 		}
+		h.links.up(c, cl, true)
 		return true
 	}
 	if c.Password == "" {
@@ -239,6 +301,7 @@ func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
 		h.logins.refused(c.Username, true, "wrong sensor password", cl.Net.Remote)
 		return false
 	}
+	h.links.up(c, cl, false)
 	return true
 }
 

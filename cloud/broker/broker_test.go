@@ -757,6 +757,20 @@ func TestClientCertificates(t *testing.T) {
 	if got := svc.Stats().Ingested; got != 2 {
 		t.Errorf("ingested %d batches, want 2", got)
 	}
+	waitFor(t, "s2 known as gone, after a login over TLS with its certificate", func() bool {
+		l, ok := linkOf(b, "s2")
+		return ok && !l.Connected && l.TLS && l.Certificate
+	})
+}
+
+// linkOf is sensor's link in b.Links().
+func linkOf(b *broker.Broker, sensor string) (broker.Link, bool) {
+	for _, l := range b.Links() {
+		if l.Sensor == sensor {
+			return l, true
+		}
+	}
+	return broker.Link{}, false
 }
 
 // TestPlainListenerBesideTLS: a plain listener beside the TLS one serves
@@ -792,6 +806,11 @@ func TestPlainListenerBesideTLS(t *testing.T) {
 	if p := c.Publish(wire.BatchTopic("acme", "s1"), 1, false, payload(t, "s1", 1)); !p.WaitTimeout(5*time.Second) || p.Error() != nil {
 		t.Fatalf("publish on the plain listener: %v", p.Error())
 	}
+	if l, ok := linkOf(b, "s1"); !ok || !l.Connected || l.TLS || l.Certificate || l.Tenant != "acme" {
+		t.Errorf("s1's link %+v, want connected without TLS, by password", l)
+	}
+	c.Disconnect(0)
+	waitFor(t, "s1 known as gone", func() bool { l, _ := linkOf(b, "s1"); return !l.Connected })
 	if _, err := connect(t, b.PlainURL(), "s2", ""); err == nil {
 		t.Error("a certificate-only sensor logged in on the plain listener")
 	}

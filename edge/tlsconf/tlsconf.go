@@ -101,23 +101,33 @@ func Server(certFile, keyFile, clientCAFile string) (*tls.Config, error) {
 
 // PeerName is the common name of the verified certificate a client
 // presented on conn, and whether there is one: conn is a *tls.Conn whose
-// handshake is done, or wraps one (Unwrap).
+// handshake is done, or wraps one (see Conn).
 func PeerName(conn net.Conn) (string, bool) {
+	tc := Conn(conn)
+	if tc == nil {
+		return "", false
+	}
+	st := tc.ConnectionState()
+	if !st.HandshakeComplete || len(st.VerifiedChains) == 0 {
+		return "", false
+	}
+	return st.VerifiedChains[0][0].Subject.CommonName, true
+}
+
+// Conn is the TLS connection conn is or wraps (through an Unwrap method),
+// nil when it is not TLS.
+func Conn(conn net.Conn) *tls.Conn {
 	for conn != nil {
 		if tc, ok := conn.(*tls.Conn); ok {
-			st := tc.ConnectionState()
-			if !st.HandshakeComplete || len(st.VerifiedChains) == 0 {
-				return "", false
-			}
-			return st.VerifiedChains[0][0].Subject.CommonName, true
+			return tc
 		}
 		u, ok := conn.(interface{ Unwrap() net.Conn })
 		if !ok {
-			return "", false
+			return nil
 		}
 		conn = u.Unwrap()
 	}
-	return "", false
+	return nil
 }
 
 func readPool(file string) (*x509.CertPool, error) {

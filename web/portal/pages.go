@@ -151,6 +151,9 @@ type sensorView struct {
 	DiskPct     float64
 	// The LTE link, when the sensor has a modem.
 	LTE *lteView
+	// Link is its connection to the broker; nil when not known (an
+	// external broker, or no login since the cloud started).
+	Link *SensorLink
 }
 
 // lteView is the sensor's LTE link as its last batch described it.
@@ -208,9 +211,17 @@ func (s *Server) sensorsPage(w http.ResponseWriter, r *http.Request, sess *sessi
 		return
 	}
 	now := s.now()
+	var links map[string]SensorLink
+	if s.sensorLinks != nil {
+		links = s.sensorLinks(sess.Tenant)
+	}
 	v := sensorsView{Sensors: make([]sensorView, 0, len(list))}
 	for _, sn := range list {
-		v.Sensors = append(v.Sensors, s.sensorCard(sn, now))
+		card := s.sensorCard(sn, now)
+		if l, ok := links[sn.ID]; ok {
+			card.Link = &l
+		}
+		v.Sensors = append(v.Sensors, card)
 	}
 	s.render(w, r, http.StatusOK, "sensors", s.data(sess, "センサー管理", "sensors", v))
 }

@@ -286,6 +286,39 @@ func TestSensorsPage(t *testing.T) {
 		// No display name: the card is titled by the ID.
 		assertContains(t, "/sensors", body, "<h2>"+sensorC+"</h2>", "未受信", "まだホスト情報を受信していません。", "0 B")
 	})
+
+	// The link to the broker, as the embedded broker tells it; asked for
+	// the session's tenant only.
+	t.Run("link", func(t *testing.T) {
+		for _, tc := range []struct {
+			link SensorLink
+			want []string
+		}{
+			{SensorLink{Connected: true, TLS: true, Certificate: true}, []string{"接続中 · 暗号化 (TLS) · 証明書認証"}},
+			{SensorLink{Connected: true}, []string{`接続中 · <span class="warn">暗号化なし</span> · パスワード認証`}},
+			{SensorLink{TLS: true, Since: f.now}, []string{"切断", f.now.In(f.srv.loc).Format("2006/01/02 15:04"), "暗号化 (TLS) · パスワード認証"}},
+		} {
+			var asked []string
+			g := newFixture(t, func(o *Options) {
+				o.SensorLinks = func(tenant string) map[string]SensorLink {
+					asked = append(asked, tenant)
+					return map[string]SensorLink{sensorA: tc.link}
+				}
+			})
+			c := g.client()
+			c.login(emailA, password)
+			body := c.get("/sensors").body
+			assertContains(t, "/sensors", body, append([]string{"クラウド接続"}, tc.want...)...)
+			if len(asked) != 1 || asked[0] != tenantA {
+				t.Errorf("links asked for %q, want the session's tenant %q", asked, tenantA)
+			}
+		}
+		// Unknown (an external broker): a dash.
+		body := c.get("/sensors").body
+		if !strings.Contains(body, `<dt>クラウド接続</dt><dd><span class="muted">—</span></dd>`) {
+			t.Error("no dash for an unknown link")
+		}
+	})
 }
 
 func TestSensorStatus(t *testing.T) {

@@ -59,6 +59,19 @@ type Options struct {
 	// "Authorization: Bearer <OpsToken>". The tree names every tenant's
 	// actors, so customers must never reach it.
 	OpsToken string
+	// SensorLinks, when set, returns how each of a tenant's sensors is
+	// connected to the cloud's broker, by sensor id (the embedded broker
+	// knows it; an external one does not, and the field is then nil).
+	SensorLinks func(tenant string) map[string]SensorLink
+}
+
+// SensorLink is how a sensor is connected to the cloud's broker, or was
+// last.
+type SensorLink struct {
+	Connected   bool
+	TLS         bool      // the connection is encrypted
+	Certificate bool      // the sensor logged in with its certificate
+	Since       time.Time // when it logged in, or left
 }
 
 // Server is the customer web portal: server-rendered pages, a JSON API and
@@ -71,6 +84,7 @@ type Server struct {
 	secureCookies bool
 	opsTree       func() any
 	opsToken      string
+	sensorLinks   func(tenant string) map[string]SensorLink
 	loc           *time.Location
 
 	pages     map[string]*template.Template
@@ -96,6 +110,7 @@ func New(opts Options) (*Server, error) {
 		secureCookies: opts.SecureCookies,
 		opsTree:       opts.OpsTree,
 		opsToken:      opts.OpsToken,
+		sensorLinks:   opts.SensorLinks,
 		loc:           tokyo(),
 		limiter:       newLimiter(loginFailureLimit, loginWindow, limiterCapacity),
 		// argon2id at 64 MiB per hash: bound how many run at once so a
