@@ -107,6 +107,16 @@ type apiSensor struct {
 	Captures         []apiCapture `json:"captures"`
 	Modem            *apiModem    `json:"modem"`
 	Restarts         []apiRestart `json:"restarts"`
+	Link             *apiLink     `json:"link"`
+}
+
+// apiLink is how the sensor is connected to the cloud's broker, or was
+// last; null when not known.
+type apiLink struct {
+	Connected   bool    `json:"connected"`
+	TLS         bool    `json:"tls"`
+	Certificate bool    `json:"certificate"`
+	Since       apiTime `json:"since"`
 }
 
 // apiModem is the sensor's LTE link in its newest batch.
@@ -285,10 +295,19 @@ func (s *Server) apiSensors(w http.ResponseWriter, r *http.Request, sess *sessio
 		return
 	}
 	now := s.now()
+	var links map[string]SensorLink
+	if s.sensorLinks != nil {
+		links = s.sensorLinks(sess.Tenant)
+	}
 	out := make([]apiSensor, len(list))
 	for i, sn := range list {
 		card := s.sensorCard(sn, now)
+		var link *apiLink
+		if l, ok := links[sn.ID]; ok {
+			link = &apiLink{Connected: l.Connected, TLS: l.TLS, Certificate: l.Certificate, Since: apiTime(l.Since)}
+		}
 		out[i] = apiSensor{
+			Link:             link,
 			ID:               sn.ID,
 			DisplayName:      sn.DisplayName,
 			Status:           card.Status,

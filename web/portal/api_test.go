@@ -242,7 +242,7 @@ func TestAPISensorsAndNames(t *testing.T) {
 		t.Fatalf("%d sensors, want 1", len(sensors))
 	}
 	s := sensors[0]
-	wantKeys := []string{"batches", "captures", "display_name", "health", "id", "last_minute", "last_seen", "last_seq", "modem", "month", "month_budget_bytes", "month_bytes", "restarts", "software_version", "status"}
+	wantKeys := []string{"batches", "captures", "display_name", "health", "id", "last_minute", "last_seen", "last_seq", "link", "modem", "month", "month_budget_bytes", "month_bytes", "restarts", "software_version", "status"}
 	if got := keys(s); !slices.Equal(got, wantKeys) {
 		t.Errorf("sensor keys = %v", got)
 	}
@@ -264,6 +264,21 @@ func TestAPISensorsAndNames(t *testing.T) {
 	caps := s["captures"].([]any)
 	if len(caps) != 1 || caps[0].(map[string]any)["kernel_drops"].(float64) != 7 {
 		t.Errorf("captures = %v", caps)
+	}
+	if s["link"] != nil {
+		t.Errorf("link = %v without a broker that knows it; want null", s["link"])
+	}
+	since := time.Date(2026, 5, 1, 0, 1, 12, 0, time.UTC)
+	g := newFixture(t, func(o *Options) {
+		o.SensorLinks = func(string) map[string]SensorLink {
+			return map[string]SensorLink{sensorA: {Connected: true, TLS: true, Since: since}}
+		}
+	})
+	gc := g.client()
+	gc.login(emailA, password)
+	link, _ := items(t, gc.getJSON("/api/v1/sensors", http.StatusOK), "sensors")[0]["link"].(map[string]any)
+	if link["connected"] != true || link["tls"] != true || link["certificate"] != false || link["since"] != "2026-05-01T00:01:12Z" {
+		t.Errorf("link = %v", link)
 	}
 
 	names := items(t, c.getJSON("/api/v1/names?q=eng-ws", http.StatusOK), "names")
