@@ -51,6 +51,9 @@ type Config struct {
 	// PlainListen, with TLS, is a second address that serves MQTT without
 	// TLS: for sensors on a private APN or a VPN, while they move to TLS.
 	PlainListen string
+	// MaxConnections bounds the connections open at once on each listener
+	// (10,000 when zero); more are closed as they come.
+	MaxConnections int
 	// ConnectTimeout is how long a connection may take to send its
 	// CONNECT packet before it is closed; 30 s when zero.
 	ConnectTimeout time.Duration
@@ -80,6 +83,9 @@ func Start(cfg Config) (*Broker, error) {
 	if cfg.ConnectTimeout <= 0 {
 		cfg.ConnectTimeout = 30 * time.Second
 	}
+	if cfg.MaxConnections <= 0 {
+		cfg.MaxConnections = 10000
+	}
 	if cfg.PlainListen != "" && cfg.TLS == nil {
 		return nil, errors.New("broker: a plain listener besides the TLS one needs TLS")
 	}
@@ -96,7 +102,7 @@ func Start(cfg Config) (*Broker, error) {
 		scheme = "ssl://"
 	}
 	b := &Broker{addr: addr, scheme: scheme}
-	lns := []*listener{newListener("sensors", ln, cfg.ConnectTimeout)}
+	lns := []*listener{newListener("sensors", ln, cfg.ConnectTimeout, cfg.MaxConnections)}
 	if cfg.PlainListen != "" {
 		pln, paddr, err := bind(cfg.PlainListen, nil)
 		if err != nil {
@@ -104,7 +110,7 @@ func Start(cfg Config) (*Broker, error) {
 			return nil, err
 		}
 		b.plainAddr = paddr
-		lns = append(lns, newListener("sensors-plain", pln, cfg.ConnectTimeout))
+		lns = append(lns, newListener("sensors-plain", pln, cfg.ConnectTimeout, cfg.MaxConnections))
 	}
 	closeAll := func() {
 		for _, l := range lns {

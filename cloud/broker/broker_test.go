@@ -818,3 +818,45 @@ func TestPlainListenerBesideTLS(t *testing.T) {
 		t.Errorf("ingested %+v, want 1", svc.Stats())
 	}
 }
+
+// TestConnectionLimit: beyond MaxConnections open at once, new connections
+// are closed as they come; once some close, sensors get in again.
+func TestConnectionLimit(t *testing.T) {
+	svc, _ := newService(t)
+	b, err := broker.Start(broker.Config{Listen: "127.0.0.1:0", Credentials: creds, Ingester: svc,
+		IsPermanent: isRejected, MaxConnections: 2, Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var held []net.Conn
+	for i := 0; i < 2; i++ {
+		conn, err := net.Dial("tcp", b.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		held = append(held, conn)
+	}
+	time.Sleep(100 * time.Millisecond) // both accepted
+	extra, err := net.Dial("tcp", b.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer extra.Close()
+	extra.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := extra.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("a third connection beyond a limit of 2 stayed open: %v", err)
+	}
+	if _, err := connect(t, b.URL(), "s1", "secret-one-111"); err == nil {
+		t.Fatal("a sensor logged in beyond the limit")
+	}
+	held[0].Close()
+	waitFor(t, "a sensor's login once a connection closed", func() bool {
+		c, err := connect(t, b.URL(), "s1", "secret-one-111")
+		if err == nil {
+			c.Disconnect(0)
+		}
+		return err == nil
+	})
+}

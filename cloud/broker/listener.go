@@ -25,9 +25,11 @@ type listener struct {
 	id            string
 	ln            net.Listener
 	connectWithin time.Duration
+	maxConns      int // open connections at most; more are closed at once
 	log           *slog.Logger
 
-	// unlogged limits the log of connections that end before logging in.
+	// unlogged limits the log of connections that end before logging in,
+	// and of those closed for being too many.
 	unlogged *ratelog.Limiter
 
 	mu     sync.Mutex
@@ -37,8 +39,8 @@ type listener struct {
 
 var _ listeners.Listener = (*listener)(nil)
 
-func newListener(id string, ln net.Listener, connectWithin time.Duration) *listener {
-	return &listener{id: id, ln: ln, connectWithin: connectWithin, conns: map[net.Conn]struct{}{},
+func newListener(id string, ln net.Listener, connectWithin time.Duration, maxConns int) *listener {
+	return &listener{id: id, ln: ln, connectWithin: connectWithin, maxConns: maxConns, conns: map[net.Conn]struct{}{},
 		unlogged: ratelog.New(loginLogEvery, nil)}
 }
 
@@ -76,7 +78,18 @@ func (l *listener) Serve(establish listeners.EstablishFn) {
 			continue
 		}
 		backoff = 0
-		if !l.track(conn) {
+		tracked, full := l.track(conn)
+		if full {
+			// A flood of connections (every one costs a goroutine and,
+			// with TLS, a handshake) must not starve the sensors logged in.
+			conn.Close()
+			if ok, n := l.unlogged.Allow("full"); ok {
+				l.log.Warn("broker: too many connections; new ones are closed", "max", l.maxConns, "remote", conn.RemoteAddr().String(),
+					"closed_since_last_logged", n, "next_log_after", loginLogEvery)
+			}
+			continue
+		}
+		if !tracked {
 			conn.Close()
 			return
 		}
@@ -131,15 +144,19 @@ func (l *listener) isClosed() bool {
 	return l.closed
 }
 
-// track records an accepted connection, unless the listener is closed.
-func (l *listener) track(c net.Conn) bool {
+// track records an accepted connection, unless the listener is closed
+// or has maxConns open (full).
+func (l *listener) track(c net.Conn) (tracked, full bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
-		return false
+		return false, false
+	}
+	if len(l.conns) >= l.maxConns {
+		return false, true
 	}
 	l.conns[c] = struct{}{}
-	return true
+	return true, false
 }
 
 func (l *listener) untrack(c net.Conn) {
