@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"reflect"
 	"time"
 
 	"mimamori/cloud/broker"
@@ -30,6 +31,7 @@ type Cloud struct {
 	http       *http.Server
 	httpAddr   string
 	httpScheme string // http, or https with the portal's own TLS
+	cfg        Config // as started, or as last reloaded
 	logger     *slog.Logger
 }
 
@@ -54,7 +56,9 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Cloud, error)
 	return c, nil
 }
 
-func (c *Cloud) start(ctx context.Context, cfg Config) error {
+// identities are cfg's tenants and sensors for ingest, and the sensors'
+// credentials for the embedded broker.
+func identities(cfg Config) ([]ingest.Tenant, []broker.Credential) {
 	var tenants []ingest.Tenant
 	var creds []broker.Credential
 	for _, t := range cfg.Tenants {
@@ -65,6 +69,45 @@ func (c *Cloud) start(ctx context.Context, cfg Config) error {
 		}
 		tenants = append(tenants, it)
 	}
+	return tenants, creds
+}
+
+// Reload applies cfg's tenants, sensors and users to the running cloud,
+// as `mimamori cloud` does on SIGHUP: sensors and tenants added are taken
+// from now on, those removed are refused and disconnected (their data
+// stays), a changed sensor password disconnects the sensor until it logs
+// in with the new one, and users missing from the store are created.
+// Settings that take a restart (addresses, TLS files, the data directory,
+// an external broker) must be unchanged: a cfg that changes them, or does
+// not validate, is refused whole and the running configuration kept.
+func (c *Cloud) Reload(ctx context.Context, cfg Config) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	was, now := c.cfg, cfg
+	was.Tenants, now.Tenants = nil, nil
+	if !reflect.DeepEqual(was, now) {
+		return fmt.Errorf("cloud: reload: only tenants, sensors and users can change without a restart")
+	}
+	tenants, creds := identities(cfg)
+	if err := c.Ingest.SetTenants(ctx, tenants); err != nil {
+		return fmt.Errorf("cloud: reload: %w", err)
+	}
+	if c.broker != nil {
+		if err := c.broker.SetCredentials(creds); err != nil {
+			return fmt.Errorf("cloud: reload: %w", err)
+		}
+	}
+	if err := c.provisionUsers(ctx, cfg); err != nil {
+		return fmt.Errorf("cloud: reload: %w", err)
+	}
+	c.cfg = cfg
+	return nil
+}
+
+func (c *Cloud) start(ctx context.Context, cfg Config) error {
+	c.cfg = cfg
+	tenants, creds := identities(cfg)
 	svc, err := ingest.Start(ctx, ingest.Config{
 		Store:         c.Store,
 		Tenants:       tenants,

@@ -124,15 +124,12 @@ func Start(cfg Config) (*Broker, error) {
 		InlineClient: true,
 		Logger:       slog.New(mochiHandler{cfg.Logger.With("component", "mqtt").Handler()}),
 	})
-	h := &hook{creds: map[string]Credential{}, ingester: cfg.Ingester, isPermanent: cfg.IsPermanent, logger: cfg.Logger,
-		logins: &loginLog{logger: cfg.Logger, limit: ratelog.New(loginLogEvery, nil)}}
-	for _, c := range cfg.Credentials {
-		certOnly := c.Password == "" && cfg.TLS != nil && cfg.TLS.ClientCAs != nil
-		if !wire.ValidID(c.Tenant) || !wire.ValidID(c.Sensor) || c.Username == "" || (c.Password == "" && !certOnly) {
-			closeAll()
-			return nil, fmt.Errorf("broker: incomplete credential for %s/%s", c.Tenant, c.Sensor)
-		}
-		h.creds[c.Username] = c
+	h := &hook{ingester: cfg.Ingester, isPermanent: cfg.IsPermanent, logger: cfg.Logger,
+		clientCerts: cfg.TLS != nil && cfg.TLS.ClientCAs != nil,
+		logins:      &loginLog{logger: cfg.Logger, limit: ratelog.New(loginLogEvery, nil)}}
+	if h.creds, err = h.credentials(cfg.Credentials); err != nil {
+		closeAll()
+		return nil, err
 	}
 	if err := srv.AddHook(h, nil); err != nil {
 		closeAll()
@@ -188,6 +185,30 @@ func (b *Broker) PlainURL() string {
 // Close stops the broker.
 func (b *Broker) Close() error { return b.srv.Close() }
 
+// SetCredentials replaces the sensors that may log in. Sensors removed,
+// or whose password changed, are disconnected; those with a new password
+// log in again with it.
+func (b *Broker) SetCredentials(creds []Credential) error {
+	m, err := b.hook.credentials(creds)
+	if err != nil {
+		return err
+	}
+	b.hook.mu.Lock()
+	old := b.hook.creds
+	b.hook.creds = m
+	b.hook.mu.Unlock()
+	for _, cl := range b.srv.Clients.GetAll() {
+		if cl.Net.Inline {
+			continue
+		}
+		name := string(cl.Properties.Username)
+		if before, now := old[name], m[name]; before != now || now.Username == "" {
+			b.srv.DisconnectClient(cl, packets.ErrNotAuthorized)
+		}
+	}
+	return nil
+}
+
 // connectAddr is the address sensors connect to for a listener bound at
 // listen: as configured, or with the port the system chose for port 0.
 func connectAddr(listen string, bound net.Addr) (string, error) {
@@ -209,12 +230,39 @@ func connectAddr(listen string, bound net.Addr) (string, error) {
 // batches synchronously inside OnPublish, so the PUBACK means "stored".
 type hook struct {
 	mqtt.HookBase
-	creds       map[string]Credential
 	ingester    Ingester
 	isPermanent func(error) bool
 	logger      *slog.Logger
 	logins      *loginLog
 	links       links
+	clientCerts bool // sensors may log in with a certificate
+
+	mu    sync.RWMutex
+	creds map[string]Credential // by user name; replaced whole, never changed
+}
+
+// credentials checks creds and returns them by user name.
+func (h *hook) credentials(creds []Credential) (map[string]Credential, error) {
+	m := make(map[string]Credential, len(creds))
+	for _, c := range creds {
+		certOnly := c.Password == "" && h.clientCerts
+		if !wire.ValidID(c.Tenant) || !wire.ValidID(c.Sensor) || c.Username == "" || (c.Password == "" && !certOnly) {
+			return nil, fmt.Errorf("broker: incomplete credential for %s/%s", c.Tenant, c.Sensor)
+		}
+		if _, dup := m[c.Username]; dup {
+			return nil, fmt.Errorf("broker: user name %q given twice", c.Username)
+		}
+		m[c.Username] = c
+	}
+	return m, nil
+}
+
+// credential is the sensor that logs in as username.
+func (h *hook) credential(username string) (Credential, bool) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	c, ok := h.creds[username]
+	return c, ok
 }
 
 func (h *hook) ID() string { return "mimamori-sensors" }
@@ -282,7 +330,7 @@ func (h *hook) OnDisconnect(cl *mqtt.Client, _ error, _ bool) {
 }
 
 func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
-	c, ok := h.creds[string(pk.Connect.Username)]
+	c, ok := h.credential(string(pk.Connect.Username))
 	if !ok {
 		h.logins.refused(string(pk.Connect.Username), false, "unknown sensor login", cl.Net.Remote)
 		return false
@@ -312,7 +360,7 @@ func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
 }
 
 func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
-	c, ok := h.creds[string(cl.Properties.Username)]
+	c, ok := h.credential(string(cl.Properties.Username))
 	if !ok {
 		return false
 	}

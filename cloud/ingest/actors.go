@@ -35,8 +35,12 @@ type ingestResult struct {
 type rootActor struct {
 	svc   *Service
 	codec *wire.Codec
-	ready chan *actor.PID
+	ready chan [2]*actor.PID // the ingest and tenants actors, once
 }
+
+// reconcile tells the tenants actor, and it each tenant actor, to bring
+// its children in line with the Service's tenant set.
+type reconcile struct{}
 
 func (r *rootActor) Receive(ctx actor.Context) {
 	if _, ok := ctx.Message().(*actor.Started); !ok {
@@ -56,7 +60,7 @@ func (r *rootActor) Receive(ctx actor.Context) {
 		panic(err)
 	}
 	if r.ready != nil {
-		r.ready <- ingest
+		r.ready <- [2]*actor.PID{ingest, tenants}
 		r.ready = nil
 	}
 }
@@ -98,15 +102,11 @@ func (a *tenantsActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		a.children = map[string]*actor.PID{}
-		for _, t := range a.svc.cfg.Tenants {
-			t := t
-			pid, err := ctx.SpawnNamed(a.svc.monitor.Props(func() actor.Actor {
-				return &tenantActor{svc: a.svc, tenant: t}
-			}, actor.WithSupervisor(actors.OneForOne(10, time.Minute))), t.ID)
-			if err != nil {
-				panic(err)
-			}
-			a.children[t.ID] = pid
+		a.reconcile(ctx)
+	case *reconcile:
+		a.reconcile(ctx)
+		if ctx.Sender() != nil {
+			ctx.Respond(m)
 		}
 	case *routedBatch:
 		pid, ok := a.children[m.tenant]
@@ -118,10 +118,40 @@ func (a *tenantsActor) Receive(ctx actor.Context) {
 	}
 }
 
+// reconcile spawns an actor for each tenant of the set that has none and
+// stops those of tenants no longer in it; the others reconcile their
+// sensors. Messages between two actors keep their order, so a batch
+// routed after this finds the new set.
+func (a *tenantsActor) reconcile(ctx actor.Context) {
+	want := map[string]bool{}
+	for _, t := range a.svc.currentTenants() {
+		want[t.ID] = true
+		if pid, ok := a.children[t.ID]; ok {
+			ctx.Send(pid, &reconcile{})
+			continue
+		}
+		id := t.ID
+		pid, err := ctx.SpawnNamed(a.svc.monitor.Props(func() actor.Actor {
+			return &tenantActor{svc: a.svc, tenant: id}
+		}, actor.WithSupervisor(actors.OneForOne(10, time.Minute))), id)
+		if err != nil {
+			panic(err)
+		}
+		a.children[id] = pid
+	}
+	for id, pid := range a.children {
+		if !want[id] {
+			// Waited for, so that the name is free should it come back.
+			ctx.StopFuture(pid).Wait()
+			delete(a.children, id)
+		}
+	}
+}
+
 // tenantActor owns one child per sensor of its tenant.
 type tenantActor struct {
 	svc      *Service
-	tenant   Tenant
+	tenant   string
 	children map[string]*actor.PID
 }
 
@@ -129,16 +159,9 @@ func (a *tenantActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		a.children = map[string]*actor.PID{}
-		for _, s := range a.tenant.Sensors {
-			s := s
-			pid, err := ctx.SpawnNamed(a.svc.monitor.Props(func() actor.Actor {
-				return &sensorActor{svc: a.svc, tenant: a.tenant.ID, sensor: s.ID}
-			}), s.ID)
-			if err != nil {
-				panic(err)
-			}
-			a.children[s.ID] = pid
-		}
+		a.reconcile(ctx)
+	case *reconcile:
+		a.reconcile(ctx)
 	case *routedBatch:
 		pid, ok := a.children[m.sensor]
 		if !ok {
@@ -146,6 +169,38 @@ func (a *tenantActor) Receive(ctx actor.Context) {
 			return
 		}
 		ctx.Forward(pid)
+	}
+}
+
+// reconcile brings the sensor actors in line with the tenant's sensors in
+// the Service's set.
+func (a *tenantActor) reconcile(ctx actor.Context) {
+	want := map[string]bool{}
+	for _, t := range a.svc.currentTenants() {
+		if t.ID != a.tenant {
+			continue
+		}
+		for _, s := range t.Sensors {
+			want[s.ID] = true
+			if _, ok := a.children[s.ID]; ok {
+				continue
+			}
+			id := s.ID
+			pid, err := ctx.SpawnNamed(a.svc.monitor.Props(func() actor.Actor {
+				return &sensorActor{svc: a.svc, tenant: a.tenant, sensor: id}
+			}), id)
+			if err != nil {
+				panic(err)
+			}
+			a.children[id] = pid
+		}
+	}
+	for id, pid := range a.children {
+		if !want[id] {
+			// Waited for, so that the name is free should it come back.
+			ctx.StopFuture(pid).Wait()
+			delete(a.children, id)
+		}
 	}
 }
 

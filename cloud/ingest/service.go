@@ -70,6 +70,12 @@ type Service struct {
 	monitor *actors.Monitor
 	root    *actor.PID
 	ingest  *actor.PID
+	tenants *actor.PID // the tenants actor, told of a new set of tenants
+
+	// tenantSet is the tenants and sensors batches are taken for: the
+	// configured ones, replaced by SetTenants.
+	tenantMu  sync.Mutex
+	tenantSet []Tenant
 
 	received, ingested, duplicates, rejected, failed, rows atomic.Uint64
 
@@ -134,21 +140,8 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.QuarantineMax <= 0 {
 		cfg.QuarantineMax = 1000
 	}
-	for _, t := range cfg.Tenants {
-		if !wire.ValidID(t.ID) {
-			return nil, fmt.Errorf("ingest: invalid tenant id %q", t.ID)
-		}
-		if err := cfg.Store.EnsureTenant(ctx, store.Tenant{ID: t.ID, Name: t.Name}); err != nil {
-			return nil, fmt.Errorf("ingest: register tenant %s: %w", t.ID, err)
-		}
-		for _, s := range t.Sensors {
-			if !wire.ValidID(s.ID) {
-				return nil, fmt.Errorf("ingest: invalid sensor id %q", s.ID)
-			}
-			if err := cfg.Store.EnsureSensor(ctx, t.ID, s.ID, s.DisplayName); err != nil {
-				return nil, fmt.Errorf("ingest: register sensor %s/%s: %w", t.ID, s.ID, err)
-			}
-		}
+	if err := register(ctx, cfg.Store, cfg.Tenants); err != nil {
+		return nil, err
 	}
 	codec, err := wire.NewCodec()
 	if err != nil {
@@ -156,16 +149,66 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	sys, mon := actors.NewSystem(cfg.Logger)
 	svc := &Service{cfg: cfg, sys: sys, monitor: mon, states: map[string]SensorState{},
-		rejectLog: ratelog.New(rejectLogEvery, nil)}
-	ready := make(chan *actor.PID, 1)
+		rejectLog: ratelog.New(rejectLogEvery, nil), tenantSet: cfg.Tenants}
+	ready := make(chan [2]*actor.PID, 1)
 	svc.root, err = sys.Root.SpawnNamed(mon.Props(func() actor.Actor {
 		return &rootActor{svc: svc, codec: codec, ready: ready}
 	}, actor.WithSupervisor(actors.OneForOne(10, time.Minute))), "cloud")
 	if err != nil {
 		return nil, fmt.Errorf("ingest: spawn root: %w", err)
 	}
-	svc.ingest = <-ready
+	pids := <-ready
+	svc.ingest, svc.tenants = pids[0], pids[1]
 	return svc, nil
+}
+
+// register checks the tenants' and sensors' ids and registers them in st.
+func register(ctx context.Context, st store.Store, tenants []Tenant) error {
+	for _, t := range tenants {
+		if !wire.ValidID(t.ID) {
+			return fmt.Errorf("ingest: invalid tenant id %q", t.ID)
+		}
+		for _, s := range t.Sensors {
+			if !wire.ValidID(s.ID) {
+				return fmt.Errorf("ingest: invalid sensor id %q", s.ID)
+			}
+		}
+	}
+	for _, t := range tenants {
+		if err := st.EnsureTenant(ctx, store.Tenant{ID: t.ID, Name: t.Name}); err != nil {
+			return fmt.Errorf("ingest: register tenant %s: %w", t.ID, err)
+		}
+		for _, s := range t.Sensors {
+			if err := st.EnsureSensor(ctx, t.ID, s.ID, s.DisplayName); err != nil {
+				return fmt.Errorf("ingest: register sensor %s/%s: %w", t.ID, s.ID, err)
+			}
+		}
+	}
+	return nil
+}
+
+// SetTenants replaces the tenants and sensors whose batches are taken: new
+// ones are registered in the store and get their actors, and removed ones
+// lose theirs, so that their batches are refused from now on (what they
+// sent before stays). A batch being stored meanwhile is stored.
+func (s *Service) SetTenants(ctx context.Context, tenants []Tenant) error {
+	if err := register(ctx, s.cfg.Store, tenants); err != nil {
+		return err
+	}
+	s.tenantMu.Lock()
+	s.tenantSet = tenants
+	s.tenantMu.Unlock()
+	if _, err := s.sys.Root.RequestFuture(s.tenants, &reconcile{}, s.cfg.Timeout).Result(); err != nil {
+		return fmt.Errorf("ingest: set tenants: %w", err)
+	}
+	return nil
+}
+
+// currentTenants is the tenant set; its slices are never changed in place.
+func (s *Service) currentTenants() []Tenant {
+	s.tenantMu.Lock()
+	defer s.tenantMu.Unlock()
+	return s.tenantSet
 }
 
 // Ingest handles one payload from topic and returns once it is stored (nil),

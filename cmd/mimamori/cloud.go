@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"mimamori/cloud"
 )
@@ -20,13 +22,23 @@ func runCloud(ctx context.Context, args []string) error {
 	if *configPath == "" {
 		return fmt.Errorf("cloud: --config is required")
 	}
-	cfg, err := cloud.LoadConfig(*configPath)
+	load := func() (cloud.Config, error) {
+		cfg, err := cloud.LoadConfig(*configPath)
+		if *brokerURL != "" {
+			cfg.Broker = *brokerURL
+		}
+		return cfg, err
+	}
+	cfg, err := load()
 	if err != nil {
 		return err
 	}
-	if *brokerURL != "" {
-		cfg.Broker = *brokerURL
-	}
+	// SIGHUP reads the file again and applies its tenants, sensors and
+	// users: a sensor is added or removed without a restart. One that
+	// comes while the cloud starts is applied once it has.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	logger := newLogger(os.Stderr, *logLevel)
 	c, err := cloud.Start(ctx, cfg, logger)
 	if err != nil {
@@ -34,6 +46,20 @@ func runCloud(ctx context.Context, args []string) error {
 	}
 	defer c.Close()
 	logger.Info("cloud started", "portal", c.PortalURL(), "mqtt", c.MQTTURL())
-	<-ctx.Done()
-	return nil
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-hup:
+			cfg, err := load()
+			if err == nil {
+				err = c.Reload(ctx, cfg)
+			}
+			if err != nil {
+				logger.Error("cloud: configuration not reloaded; the running one is kept", "file", *configPath, "err", err)
+				continue
+			}
+			logger.Info("cloud: configuration reloaded", "file", *configPath)
+		}
+	}
 }
