@@ -75,7 +75,7 @@ func startMosquitto(t *testing.T, useTLS bool) (url, caFile string) {
 	conf := filepath.Join(dir, "mosquitto.conf")
 	listener, scheme := fmt.Sprintf("listener %d 127.0.0.1\n", port), "tcp://"
 	if useTLS {
-		files := tlstest.NewCA(t, "Mimamori test CA").Issue(t, dir, 2, "127.0.0.1")
+		files := tlstest.NewCA(t, "Mimamori test CA").Issue(t, dir, "127.0.0.1")
 		listener += fmt.Sprintf("certfile %s\nkeyfile %s\n", files.Cert, files.Key)
 		scheme, caFile = "ssl://", files.CA
 	}

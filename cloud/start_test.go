@@ -52,7 +52,7 @@ func TestStartPortTaken(t *testing.T) {
 // broker serves TLS, and a sensor that trusts its CA delivers every batch.
 func TestEmbeddedBrokerTLS(t *testing.T) {
 	dir := t.TempDir()
-	files := tlstest.NewCA(t, "Mimamori test CA").Issue(t, dir, 2, "127.0.0.1")
+	files := tlstest.NewCA(t, "Mimamori test CA").Issue(t, dir, "127.0.0.1")
 	cfg := testConfig(dir)
 	cfg.MQTTTLSCert, cfg.MQTTTLSKey = files.Cert, files.Key
 	c, err := cloud.Start(t.Context(), cfg, quiet())
@@ -89,7 +89,7 @@ func TestEmbeddedBrokerTLS(t *testing.T) {
 // HTTPS itself, with secure cookies, and nothing over plain HTTP.
 func TestPortalTLS(t *testing.T) {
 	dir := t.TempDir()
-	files := tlstest.NewCA(t, "Mimamori test CA").Issue(t, dir, 2, "127.0.0.1")
+	files := tlstest.NewCA(t, "Mimamori test CA").Issue(t, dir, "127.0.0.1")
 	cfg := testConfig(dir)
 	cfg.HTTPTLSCert, cfg.HTTPTLSKey = files.Cert, files.Key
 	c, err := cloud.Start(t.Context(), cfg, quiet())

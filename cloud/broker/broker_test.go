@@ -628,7 +628,7 @@ func connectPacket(clientID, user, pass string) []byte {
 func TestTLS(t *testing.T) {
 	svc, _ := newService(t)
 	ca := tlstest.NewCA(t, "Mimamori test CA")
-	files := ca.Issue(t, t.TempDir(), 2, "127.0.0.1", "localhost")
+	files := ca.Issue(t, t.TempDir(), "127.0.0.1", "localhost")
 	serverTLS, err := tlsconf.Server(files.Cert, files.Key, "")
 	if err != nil {
 		t.Fatal(err)
@@ -663,7 +663,7 @@ func TestTLS(t *testing.T) {
 		return u, sp
 	}
 
-	stranger, _ := uplinkTo(tlstest.NewCA(t, "another CA").Issue(t, t.TempDir(), 3, "127.0.0.1").CA)
+	stranger, _ := uplinkTo(tlstest.NewCA(t, "another CA").Issue(t, t.TempDir(), "127.0.0.1").CA)
 	waitFor(t, "a certificate error for a sensor trusting another CA", func() bool {
 		return strings.Contains(stranger.Status().ConnectError, "certificate")
 	})
@@ -692,7 +692,7 @@ func TestClientCertificates(t *testing.T) {
 	svc, _ := newService(t)
 	dir := t.TempDir()
 	ca := tlstest.NewCA(t, "Mimamori sensors CA")
-	server := ca.Issue(t, dir, 2, "127.0.0.1")
+	server := ca.Issue(t, dir, "127.0.0.1")
 	serverTLS, err := tlsconf.Server(server.Cert, server.Key, server.CA)
 	if err != nil {
 		t.Fatal(err)
@@ -706,12 +706,12 @@ func TestClientCertificates(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	certOf := func(ca *tlstest.CA, serial int64, name string) tlstest.Files {
-		return ca.Client(t, filepath.Join(t.TempDir()), serial, name)
+	certOf := func(ca *tlstest.CA, name string) tlstest.Files {
+		return ca.Client(t, t.TempDir(), name)
 	}
-	s2 := certOf(ca, 10, "s2")
-	s1 := certOf(ca, 11, "s1")
-	stranger := certOf(tlstest.NewCA(t, "another CA"), 12, "s2")
+	s2 := certOf(ca, "s2")
+	s1 := certOf(ca, "s1")
+	stranger := certOf(tlstest.NewCA(t, "another CA"), "s2")
 	login := func(user, pass string, cert *tlstest.Files) error {
 		cfg, err := tlsconf.Client(server.CA)
 		if cert != nil {
@@ -779,7 +779,7 @@ func TestPlainListenerBesideTLS(t *testing.T) {
 	svc, _ := newService(t)
 	dir := t.TempDir()
 	ca := tlstest.NewCA(t, "Mimamori test CA")
-	server := ca.Issue(t, dir, 2, "127.0.0.1")
+	server := ca.Issue(t, dir, "127.0.0.1")
 	serverTLS, err := tlsconf.Server(server.Cert, server.Key, server.CA)
 	if err != nil {
 		t.Fatal(err)

@@ -123,27 +123,42 @@ func (a *tenantsActor) Receive(ctx actor.Context) {
 // sensors. Messages between two actors keep their order, so a batch
 // routed after this finds the new set.
 func (a *tenantsActor) reconcile(ctx actor.Context) {
-	want := map[string]bool{}
+	var ids []string
 	for _, t := range a.svc.currentTenants() {
-		want[t.ID] = true
-		if pid, ok := a.children[t.ID]; ok {
-			ctx.Send(pid, &reconcile{})
+		ids = append(ids, t.ID)
+	}
+	reconcileChildren(ctx, a.children, ids, func(id string) *actor.Props {
+		return a.svc.monitor.Props(func() actor.Actor {
+			return &tenantActor{svc: a.svc, tenant: id}
+		}, actor.WithSupervisor(actors.OneForOne(10, time.Minute)))
+	}, func(pid *actor.PID) { ctx.Send(pid, &reconcile{}) })
+}
+
+// reconcileChildren makes children (by name) the actors named ids: it
+// spawns one with props(id) for each id without one, calls kept with
+// those that have one, and stops those not among ids.
+func reconcileChildren(ctx actor.Context, children map[string]*actor.PID, ids []string,
+	props func(id string) *actor.Props, kept func(*actor.PID)) {
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+		if pid, ok := children[id]; ok {
+			if kept != nil {
+				kept(pid)
+			}
 			continue
 		}
-		id := t.ID
-		pid, err := ctx.SpawnNamed(a.svc.monitor.Props(func() actor.Actor {
-			return &tenantActor{svc: a.svc, tenant: id}
-		}, actor.WithSupervisor(actors.OneForOne(10, time.Minute))), id)
+		pid, err := ctx.SpawnNamed(props(id), id)
 		if err != nil {
 			panic(err)
 		}
-		a.children[id] = pid
+		children[id] = pid
 	}
-	for id, pid := range a.children {
+	for id, pid := range children {
 		if !want[id] {
 			// Waited for, so that the name is free should it come back.
 			ctx.StopFuture(pid).Wait()
-			delete(a.children, id)
+			delete(children, id)
 		}
 	}
 }
@@ -175,33 +190,19 @@ func (a *tenantActor) Receive(ctx actor.Context) {
 // reconcile brings the sensor actors in line with the tenant's sensors in
 // the Service's set.
 func (a *tenantActor) reconcile(ctx actor.Context) {
-	want := map[string]bool{}
+	var ids []string
 	for _, t := range a.svc.currentTenants() {
-		if t.ID != a.tenant {
-			continue
-		}
-		for _, s := range t.Sensors {
-			want[s.ID] = true
-			if _, ok := a.children[s.ID]; ok {
-				continue
+		if t.ID == a.tenant {
+			for _, s := range t.Sensors {
+				ids = append(ids, s.ID)
 			}
-			id := s.ID
-			pid, err := ctx.SpawnNamed(a.svc.monitor.Props(func() actor.Actor {
-				return &sensorActor{svc: a.svc, tenant: a.tenant, sensor: id}
-			}), id)
-			if err != nil {
-				panic(err)
-			}
-			a.children[id] = pid
 		}
 	}
-	for id, pid := range a.children {
-		if !want[id] {
-			// Waited for, so that the name is free should it come back.
-			ctx.StopFuture(pid).Wait()
-			delete(a.children, id)
-		}
-	}
+	reconcileChildren(ctx, a.children, ids, func(id string) *actor.Props {
+		return a.svc.monitor.Props(func() actor.Actor {
+			return &sensorActor{svc: a.svc, tenant: a.tenant, sensor: id}
+		})
+	}, nil)
 }
 
 // sensorActor writes one sensor's batches and keeps its live counters.

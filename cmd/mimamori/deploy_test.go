@@ -63,7 +63,7 @@ func TestDeployGuide(t *testing.T) {
 	if cfg.MQTTTLSCert == "" {
 		t.Fatal("the guide's cloud.json has no mqtt_tls_cert: the broker would speak plain MQTT")
 	}
-	certs := tlstest.NewCA(t, "Mimamori test CA").Issue(t, dir, 2, "127.0.0.1")
+	certs := tlstest.NewCA(t, "Mimamori test CA").Issue(t, dir, "127.0.0.1")
 	cfg.MQTTTLSCert, cfg.MQTTTLSKey = certs.Cert, certs.Key
 	cfg.SecureCookies = false // the test's portal is plain HTTP
 	ctx, cancel := context.WithCancel(context.Background())

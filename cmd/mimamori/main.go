@@ -22,6 +22,7 @@ Usage:
   mimamori cloud    --config FILE    broker, ingest, store and portal
   mimamori analyze  FILE...          offline: pcap/pcapng in, JSON Lines out (docs/ANALYZE.md)
   mimamori simulate --out FILE       synthetic factory traffic with labelled attacks (docs/SIMULATOR.md)
+  mimamori certs    ca|broker|sensor a private CA and certificates for the sensors' TLS link (docs/DEPLOY.md)
   mimamori version                   print the version
 
 Run "mimamori COMMAND -h" for a command's flags.
@@ -47,6 +48,8 @@ func main() {
 		err = runAnalyze(ctx, args, os.Stdout)
 	case "simulate":
 		err = runSimulate(ctx, args)
+	case "certs":
+		err = runCerts(args, os.Stdout)
 	case "version", "--version", "-v":
 		fmt.Println("mimamori", firmware.Version)
 	case "help", "-h", "--help":

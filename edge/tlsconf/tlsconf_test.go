@@ -61,16 +61,16 @@ func serve(t *testing.T, cfg *tls.Config) string {
 
 // dial handshakes with addr and returns the serial number of the server's
 // certificate.
-func dial(addr string, cfg *tls.Config) (int64, error) {
+func dial(addr string, cfg *tls.Config) (string, error) {
 	serial, _, err := dialState(addr, cfg)
 	return serial, err
 }
 
 // dialState is dial that also says whether the session was resumed.
-func dialState(addr string, cfg *tls.Config) (serial int64, resumed bool, err error) {
+func dialState(addr string, cfg *tls.Config) (serial string, resumed bool, err error) {
 	c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, cfg)
 	if err != nil {
-		return 0, false, err
+		return "", false, err
 	}
 	defer c.Close()
 	// TLS 1.3 sends the session ticket after the handshake: read to
@@ -78,13 +78,13 @@ func dialState(addr string, cfg *tls.Config) (serial int64, resumed bool, err er
 	c.SetReadDeadline(time.Now().Add(time.Second))
 	c.Read(make([]byte, 1))
 	st := c.ConnectionState()
-	return st.PeerCertificates[0].SerialNumber.Int64(), st.DidResume, nil
+	return st.PeerCertificates[0].SerialNumber.String(), st.DidResume, nil
 }
 
 // TestClientResumes: a second connection resumes the first one's session
 // and is not sent the certificate chain again.
 func TestClientResumes(t *testing.T) {
-	files := tlstest.NewCA(t, "Mimamori test CA").Issue(t, t.TempDir(), 2, "127.0.0.1")
+	files := tlstest.NewCA(t, "Mimamori test CA").Issue(t, t.TempDir(), "127.0.0.1")
 	srv, err := tlsconf.Server(files.Cert, files.Key, "")
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +101,7 @@ func TestClientResumes(t *testing.T) {
 
 func TestClientTrustsItsCA(t *testing.T) {
 	dir := t.TempDir()
-	files := tlstest.NewCA(t, "Mimamori test CA").Issue(t, dir, 2, "127.0.0.1")
+	files := tlstest.NewCA(t, "Mimamori test CA").Issue(t, dir, "127.0.0.1")
 	srv, err := tlsconf.Server(files.Cert, files.Key, "")
 	if err != nil {
 		t.Fatal(err)
@@ -112,8 +112,8 @@ func TestClientTrustsItsCA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if serial, err := dial(addr, trusting); err != nil || serial != 2 {
-		t.Fatalf("with the CA: serial %d, %v", serial, err)
+	if serial, err := dial(addr, trusting); err != nil || serial != files.Serial {
+		t.Fatalf("with the CA: serial %s, %v; want %s", serial, err, files.Serial)
 	}
 	system, err := tlsconf.Client("")
 	if err != nil {
@@ -122,7 +122,7 @@ func TestClientTrustsItsCA(t *testing.T) {
 	if _, err := dial(addr, system); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Fatalf("with the system's roots: %v, want a certificate error", err)
 	}
-	other, err := tlsconf.Client(tlstest.NewCA(t, "another CA").Issue(t, t.TempDir(), 3, "127.0.0.1").CA)
+	other, err := tlsconf.Client(tlstest.NewCA(t, "another CA").Issue(t, t.TempDir(), "127.0.0.1").CA)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestClientTrustsItsCA(t *testing.T) {
 func TestServerReloads(t *testing.T) {
 	dir := t.TempDir()
 	ca := tlstest.NewCA(t, "Mimamori test CA")
-	files := ca.Issue(t, dir, 2, "127.0.0.1")
+	files := ca.Issue(t, dir, "127.0.0.1")
 	srv, err := tlsconf.Server(files.Cert, files.Key, "")
 	if err != nil {
 		t.Fatal(err)
@@ -171,25 +171,23 @@ func TestServerReloads(t *testing.T) {
 		os.Chtimes(files.Key, at, at)
 	}
 
-	ca.Issue(t, dir, 7, "127.0.0.1")
+	renewed := ca.Issue(t, dir, "127.0.0.1")
 	later(1)
-	if serial, err := dial(addr, client); err != nil || serial != 7 {
-		t.Fatalf("after renewal: serial %d, %v; want 7", serial, err)
+	if serial, err := dial(addr, client); err != nil || serial != renewed.Serial {
+		t.Fatalf("after renewal: serial %s, %v; want %s", serial, err, renewed.Serial)
 	}
 
 	// Half written: the new certificate without its key yet.
-	ca.Issue(t, dir, 9, "127.0.0.1")
-	key9, _ := os.ReadFile(files.Key)
-	cert9, _ := os.ReadFile(files.Cert)
-	os.WriteFile(files.Cert, cert9, 0o644)
+	third := ca.Issue(t, dir, "127.0.0.1")
+	key3, _ := os.ReadFile(files.Key)
 	os.WriteFile(files.Key, []byte("-----BEGIN EC PRIVATE KEY-----\ntruncated"), 0o644)
 	later(2)
-	if serial, err := dial(addr, client); err != nil || serial != 7 {
-		t.Fatalf("during a half-written renewal: serial %d, %v; want the previous 7", serial, err)
+	if serial, err := dial(addr, client); err != nil || serial != renewed.Serial {
+		t.Fatalf("during a half-written renewal: serial %s, %v; want the previous %s", serial, err, renewed.Serial)
 	}
-	os.WriteFile(files.Key, key9, 0o644)
+	os.WriteFile(files.Key, key3, 0o644)
 	later(3)
-	if serial, err := dial(addr, client); err != nil || serial != 9 {
-		t.Fatalf("once the renewal is whole: serial %d, %v; want 9", serial, err)
+	if serial, err := dial(addr, client); err != nil || serial != third.Serial {
+		t.Fatalf("once the renewal is whole: serial %s, %v; want %s", serial, err, third.Serial)
 	}
 }
