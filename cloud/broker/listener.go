@@ -3,13 +3,14 @@ package broker
 import (
 	"errors"
 	"log/slog"
-	"mimamori/cloud/ratelog"
 	"net"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/mochi-mqtt/server/v2/listeners"
+
+	"mimamori/cloud/ratelog"
 )
 
 // listener is the broker's TCP listener for sensors, in place of mochi's

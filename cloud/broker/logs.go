@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"mimamori/cloud/ratelog"
 	"time"
 
 	"github.com/mochi-mqtt/server/v2/packets"
+
+	"mimamori/cloud/ratelog"
 )
 
 // A sensor with a wrong password retries every few seconds, forever, and
