@@ -172,6 +172,8 @@ type Sensor struct {
 	spoolErr   string // why batches cannot be spooled, while they cannot
 	unspooled  int    // batches held in memory meanwhile
 	spoolLost  uint64 // batches lost because the spool would not take them
+
+	certExpires time.Time // of the sensor's own certificate; zero without one
 }
 
 // Start builds the actor tree and starts capturing.
@@ -208,6 +210,9 @@ func Start(ctx context.Context, cfg Config) (*Sensor, error) {
 	case tlsconf.Secure(cfg.Broker):
 		if tlsCfg, err = tlsconf.ClientWithCertificate(cfg.BrokerCA, cfg.BrokerCert, cfg.BrokerKey); err != nil {
 			return nil, fmt.Errorf("sensor: broker: %w", err)
+		}
+		if len(tlsCfg.Certificates) > 0 && tlsCfg.Certificates[0].Leaf != nil {
+			s.certExpires = tlsCfg.Certificates[0].Leaf.NotAfter
 		}
 	case cfg.BrokerCert != "":
 		return nil, fmt.Errorf("sensor: broker: a certificate (%s) needs a broker URL that asks for TLS (ssl:// or mqtts://), not %s", cfg.BrokerCert, cfg.Broker)

@@ -2,6 +2,8 @@ package sensor
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,6 +23,7 @@ import (
 	"mimamori/edge/capture"
 	"mimamori/edge/capture/capturetest"
 	"mimamori/edge/status"
+	"mimamori/edge/tlsconf/tlstest"
 	"mimamori/edge/wire"
 	"mimamori/edge/wire/wirepb"
 )
@@ -485,5 +488,25 @@ func TestPlainBrokerWarns(t *testing.T) {
 		if warned != tc.warn {
 			t.Errorf("broker %s: warned %v, want %v (%q)", tc.broker, warned, tc.warn, w.msgs)
 		}
+	}
+}
+
+// TestCertificateExpiryOnStatus: the status page knows when the sensor's
+// own certificate expires.
+func TestCertificateExpiryOnStatus(t *testing.T) {
+	dir := t.TempDir()
+	ca := tlstest.NewCA(t, "Mimamori test CA")
+	cert := ca.Client(t, dir, "s1")
+	s := startOfflineWith(t, nil, func(c *Config) {
+		c.Broker, c.BrokerCA, c.BrokerCert, c.BrokerKey = "ssl://127.0.0.1:1", cert.CA, cert.Cert, cert.Key
+	})
+	pemBytes, _ := os.ReadFile(cert.Cert)
+	block, _ := pem.Decode(pemBytes)
+	leaf, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.StatusSnapshot().Cloud.CertExpires; !got.Equal(leaf.NotAfter) {
+		t.Errorf("status says the certificate expires %s, want %s", got, leaf.NotAfter)
 	}
 }

@@ -161,7 +161,7 @@ func (s *Sensor) StatusSnapshot() status.Snapshot {
 	u := s.uplink.Status()
 	snap.Cloud = status.Cloud{Connected: u.Connected, LastSent: u.LastSent, LastSeq: u.LastSeq,
 		Backlog: u.Backlog, BacklogBytes: u.BacklogB, DroppedOld: u.DroppedOld, Oversize: u.Oversize, LastError: u.LastError,
-		ConnectError: u.ConnectError, Refused: u.Refused, TLS: tlsconf.Secure(s.cfg.Broker)}
+		ConnectError: u.ConnectError, Refused: u.Refused, TLS: tlsconf.Secure(s.cfg.Broker), CertExpires: s.certExpires}
 	s.obsMu.Lock()
 	snap.Cloud.SpoolError, snap.Cloud.Unspooled, snap.Cloud.SpoolLost = s.spoolErr, s.unspooled, s.spoolLost
 	s.obsMu.Unlock()

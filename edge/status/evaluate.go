@@ -493,7 +493,33 @@ func (e evaluator) cloud() []Line {
 		back.Hint = tx("回線が不通か遅いため、送信待ちが溜まっています。接続が戻れば順に送信します。",
 			"The link is down or slow; the backlog is sent in order once it recovers.")
 	}
-	return []Line{conn, last, back}
+	lines := []Line{conn, last, back}
+	if !c.CertExpires.IsZero() {
+		lines = append(lines, e.certificate(c.CertExpires))
+	}
+	return lines
+}
+
+// certificate is the line of the sensor's own certificate: a fault once it
+// has expired (the cloud no longer lets the sensor in), a warning in the
+// last 30 days.
+func (e evaluator) certificate(expires time.Time) Line {
+	date := expires.In(e.s.Now.Location()).Format("2006-01-02")
+	l := line("cloud.cert", tx("センサー証明書", "Sensor certificate"), OK, tx("有効期限 "+date, "valid until "+date))
+	switch left := expires.Sub(e.s.Now); {
+	case left <= 0:
+		l.Verdict = Fault
+		l.Value = tx("期限切れ ("+date+")", "expired ("+date+")")
+		l.Hint = tx("センサー証明書の有効期限が切れたため、クラウドに接続できません。新しい証明書を --cert-file と --key-file に設定してください。",
+			"The sensor's certificate has expired, so the cloud does not let it in. Install a new one (--cert-file, --key-file).")
+	case left < 30*24*time.Hour:
+		days := int(left.Hours()/24) + 1
+		l.Verdict = Warn
+		l.Value = tx(fmt.Sprintf("あと %d 日で期限切れ (%s)", days, date), fmt.Sprintf("expires in %d days (%s)", days, date))
+		l.Hint = tx("期限が切れるとクラウドに接続できなくなります。新しい証明書を用意してください。",
+			"Once it expires the sensor cannot reach the cloud: renew it before then.")
+	}
+	return l
 }
 
 func (e evaluator) system() []Line {

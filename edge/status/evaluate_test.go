@@ -102,6 +102,11 @@ func TestVerdicts(t *testing.T) {
 			modemDown(s, modem.StateSearching, modem.ReasonRegLost, time.Minute)
 		}, "cloud.mqtt", Pending, Pending, ""},
 		{"upload late", func(s *Snapshot) { s.Cloud.LastSent = s.Now.Add(-5 * time.Minute) }, "cloud.last", Warn, Warn, ""},
+		{"certificate valid", func(s *Snapshot) { s.Cloud.CertExpires = s.Now.Add(200 * 24 * time.Hour) }, "cloud.cert", OK, OK, ""},
+		{"certificate expiring", func(s *Snapshot) { s.Cloud.CertExpires = s.Now.Add(10 * 24 * time.Hour) }, "cloud.cert", Warn, Warn, "renew it"},
+		{"certificate expired", func(s *Snapshot) {
+			s.Cloud.Connected, s.Cloud.CertExpires = false, s.Now.Add(-time.Hour)
+		}, "cloud.cert", Fault, Fault, "has expired"},
 		{"upload very late", func(s *Snapshot) { s.Cloud.LastSent = s.Now.Add(-time.Hour) }, "cloud.last", Fault, Fault, ""},
 		{"backlog", func(s *Snapshot) { s.Cloud.Backlog = 12 }, "cloud.backlog", Warn, Warn, "in order"},
 		{"spool cannot be written", func(s *Snapshot) {
@@ -235,9 +240,13 @@ func TestCloudLinkEncryption(t *testing.T) {
 	}{{true, "connected (TLS)"}, {false, "connected (not encrypted)"}} {
 		s := healthy()
 		s.Cloud.TLS = tc.tls
-		l, ok := find(Evaluate(s, Options{}), "cloud.mqtt")
+		r := Evaluate(s, Options{})
+		l, ok := find(r, "cloud.mqtt")
 		if !ok || l.Value.EN != tc.want || l.Verdict != OK {
 			t.Errorf("TLS %v: %+v, want %q and OK", tc.tls, l, tc.want)
+		}
+		if _, ok := find(r, "cloud.cert"); ok {
+			t.Error("a certificate line for a sensor without a certificate")
 		}
 	}
 }

@@ -80,6 +80,9 @@ type Cloud struct {
 	Refused      bool   `json:"refused,omitempty"`
 	// TLS says the link to the broker is encrypted.
 	TLS bool `json:"tls"`
+	// CertExpires is when the sensor's own certificate expires; zero
+	// without one.
+	CertExpires time.Time `json:"cert_expires,omitzero"`
 	// SpoolError is why sealed batches cannot be written to the sensor's
 	// storage (a full or failing disk), while they cannot; Unspooled of
 	// them wait in memory meanwhile, and SpoolLost were lost in all.
