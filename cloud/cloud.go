@@ -32,7 +32,10 @@ type Cloud struct {
 	httpAddr   string
 	httpScheme string // http, or https with the portal's own TLS
 	cfg        Config // as started, or as last reloaded
-	logger     *slog.Logger
+
+	stopWatch func()        // ends watchCertificates
+	watchDone chan struct{} // closed when it has ended
+	logger    *slog.Logger
 }
 
 // Start opens the store, provisions the configured identities, and starts
@@ -108,6 +111,14 @@ func (c *Cloud) Reload(ctx context.Context, cfg Config) error {
 func (c *Cloud) start(ctx context.Context, cfg Config) error {
 	c.cfg = cfg
 	tenants, creds := identities(cfg)
+	if certs := certificateFiles(cfg); len(certs) > 0 {
+		wctx, cancel := context.WithCancel(context.Background())
+		c.stopWatch, c.watchDone = cancel, make(chan struct{})
+		go func() {
+			defer close(c.watchDone)
+			watchCertificates(wctx, certs, c.logger, time.Now, 12*time.Hour)
+		}()
+	}
 	svc, err := ingest.Start(ctx, ingest.Config{
 		Store:         c.Store,
 		Tenants:       tenants,
@@ -249,6 +260,10 @@ func (c *Cloud) PortalURL() string {
 
 // Close stops everything and closes the store.
 func (c *Cloud) Close() error {
+	if c.stopWatch != nil {
+		c.stopWatch()
+		<-c.watchDone
+	}
 	if c.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		if err := c.http.Shutdown(ctx); err != nil {
@@ -278,4 +293,49 @@ func (c *Cloud) sensorLinks(tenant string) map[string]portal.SensorLink {
 		}
 	}
 	return out
+}
+
+// certificateFiles are the certificates cfg serves, by what they are for.
+func certificateFiles(cfg Config) map[string]string {
+	m := map[string]string{}
+	if cfg.MQTTTLSCert != "" {
+		m["broker"] = cfg.MQTTTLSCert
+	}
+	if cfg.HTTPTLSCert != "" {
+		m["portal"] = cfg.HTTPTLSCert
+	}
+	return m
+}
+
+// certificateWarnBefore is how long before a served certificate expires
+// the log says so, every check: an expired broker certificate shuts every
+// sensor out.
+const certificateWarnBefore = 30 * 24 * time.Hour
+
+// watchCertificates checks at once and then every interval when the
+// certificates in files (read again each time, since they are renewed in
+// place) expire, and logs a warning in their last 30 days and an error
+// once they have expired, until ctx ends.
+func watchCertificates(ctx context.Context, files map[string]string, logger *slog.Logger, now func() time.Time, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		for what, file := range files {
+			expires, err := tlsconf.Expiry(file)
+			switch left := expires.Sub(now()); {
+			case err != nil:
+				logger.Error("cloud: the "+what+"'s certificate cannot be read", "file", file, "err", err)
+			case left <= 0:
+				logger.Error("cloud: the "+what+"'s certificate has expired; renew it", "file", file, "expired", expires)
+			case left < certificateWarnBefore:
+				logger.Warn("cloud: the "+what+"'s certificate expires soon; renew it", "file", file, "expires", expires,
+					"days_left", int(left.Hours()/24))
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

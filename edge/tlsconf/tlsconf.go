@@ -3,6 +3,7 @@ package tlsconf
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"net"
 	"net/url"
@@ -199,4 +200,21 @@ func (r *reloader) get(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.cert, nil
+}
+
+// Expiry is when the first certificate in certFile (PEM) expires.
+func Expiry(certFile string) (time.Time, error) {
+	b, err := os.ReadFile(certFile)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("tls: %w", err)
+	}
+	block, _ := pem.Decode(b)
+	if block == nil || block.Type != "CERTIFICATE" {
+		return time.Time{}, fmt.Errorf("tls: %s: no PEM certificate in it", certFile)
+	}
+	c, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("tls: %s: %w", certFile, err)
+	}
+	return c.NotAfter, nil
 }
