@@ -155,7 +155,7 @@ func (c *Cloud) start(ctx context.Context, cfg Config) error {
 	} else {
 		var clientTLS *tls.Config
 		if tlsconf.Secure(cfg.Broker) {
-			if clientTLS, err = tlsconf.Client(cfg.BrokerCA); err != nil {
+			if clientTLS, err = tlsconf.ClientWithCertificate(cfg.BrokerCA, cfg.BrokerCert, cfg.BrokerKey); err != nil {
 				return fmt.Errorf("cloud: broker: %w", err)
 			}
 		}

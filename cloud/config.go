@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"mimamori/edge/tlsconf"
 	"mimamori/edge/wire"
 )
 
@@ -35,6 +36,10 @@ type Config struct {
 	// certificate, for an ssl:// or mqtts:// Broker; the system's roots
 	// when empty.
 	BrokerCA string `json:"broker_ca,omitempty"`
+	// BrokerCert and BrokerKey, PEM files, are the cloud's own
+	// certificate, for an external broker that asks its clients for one.
+	BrokerCert string `json:"broker_cert,omitempty"`
+	BrokerKey  string `json:"broker_key,omitempty"`
 	// HTTPListen is the portal's address (default ":8080").
 	HTTPListen string `json:"http_listen"`
 	// HTTPTLSCert and HTTPTLSKey, PEM files, make the portal serve HTTPS
@@ -97,6 +102,12 @@ func (c *Config) Validate() error {
 	}
 	if (c.MQTTTLSCert == "") != (c.MQTTTLSKey == "") {
 		return fmt.Errorf("cloud: config: mqtt_tls_cert and mqtt_tls_key go together")
+	}
+	if (c.BrokerCert == "") != (c.BrokerKey == "") {
+		return fmt.Errorf("cloud: config: broker_cert and broker_key go together")
+	}
+	if c.BrokerCert != "" && c.Broker != "" && !tlsconf.Secure(c.Broker) {
+		return fmt.Errorf("cloud: config: broker_cert is for an external broker reached over TLS (ssl:// or mqtts://)")
 	}
 	if (c.HTTPTLSCert == "") != (c.HTTPTLSKey == "") {
 		return fmt.Errorf("cloud: config: http_tls_cert and http_tls_key go together")

@@ -43,6 +43,8 @@ func TestLoadConfig(t *testing.T) {
 		{"not json", `data_dir = x`, "config"},
 		{"TLS certificate without key", `{"data_dir": "x", "mqtt_tls_cert": "/etc/mimamori/mqtt.pem"}`, "go together"},
 		{"TLS key without certificate", `{"data_dir": "x", "mqtt_tls_key": "/etc/mimamori/mqtt.key"}`, "go together"},
+		{"broker certificate without key", `{"data_dir": "x", "broker": "ssl://b:8883", "broker_cert": "c.pem"}`, "go together"},
+		{"broker certificate to a plain broker", `{"data_dir": "x", "broker": "tcp://b:1883", "broker_cert": "c.pem", "broker_key": "k.pem"}`, "over TLS"},
 		{"plain listener without TLS", `{"data_dir": "x", "mqtt_plain_listen": ":1883"}`, "beside a TLS one"},
 		{"client CA without TLS", `{"data_dir": "x", "mqtt_tls_client_ca": "ca.pem"}`, "needs the broker's TLS"},
 		{"no password without a client CA", `{"data_dir": "x", "tenants": [{"id": "a", "sensors": [{"id": "s1"}]}]}`, "12 characters"},

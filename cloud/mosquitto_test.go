@@ -45,11 +45,20 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
+// Mosquitto's link to its clients in an interop test.
+type linkMode int
+
+const (
+	plainLink   linkMode = iota
+	tlsLink              // TLS with a certificate of a private CA
+	clientCerts          // TLS, and every client must present a certificate of that CA
+)
+
 // startMosquitto runs a private Mosquitto on loopback with password
-// authentication, the way a customer's own broker would be set up; with
-// useTLS it serves TLS with a certificate of a private CA, whose file it
-// returns too.
-func startMosquitto(t *testing.T, useTLS bool) (url, caFile string) {
+// authentication, the way a customer's own broker would be set up, on the
+// link mode gives, and returns its URL and, with TLS, its CA and the CA's
+// file.
+func startMosquitto(t *testing.T, mode linkMode) (url string, ca *tlstest.CA, caFile string) {
 	t.Helper()
 	bin := mosquittoBinary(t)
 	// Not t.TempDir(): its parent is private, and Mosquitto started as root
@@ -74,10 +83,14 @@ func startMosquitto(t *testing.T, useTLS bool) (url, caFile string) {
 	os.WriteFile(acl, []byte("user s1\ntopic write mimamori/v1/acme/s1/batch\n\nuser cloud\ntopic read mimamori/v1/#\n"), 0o600)
 	conf := filepath.Join(dir, "mosquitto.conf")
 	listener, scheme := fmt.Sprintf("listener %d 127.0.0.1\n", port), "tcp://"
-	if useTLS {
-		files := tlstest.NewCA(t, "Mimamori test CA").Issue(t, dir, "127.0.0.1")
+	if mode != plainLink {
+		ca = tlstest.NewCA(t, "Mimamori test CA")
+		files := ca.Issue(t, dir, "127.0.0.1")
 		listener += fmt.Sprintf("certfile %s\nkeyfile %s\n", files.Cert, files.Key)
 		scheme, caFile = "ssl://", files.CA
+		if mode == clientCerts {
+			listener += fmt.Sprintf("cafile %s\nrequire_certificate true\n", files.CA)
+		}
 	}
 	os.WriteFile(conf, []byte(fmt.Sprintf(
 		"%sallow_anonymous false\npassword_file %s\nacl_file %s\npersistence false\nlog_dest stderr\n",
@@ -111,7 +124,7 @@ func startMosquitto(t *testing.T, useTLS bool) (url, caFile string) {
 		c, err := net.Dial("tcp", addr)
 		if err == nil {
 			c.Close()
-			return scheme + addr, caFile
+			return scheme + addr, ca, caFile
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("mosquitto did not listen on %s: %v", addr, err)
@@ -123,15 +136,29 @@ func startMosquitto(t *testing.T, useTLS bool) (url, caFile string) {
 // TestMosquittoInterop: sensors and the cloud meet at a real Mosquitto,
 // without TLS and with it, and every conversation arrives.
 func TestMosquittoInterop(t *testing.T) {
-	t.Run("plain", func(t *testing.T) { testMosquittoInterop(t, false) })
-	t.Run("tls", func(t *testing.T) { testMosquittoInterop(t, true) })
+	t.Run("plain", func(t *testing.T) { testMosquittoInterop(t, plainLink) })
+	t.Run("tls", func(t *testing.T) { testMosquittoInterop(t, tlsLink) })
+	t.Run("client certificates", func(t *testing.T) { testMosquittoInterop(t, clientCerts) })
 }
 
-func testMosquittoInterop(t *testing.T, useTLS bool) {
-	brokerURL, caFile := startMosquitto(t, useTLS)
+func testMosquittoInterop(t *testing.T, mode linkMode) {
+	brokerURL, ca, caFile := startMosquitto(t, mode)
 	ctx := context.Background()
 	cfg := testConfig(t.TempDir())
 	cfg.Broker, cfg.BrokerUsername, cfg.BrokerPassword, cfg.BrokerCA = brokerURL, "cloud", "cloud-secret-456", caFile
+	link := sensor.Config{Broker: brokerURL, BrokerCA: caFile}
+	if mode == clientCerts {
+		own, sensorCert := ca.Client(t, t.TempDir(), "cloud"), ca.Client(t, t.TempDir(), "s1")
+		cfg.BrokerCert, cfg.BrokerKey = own.Cert, own.Key
+		link.BrokerCert, link.BrokerKey = sensorCert.Cert, sensorCert.Key
+		// Without its certificate, the cloud is turned away.
+		bare := cfg
+		bare.DataDir, bare.BrokerCert, bare.BrokerKey = t.TempDir(), "", ""
+		if c, err := cloud.Start(ctx, bare, quiet()); err == nil {
+			c.Close()
+			t.Fatal("the cloud connected without the certificate Mosquitto requires")
+		}
+	}
 	c, err := cloud.Start(ctx, cfg, quiet())
 	if err != nil {
 		t.Fatal(err)
@@ -139,7 +166,7 @@ func testMosquittoInterop(t *testing.T, useTLS bool) {
 	defer within(t, time.Minute, "cloud.Close", func() { c.Close() })
 
 	path := capturetest.Path(t, "modbus/iti_ModbusTCP.pcap")
-	deliver(t, c, brokerURL, caFile, path)
+	deliver(t, c, link, path)
 	flows, err := c.Store.Flows(ctx, "acme", store.FlowQuery{Limit: 10000})
 	if err != nil {
 		t.Fatal(err)
@@ -159,13 +186,15 @@ func testMosquittoInterop(t *testing.T, useTLS bool) {
 	}
 }
 
-// deliver replays the capture at path through a sensor connected to
-// brokerURL (trusting caFile, when given) and waits until the cloud c has
+// deliver replays the capture at path through sensor s1 connected as link
+// says (its broker, CA and certificate) and waits until the cloud c has
 // ingested every batch the sensor sealed.
-func deliver(t *testing.T, c *cloud.Cloud, brokerURL, caFile, path string) {
+func deliver(t *testing.T, c *cloud.Cloud, link sensor.Config, path string) {
 	t.Helper()
+	brokerURL := link.Broker
 	s, err := sensor.Start(t.Context(), sensor.Config{
-		Tenant: "acme", ID: "s1", DataDir: t.TempDir(), Broker: brokerURL, BrokerCA: caFile, Password: sensorSecret,
+		Tenant: "acme", ID: "s1", DataDir: t.TempDir(), Password: sensorSecret,
+		Broker: link.Broker, BrokerCA: link.BrokerCA, BrokerCert: link.BrokerCert, BrokerKey: link.BrokerKey,
 		Sources: []sensor.Source{{Name: "replay", Open: func() (capture.Source, error) { return capture.OpenFile(path) }}},
 		Logger:  quiet(),
 	})

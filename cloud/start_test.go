@@ -14,6 +14,7 @@ import (
 
 	"mimamori/cloud"
 	"mimamori/edge/capture/capturetest"
+	"mimamori/edge/sensor"
 	"mimamori/edge/tlsconf"
 	"mimamori/edge/tlsconf/tlstest"
 	"mimamori/web/portaltest"
@@ -63,7 +64,7 @@ func TestEmbeddedBrokerTLS(t *testing.T) {
 	if !strings.HasPrefix(c.MQTTURL(), "ssl://") {
 		t.Fatalf("MQTT URL %s, want ssl://", c.MQTTURL())
 	}
-	deliver(t, c, c.MQTTURL(), files.CA, capturetest.Path(t, "modbus/iti_ModbusTCP.pcap"))
+	deliver(t, c, sensor.Config{Broker: c.MQTTURL(), BrokerCA: files.CA}, capturetest.Path(t, "modbus/iti_ModbusTCP.pcap"))
 	// センサー管理 tells how the sensor was connected.
 	hc := portaltest.Login(t, c.PortalURL(), testEmail, testPassword)
 	res, err := hc.Get(c.PortalURL() + "/sensors")

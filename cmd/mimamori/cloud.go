@@ -24,10 +24,11 @@ func runCloud(ctx context.Context, args []string) error {
 	}
 	load := func() (cloud.Config, error) {
 		cfg, err := cloud.LoadConfig(*configPath)
-		if *brokerURL != "" {
-			cfg.Broker = *brokerURL
+		if err != nil || *brokerURL == "" {
+			return cfg, err
 		}
-		return cfg, err
+		cfg.Broker = *brokerURL
+		return cfg, cfg.Validate()
 	}
 	cfg, err := load()
 	if err != nil {
