@@ -14,14 +14,14 @@ import (
 )
 
 // Secure reports whether a broker URL asks for TLS: the schemes ssl, tls,
-// mqtts and tcps, as the MQTT client takes them.
+// mqtts, mqtt+ssl and tcps, as the MQTT client takes them.
 func Secure(brokerURL string) bool {
 	u, err := url.Parse(brokerURL)
 	if err != nil {
 		return false
 	}
 	switch strings.ToLower(u.Scheme) {
-	case "ssl", "tls", "mqtts", "tcps":
+	case "ssl", "tls", "mqtts", "mqtt+ssl", "tcps":
 		return true
 	}
 	return false

@@ -24,6 +24,8 @@ func TestSecureAndLoopback(t *testing.T) {
 		{"tls://10.0.0.5:8883", true, false},
 		{"mqtts://cloud.example:8883", true, false},
 		{"TCPS://cloud.example:8883", true, false},
+		{"mqtt+ssl://cloud.example:8883", true, false},
+		{"mqtt://cloud.example:1883", false, false},
 		{"tcp://cloud.example:1883", false, false},
 		{"ws://cloud.example/mqtt", false, false},
 		{"::not a url", false, false},
