@@ -147,6 +147,11 @@ func (c *Config) Validate() error {
 		if len(t.Users) > 5 {
 			return fmt.Errorf("cloud: config: tenant %s has %d users; at most 5 are allowed", t.ID, len(t.Users))
 		}
+		// A contract covers 1 to 9 sensors (P1, P3); cancelling it removes
+		// the tenant from the file.
+		if n := len(t.Sensors); n < 1 || n > 9 {
+			return fmt.Errorf("cloud: config: tenant %s has %d sensors; a tenant has 1 to 9", t.ID, n)
+		}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package cloud
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,6 +41,8 @@ func TestLoadConfig(t *testing.T) {
 		{"short password", `{"data_dir": "x", "tenants": [{"id": "a", "sensors": [{"id": "s1", "password": "short"}]}]}`, "12 characters"},
 		{"shared username", `{"data_dir": "x", "tenants": [{"id": "a", "sensors": [{"id": "s1", "password": "long-enough-secret"}, {"id": "s2", "username": "s1", "password": "long-enough-secret"}]}]}`, "used twice"},
 		{"six users", `{"data_dir": "x", "tenants": [{"id": "a", "users": [{},{},{},{},{},{}]}]}`, "at most 5"},
+		{"no sensor", `{"data_dir": "x", "tenants": [{"id": "a"}]}`, "1 to 9"},
+		{"ten sensors", `{"data_dir": "x", "tenants": [{"id": "a", "sensors": [` + tenSensors + `]}]}`, "1 to 9"},
 		{"not json", `data_dir = x`, "config"},
 		{"TLS certificate without key", `{"data_dir": "x", "mqtt_tls_cert": "/etc/mimamori/mqtt.pem"}`, "go together"},
 		{"TLS key without certificate", `{"data_dir": "x", "mqtt_tls_key": "/etc/mimamori/mqtt.key"}`, "go together"},
@@ -73,3 +76,12 @@ func FuzzLoadConfig(f *testing.F) {
 		}
 	})
 }
+
+// tenSensors is ten sensors of a tenant, as JSON list items.
+var tenSensors = func() string {
+	var items []string
+	for i := 0; i < 10; i++ {
+		items = append(items, fmt.Sprintf(`{"id": "s%d", "password": "long-enough-secret"}`, i))
+	}
+	return strings.Join(items, ", ")
+}()
