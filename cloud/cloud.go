@@ -178,7 +178,13 @@ func (c *Cloud) start(ctx context.Context, cfg Config) error {
 		Logger:        c.logger.With("component", "portal"),
 		SecureCookies: cfg.SecureCookies || cfg.HTTPTLSCert != "",
 		OpsTree: func() any {
-			return map[string]any{"cloud": svc.Tree(), "ingest": svc.Stats(), "sensors": svc.SensorStates()}
+			tree := map[string]any{"cloud": svc.Tree(), "ingest": svc.Stats(), "sensors": svc.SensorStates()}
+			if c.broker != nil {
+				// Every tenant's sensors' links: which still send in the
+				// clear, which log in with a certificate.
+				tree["links"] = c.broker.Links()
+			}
+			return tree
 		},
 		OpsToken: cfg.OpsToken,
 	})

@@ -2,6 +2,7 @@ package cloud_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
@@ -75,6 +76,22 @@ func TestEmbeddedBrokerTLS(t *testing.T) {
 	res.Body.Close()
 	if !strings.Contains(string(page), "暗号化 (TLS) · パスワード認証") {
 		t.Error("センサー管理 does not say the sensor's link was TLS with a password")
+	}
+	// The operator's view has every sensor's link.
+	res, err = http.Get(c.PortalURL() + "/ops/actors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ops struct {
+		Links []struct {
+			Tenant, Sensor string
+			TLS            bool
+		} `json:"links"`
+	}
+	err = json.NewDecoder(res.Body).Decode(&ops)
+	res.Body.Close()
+	if err != nil || len(ops.Links) != 1 || ops.Links[0].Sensor != "s1" || !ops.Links[0].TLS {
+		t.Errorf("/ops/actors links %+v (%v), want s1 over TLS", ops.Links, err)
 	}
 
 	// A certificate that cannot be read stops the start.

@@ -273,12 +273,13 @@ func (h *hook) Provides(b byte) bool {
 
 // Link is how a sensor is connected to the embedded broker, or was last.
 type Link struct {
-	Tenant, Sensor string
-	Connected      bool
-	TLS            bool      // the connection is encrypted
-	Certificate    bool      // the sensor logged in with its certificate
-	Since          time.Time // when it logged in, or when it left
-	Remote         string    // its address as the broker saw it
+	Tenant      string    `json:"tenant"`
+	Sensor      string    `json:"sensor"`
+	Connected   bool      `json:"connected"`
+	TLS         bool      `json:"tls"`         // the connection is encrypted
+	Certificate bool      `json:"certificate"` // the sensor logged in with its certificate
+	Since       time.Time `json:"since"`       // when it logged in, or when it left
+	Remote      string    `json:"remote"`      // its address as the broker saw it
 }
 
 // links records each sensor's connection as it logs in and leaves.
