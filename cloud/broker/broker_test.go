@@ -407,6 +407,10 @@ func TestBrokerLogsStayReadable(t *testing.T) {
 	}
 
 	waitFor(t, "the refused publish logged", func() bool { return slices.Contains(log.said(slog.LevelWarn), "error processing packet") })
+	// A connection is closed before the broker logs its end: wait for it.
+	waitFor(t, "the connections without a login logged", func() bool {
+		return slices.Contains(log.said(slog.LevelInfo), "broker: connection closed before logging in")
+	})
 	count := map[string]int{}
 	for _, m := range log.said(slog.LevelWarn) {
 		count[m]++
