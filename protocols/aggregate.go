@@ -42,8 +42,12 @@ const inlineAggAttrs = MaxEventAttrs
 // it is large) counting a repeat touches one line; the key and function
 // name, read only when the event is created and rendered, come last.
 type aggregate struct {
-	count, requests, responses, errors uint64
-	first, last                        int64
+	count, requests, responses uint64
+	errors                     uint32
+	// holder is the slot + 1 of the conversation holding repeats of
+	// this event in a template (template.go), 0 for none.
+	holder      int32
+	first, last int64
 
 	srcMAC    [6]byte
 	dstMAC    [6]byte
@@ -254,23 +258,28 @@ next:
 	}
 }
 
-// macs records the frame's addresses for the event's two sides. A side's
+// macs records the frame's addresses for the event's two sides.
+func (a *aggregate) macs(p *decode.Packet, srcIsSender bool) {
+	a.setMACs(p.HasEthernet, p.SrcMAC, p.DstMAC, p.HasDstMAC, srcIsSender)
+}
+
+// setMACs records a frame's addresses for the event's two sides. A side's
 // own source address wins over the destination address of frames sent to
 // it, which may be a router's.
-func (a *aggregate) macs(p *decode.Packet, srcIsSender bool) {
-	if !p.HasEthernet {
+func (a *aggregate) setMACs(hasEth bool, src, dst [6]byte, hasDst, srcIsSender bool) {
+	if !hasEth {
 		return
 	}
 	if srcIsSender {
-		a.srcMAC, a.srcMACOwn, a.hasSrcMAC = p.SrcMAC, true, true
-		if p.HasDstMAC && !a.dstMACOwn {
-			a.dstMAC, a.hasDstMAC = p.DstMAC, true
+		a.srcMAC, a.srcMACOwn, a.hasSrcMAC = src, true, true
+		if hasDst && !a.dstMACOwn {
+			a.dstMAC, a.hasDstMAC = dst, true
 		}
 		return
 	}
-	a.dstMAC, a.dstMACOwn, a.hasDstMAC = p.SrcMAC, true, true
-	if p.HasDstMAC && !a.srcMACOwn {
-		a.srcMAC, a.hasSrcMAC = p.DstMAC, true
+	a.dstMAC, a.dstMACOwn, a.hasDstMAC = src, true, true
+	if hasDst && !a.srcMACOwn {
+		a.srcMAC, a.hasSrcMAC = dst, true
 	}
 }
 

@@ -106,6 +106,22 @@ func (demo) Repeat(b []byte, _ bool, key *protocols.RepeatKey) int {
 	return n
 }
 
+// RepeatMask implements protocols.RepeatMasker: the header, and what
+// Repeat keys of the data.
+func (demo) RepeatMask(b []byte, _ bool, m *protocols.RepeatMask) bool {
+	if len(b) < 6 {
+		return false
+	}
+	m.Set(0, 6)
+	switch {
+	case b[5] == 0xee || b[4] == 'S':
+		m.Set(6, len(b)-6)
+	case b[5] == 0x10 && len(b) >= 8:
+		m.Set(6, 2)
+	}
+	return true
+}
+
 // pdu builds a demo PDU.
 func pdu(kind byte, code byte, data ...byte) []byte {
 	b := []byte{'D', 'M', 0, 0, kind, code}

@@ -143,7 +143,21 @@
 // job's reference for the Ack that may refuse it) implements
 // StateRepeater instead: its key may draw on the State, it names the State
 // bits the outcome depends on, which alone must match, and it works out
-// the State the message leaves. A direction whose
+// the State the message leaves. A Repeater that also implements
+// RepeatMasker (template.go) names which of a message's first 256 bytes
+// its key was drawn from. For the last two messages of each direction
+// dissected, the Tracker keeps those bytes as a template of up to seven
+// 8-byte words, with the State the message was dissected with and left,
+// its frame addresses and where it was counted; a message of the same
+// length, State and addresses that agrees with a template, not earlier
+// than the last one, is held in it without asking for its key, framing it
+// or touching its event (Tracker.held). Held repeats are folded into the
+// event (count, kind, error, last time, the template's MAC addresses) and
+// into the identity they report before anything else counts in that
+// event or identity, before the minute is rendered and before the
+// template or the conversation's slot is reused: the event or identity
+// names the conversation holding repeats for it, so the outcome is that
+// of counting each in turn (Stats.Templated). A direction whose
 // last eight messages were no repeats is not asked for keys for its next
 // 64. Layer-2 frames use a 1024-entry table found by their addresses,
 // VLAN, EtherType and key. Results are the same as dissecting every message

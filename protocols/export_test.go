@@ -2,4 +2,20 @@ package protocols
 
 // RepeatsCounted is how many messages t has counted as repeats since its
 // last flush, so that tests can tell that they exercised them.
-func RepeatsCounted(t *Tracker) uint64 { return t.stats.Repeats }
+func RepeatsCounted(t *Tracker) uint64 { return t.stats.Repeats + heldNow(t) }
+
+// TemplatedCounted is how many of those repeats t told by a template.
+func TemplatedCounted(t *Tracker) uint64 { return t.stats.Templated + heldNow(t) }
+
+// heldNow is how many repeats t's templates hold, not yet folded in.
+func heldNow(t *Tracker) uint64 {
+	var n uint64
+	for _, slot := range t.holders {
+		if c := &t.convs[slot]; c.tmpl != 0 {
+			for _, x := range t.tmpls.all[c.tmpl-1] {
+				n += uint64(x.held.pend)
+			}
+		}
+	}
+	return n
+}

@@ -23,6 +23,9 @@ type identity struct {
 	// latest report (repeatToken), 0 for a layer-2 one: while it stays
 	// the writer, its repeats would record exactly what is kept.
 	writer uint64
+	// holder is the slot + 1 of the conversation holding repeats of
+	// this report in a template (template.go), 0 for none.
+	holder int32
 }
 
 // identities keeps the minute's identities in a bounded table. The latest

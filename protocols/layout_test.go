@@ -3,6 +3,8 @@ package protocols
 import (
 	"testing"
 	"unsafe"
+
+	"mimamori/edge/decode"
 )
 
 // TestConvLayout pins the layout conv's comment describes: the fields
@@ -52,5 +54,28 @@ func TestAggregateLayout(t *testing.T) {
 	}
 	if size := unsafe.Sizeof(a); size%64 != 0 {
 		t.Errorf("size %d, not whole cache lines", size)
+	}
+}
+
+// TestPacketMACsLayout pins the 14 bytes packetMACs reads: the Ethernet
+// flag, the source and destination addresses and the destination flag,
+// in a row.
+func TestPacketMACsLayout(t *testing.T) {
+	var p decode.Packet
+	base := unsafe.Offsetof(p.HasEthernet)
+	for name, off := range map[string]uintptr{
+		"SrcMAC": unsafe.Offsetof(p.SrcMAC), "DstMAC": unsafe.Offsetof(p.DstMAC), "HasDstMAC": unsafe.Offsetof(p.HasDstMAC),
+	} {
+		want := map[string]uintptr{"SrcMAC": 1, "DstMAC": 7, "HasDstMAC": 13}[name]
+		if off-base != want {
+			t.Errorf("%s at HasEthernet+%d, want +%d", name, off-base, want)
+		}
+	}
+	p.HasEthernet, p.HasDstMAC = true, true
+	p.SrcMAC = [6]byte{1, 2, 3, 4, 5, 6}
+	p.DstMAC = [6]byte{7, 8, 9, 10, 11, 12}
+	hasEth, src, dst, hasDst := unpackMACs(packetMACs(&p))
+	if !hasEth || src != p.SrcMAC || dst != p.DstMAC || !hasDst {
+		t.Errorf("unpackMACs(packetMACs) = %v %v %v %v", hasEth, src, dst, hasDst)
 	}
 }

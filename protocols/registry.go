@@ -90,16 +90,21 @@ func NewRegistry(cs ...Constructor) (*Registry, error) {
 		if rp != nil && sr != nil {
 			return nil, fmt.Errorf("%w: %s", ErrRepeaterKinds, info.ID)
 		}
-		r.repeaters = append(r.repeaters, repeaterOf{rp, sr})
+		mk, _ := d.(RepeatMasker)
+		if rp == nil {
+			mk = nil // a key that may draw on the State: no template
+		}
+		r.repeaters = append(r.repeaters, repeaterOf{rp, sr, mk})
 	}
 	return r, nil
 }
 
 // repeaterOf is a dissector as a Repeater or as a StateRepeater (at most
-// one is set).
+// one is set), and as a RepeatMasker.
 type repeaterOf struct {
 	plain Repeater
 	state StateRepeater
+	mask  RepeatMasker // plain's, if it names its keys' bytes
 }
 
 func claim(table *[65536]uint8, port uint16, idx uint8, infos []Info, transport, id string) error {

@@ -25,6 +25,7 @@ const truncatedKey = "truncated"
 // the packets, and the minute's statistics; then it starts the next
 // minute. Reassembly buffers idle for the whole minute are released.
 func (t *Tracker) Flush(minuteStartNs int64) ([]*wirepb.OTEvent, []*wirepb.Identity, Stats) {
+	t.foldAll()
 	events := t.renderEvents()
 	ids := t.renderIdentities()
 	st := t.stats
@@ -82,7 +83,7 @@ func (t *Tracker) renderEvents() []*wirepb.OTEvent {
 			e.DstMac = take(a.dstMAC[:])
 		}
 		e.Vlan = uint32(k.vlan)
-		e.Count, e.Requests, e.Responses, e.Errors = a.count, a.requests, a.responses, a.errors
+		e.Count, e.Requests, e.Responses, e.Errors = a.count, a.requests, a.responses, uint64(a.errors)
 		e.FirstUnixNs, e.LastUnixNs = a.first, a.last
 		e.Extras = renderAttrs(t.agg.attrs(a, &buf), a.truncated)
 	}

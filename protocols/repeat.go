@@ -261,18 +261,18 @@ func (t *Tracker) counted(c *conv, p *decode.Packet, fromInit bool, tr Transport
 	}
 	var s *stream
 	if tr == TCP {
-		s = &c.dir[di]
-		if !s.known || s.resync || s.buf != 0 || s.skip != 0 || p.TCPSeq != s.next ||
-			p.TCPFlags&(decode.FlagFIN|decode.FlagRST) != 0 {
-			return false
-		}
-		if n, err := t.reg.ds[c.disp-1].Frame(p.Payload); err != nil || n != len(p.Payload) {
+		if s = &c.dir[di]; !s.inStep(p) {
 			return false
 		}
 	}
 	st := &c.state
 	if c.twin != 0 {
 		st = &t.primary(c).state
+	}
+	if s != nil {
+		if n, err := t.reg.ds[c.disp-1].Frame(p.Payload); err != nil || n != len(p.Payload) {
+			return false
+		}
 	}
 	rp := &t.repeaters[c.disp-1]
 	key := &t.key
@@ -288,8 +288,7 @@ func (t *Tracker) counted(c *conv, p *decode.Packet, fromInit bool, tr Transport
 	if n == 0 {
 		return false
 	}
-	// remembered and repeated, spelled out: each call would add a tenth to
-	// this path.
+	// remembered, spelled out: the call would add a tenth to this path.
 	masked, gen := *st&mask, t.agg.gen
 	e := &c.rep[di]
 	if !e.holds(c.id, dir, key, n, masked, gen) {
@@ -297,16 +296,24 @@ func (t *Tracker) counted(c *conv, p *decode.Packet, fromInit bool, tr Transport
 			return false
 		}
 	}
-	if e.ident >= 0 && !t.identRepeated(e.ident, p, repeatToken(c.id, fromInit)) {
-		return false
-	}
 	if plain {
 		next = e.after
+	}
+	return t.repeatedOn(e, c, p, fromInit, st, next, s)
+}
+
+// repeatedOn is counted's repeated: it counts p's message as a repeat of
+// e, sets the State (*st) to next and, over TCP, moves the stream s (nil
+// for a datagram) past the message, and reports whether it did.
+func (t *Tracker) repeatedOn(e *repeatEntry, c *conv, p *decode.Packet, fromInit bool, st *uint64, next uint64, s *stream) bool {
+	if e.ident >= 0 && !t.identRepeated(e.ident, p, repeatToken(c.id, fromInit)) {
+		return false
 	}
 	*st = next
 	t.stats.Repeats++
 	if e.idx >= 0 {
 		a := &t.agg.aggs[e.idx]
+		t.touchAgg(a)
 		a.count1(e.kind, e.flags&repeatErr != 0, p.TimestampNs)
 		a.macs(p, e.flags&repeatSrcIsSender != 0)
 	}
@@ -353,6 +360,7 @@ func (t *Tracker) repeated(r *repeatEntry, p *decode.Packet, tok uint64, st *uin
 	t.stats.Repeats++
 	if r.idx >= 0 {
 		a := &t.agg.aggs[r.idx]
+		t.touchAgg(a)
 		a.count1(r.kind, r.flags&repeatErr != 0, p.TimestampNs)
 		a.macs(p, r.flags&repeatSrcIsSender != 0)
 	}
@@ -369,6 +377,7 @@ func (t *Tracker) identRepeated(i int32, p *decode.Packet, tok uint64) bool {
 	if t.ids.ids[i].writer != tok {
 		return false
 	}
+	t.touchIdent(i)
 	t.ids.touch(i, p.SrcMAC, p.HasEthernet, p.TimestampNs)
 	return true
 }
@@ -438,6 +447,7 @@ func (t *Tracker) frameRepeated(r *frameRepeat, p *decode.Packet, owner uint8, n
 	}
 	t.stats.Repeats++
 	a := &t.agg.aggs[r.idx]
+	t.touchAgg(a)
 	a.count1(r.kind, r.err, p.TimestampNs)
 	a.macs(p, r.srcIsSender)
 	return true

@@ -22,16 +22,18 @@ import (
 // dissecting every message — sealing minutes as the pipeline does, and
 // compares every minute.
 type minutePair struct {
-	t        *testing.T
-	dec      *decode.Decoder
-	pkt      decode.Packet
-	sides    [2]minuteSide
-	minute   int64
-	started  bool
-	minutes  int
-	events   int
-	repeats  uint64 // messages counted as repeats, all minutes
-	messages uint64 // messages counted, all minutes
+	t       *testing.T
+	dec     *decode.Decoder
+	pkt     decode.Packet
+	sides   [2]minuteSide
+	minute  int64
+	started bool
+	minutes int
+	events  int
+	repeats uint64 // messages counted as repeats, all minutes
+	// templated counts the repeats told by a template.
+	templated uint64
+	messages  uint64 // messages counted, all minutes
 }
 
 type minuteSide struct {
@@ -73,6 +75,7 @@ func (mp *minutePair) frame(data []byte, ci gopacket.CaptureInfo, link layers.Li
 func (mp *minutePair) seal() {
 	mp.t.Helper()
 	mp.repeats += protocols.RepeatsCounted(mp.sides[0].tracker)
+	mp.templated += protocols.TemplatedCounted(mp.sides[0].tracker)
 	for i := range mp.sides {
 		mp.sides[i].flows.Flush(mp.minute)
 	}
@@ -129,7 +132,7 @@ func TestRepeatsMatchDissectingEachOnPlant(t *testing.T) {
 				mp.frame(data, gopacket.CaptureInfo{Timestamp: time.Unix(0, ts), CaptureLength: len(data), Length: len(data)}, layers.LinkTypeEthernet)
 			}
 			mp.seal()
-			t.Logf("%d of %d messages (%.1f %%) counted as repeats", mp.repeats, mp.messages, 100*float64(mp.repeats)/float64(max(mp.messages, 1)))
+			t.Logf("%d of %d messages (%.1f %%) counted as repeats, %d of them told by a template", mp.repeats, mp.messages, 100*float64(mp.repeats)/float64(max(mp.messages, 1)), mp.templated)
 			if mp.minutes < 3 || mp.events == 0 || mp.repeats == 0 {
 				t.Errorf("%d minutes, %d events, %d repeats: the plant's polling was not counted as repeats", mp.minutes, mp.events, mp.repeats)
 			}

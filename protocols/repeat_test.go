@@ -26,6 +26,7 @@ type pair struct {
 	cached, plain *protocolstest.Harness
 	flushes       int
 	repeats       int    // messages counted as repeats
+	templated     uint64 // of them, told by a template, up to the last flush
 	counted       uint64 // repeats counted by the cached side since its flush
 }
 
@@ -70,6 +71,7 @@ func (pr *pair) sendRaw(p *decode.Packet) {
 // flush flushes both and compares what they return.
 func (pr *pair) flush() {
 	pr.t.Helper()
+	pr.templated += protocols.TemplatedCounted(pr.cached.Tracker)
 	ce, ci, cs := pr.cached.Flush()
 	pr.counted = 0
 	pe, pi, ps := pr.plain.Flush()
@@ -89,7 +91,7 @@ func compareMinute(t *testing.T, what string, ce, pe []*wirepb.OTEvent, ci, pi [
 	if ps.Repeats != 0 {
 		t.Errorf("%s: %d repeats counted by the Tracker told to dissect them", what, ps.Repeats)
 	}
-	cs.Repeats = 0
+	cs.Repeats, cs.Templated = 0, 0
 	if cs != ps {
 		t.Errorf("%s: stats %+v, dissecting each message %+v", what, cs, ps)
 	}
@@ -437,6 +439,64 @@ func TestRepeatsInTurn(t *testing.T) {
 	}
 }
 
+// TestTemplatedRepeats checks that a direction's last message dissected,
+// repeated, is told by its template: values and sequence numbers change,
+// the template's bytes do not. Messages in turn are told by their
+// template only while they are their direction's last dissected; a write
+// of another address, one byte in the template away, is no repeat at all.
+func TestTemplatedRepeats(t *testing.T) {
+	const rounds = 10
+	t.Run("steady", func(t *testing.T) {
+		pr := newPair(t, demoRegistry(), 16)
+		c := pr.conn("10.0.0.1:40000", "10.0.0.2:7000")
+		for i := range rounds {
+			pr.send(c.Next(true, pdu('Q', 3, 0, 8, byte(i))))       // a read of 8 from 0, a sequence number
+			pr.send(c.Next(false, pdu('R', 3, byte(i), byte(2*i)))) // the values read
+		}
+		pr.flush()
+		// The second request was made with the first one's code in the
+		// State, and is dissected; every later message is told by its
+		// direction's template.
+		checkTemplated(t, pr, 2*(rounds-1)-1, 2*(rounds-1)-1)
+	})
+	t.Run("in turn", func(t *testing.T) {
+		pr := newPair(t, demoRegistry(), 16)
+		c := pr.conn("10.0.0.1:40000", "10.0.0.2:7000")
+		for i := range rounds {
+			for _, code := range []byte{3, 4} {
+				pr.send(c.Next(true, pdu('Q', code, 0, 8, byte(i))))
+				pr.send(c.Next(false, pdu('R', code, byte(i), 0)))
+			}
+		}
+		pr.flush()
+		// A request leaves its code in the State, so the first request
+		// of the second round, made with code 4's State, is dissected;
+		// every later message is told by one of its direction's two
+		// templates.
+		checkTemplated(t, pr, 4*(rounds-1)-1, 4*(rounds-1)-1)
+	})
+	t.Run("writes", func(t *testing.T) {
+		pr := newPair(t, demoRegistry(), 16)
+		c := pr.conn("10.0.0.1:40000", "10.0.0.2:7000")
+		for i := range rounds {
+			pr.send(c.Next(true, pdu('Q', 0x10, 0, byte(i), 1, 2))) // a write of address i
+			pr.send(c.Next(false, pdu('R', 0x10, 0, 0)))
+		}
+		pr.flush()
+		// Only the responses repeat, each told by the template.
+		checkTemplated(t, pr, rounds-1, rounds-1)
+	})
+}
+
+// checkTemplated fails t unless pr's Tracker counted repeats and
+// templated of them by a template since pr was made.
+func checkTemplated(t *testing.T, pr *pair, repeats, templated int) {
+	t.Helper()
+	if pr.repeats != repeats || pr.templated != uint64(templated) {
+		t.Errorf("%d repeats, %d told by a template; want %d and %d", pr.repeats, pr.templated, repeats, templated)
+	}
+}
+
 // TestRepeatsRandom compares the two ways of counting on random mixes of
 // repeated, changed, late, routed and unaddressed messages over a few
 // conversations, a table of few flows and flushes at random points.
@@ -570,4 +630,50 @@ func (lengthless) Repeat(b []byte, _ bool, key *protocols.RepeatKey) int {
 		return 0
 	}
 	return copy(key[:], b[4:6])
+}
+
+// TestHeldRepeatsKeepOrder checks that repeats held in a template are
+// folded into their event before anything else counts in it: a message
+// from another MAC address, found by its key or dissected, then leaves
+// the event's addresses as counting every message in turn does, and a
+// message without a time leaves the first time to the next one.
+func TestHeldRepeatsKeepOrder(t *testing.T) {
+	read := func(from, seq byte) []byte { return pdu('Q', 3, from, 8, seq) }
+	for _, tc := range []struct {
+		name string
+		last func(pr *pair, c *protocolstest.TCPConn)
+	}{
+		{"found by key", func(pr *pair, c *protocolstest.TCPConn) {
+			p := c.Next(true, read(0, 9))
+			p.SrcMAC[5] ^= 0x40
+			pr.send(p)
+		}},
+		{"dissected", func(pr *pair, c *protocolstest.TCPConn) {
+			p := c.Next(true, read(2, 9)) // another block: no repeat
+			p.SrcMAC[5] ^= 0x40
+			pr.send(p)
+		}},
+		{"without a time", func(pr *pair, c *protocolstest.TCPConn) {
+			p := c.Next(true, read(0, 9))
+			p.TimestampNs = 0
+			pr.sendRaw(p)
+			for i := range 3 {
+				pr.send(c.Next(true, read(0, byte(20+i))))
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pr := newPair(t, demoRegistry(), 16)
+			c := pr.conn("10.0.0.1:40000", "10.0.0.2:7000")
+			for i := range 4 {
+				pr.send(c.Next(true, read(0, byte(i))))
+			}
+			held := protocols.TemplatedCounted(pr.cached.Tracker)
+			tc.last(pr, c)
+			pr.flush()
+			if held < 2 {
+				t.Errorf("%d repeats held before the last message, want 2 or more", held)
+			}
+		})
+	}
 }

@@ -42,6 +42,15 @@ type stream struct {
 	tentative bool
 }
 
+// inStep reports whether p, a TCP segment of the stream's direction, is
+// the next one at a PDU boundary with nothing buffered, skipped or
+// closing: a segment that, when it is one whole PDU, may be counted as a
+// repeat without reassembly.
+func (s *stream) inStep(p *decode.Packet) bool {
+	return s.known && !s.resync && s.buf == 0 && s.skip == 0 && p.TCPSeq == s.next &&
+		p.TCPFlags&(decode.FlagFIN|decode.FlagRST) == 0
+}
+
 // buffer is one reassembly buffer of the pool.
 type buffer struct {
 	data    []byte

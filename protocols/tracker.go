@@ -73,6 +73,9 @@ type Stats struct {
 	// Repeats counts messages a Repeater recognised as repeats of their
 	// conversation's earlier messages, counted without dissecting them.
 	Repeats uint64
+	// Templated counts the repeats among them told by their direction's
+	// template, without asking for a key.
+	Templated uint64
 }
 
 // Tracker runs a registry's dissectors over one capture source's packets
@@ -100,7 +103,11 @@ type Tracker struct {
 	// repeaters is the registry's, nil with Options.DissectRepeats.
 	repeaters []repeaterOf
 	reps      repeatTable
-	frames    frameRepeats
+	tmpls     templates
+	// holders are the slots of conversations that held repeats this
+	// minute (convHeld), folded in before the minute is rendered.
+	holders []int32
+	frames  frameRepeats
 }
 
 // current is the packet being dissected and its conversation. Packet sets
@@ -149,6 +156,8 @@ type conv struct {
 	// messages in a row that were not repeats, and then those left to
 	// dissect without asking for a key (see maxMisses).
 	quiet [2]uint8
+	// tmpl numbers its templates (Tracker.tmpls), 0 for none.
+	tmpl uint16
 
 	cache  [2]cacheEntry
 	ident  identCache
@@ -170,6 +179,8 @@ const (
 	// convClientIsInit: the flow's initiator is the conversation's
 	// client (see fromClient), set when it is classified.
 	convClientIsInit
+	// convHeld: the conversation is in Tracker.holders.
+	convHeld
 )
 
 // cacheEntry remembers where a conversation's last events are counted, so
@@ -250,6 +261,9 @@ func (t *Tracker) Packet(p *decode.Packet, ref flow.Ref) bool {
 	// The steady state: a classified conversation.
 	if c.flags&convTwoWay == 0 {
 		c.noteDirection(ref.FromInitiator)
+	}
+	if c.tmpl != 0 && t.held(c, p, ref.FromInitiator, tr) {
+		return true
 	}
 	if !t.counted(c, p, ref.FromInitiator, tr) {
 		t.dissectPacket(c, p, ref, tr, false)
@@ -348,7 +362,9 @@ func (t *Tracker) newConv(ref flow.Ref) *conv {
 	}
 	c := &t.convs[i]
 	if c.id != ref.ID {
+		t.fold(c)
 		t.releaseConv(c)
+		t.tmpls.release(c)
 		*c = conv{id: ref.ID}
 	}
 	return c
@@ -414,11 +430,11 @@ func (t *Tracker) dissect(payload []byte, tr Transport) {
 	// The key lives in the Tracker: passed to an interface method, one on
 	// the stack would escape to the heap.
 	key := &t.key
-	q, r := &cur.c.quiet[1], &cur.c.rep[1]
-	dir := repeatFlags(0)
+	di, dir := 1, repeatFlags(0)
 	if cur.ref.FromInitiator {
-		q, r, dir = &cur.c.quiet[0], &cur.c.rep[0], repeatFromInit
+		di, dir = 0, repeatFromInit
 	}
+	q, r := &cur.c.quiet[di], &cur.c.rep[di]
 	n, mask, next, how := t.repeatKey(q, payload, key, *st)
 	// found is the entry remembering this very message, in the
 	// conversation or in the table; it is refreshed in place if the
@@ -475,6 +491,13 @@ func (t *Tracker) dissect(payload []byte, tr Transport) {
 		}
 		*found = repeatEntry{key: *key, before: before & mask, after: m.State, flow: cur.c.id, gen: t.agg.gen,
 			idx: idx, ident: ident, n: uint8(n), kind: kind, flags: flags}
+		if found == r {
+			var mk RepeatMasker
+			if how == askedPlain {
+				mk = t.repeaters[cur.c.disp-1].mask
+			}
+			t.keepTemplate(mk, di, payload, tr, found)
+		}
 	}
 }
 
@@ -492,6 +515,7 @@ func (t *Tracker) ipIdentity(m *Message) int32 {
 		}
 		*x = identCache{gen: t.agg.gen, idx: idx, vlan: p.VLAN, proto: proto, fromInit: ref.FromInitiator}
 	}
+	t.touchIdent(x.idx)
 	t.ids.record(x.idx, p.SrcMAC, p.HasEthernet, t.reg.infos[c.disp-1].Vendor, &m.identity, p.TimestampNs, repeatToken(c.id, ref.FromInitiator))
 	return x.idx
 }
@@ -534,6 +558,7 @@ func (t *Tracker) ipEvent(m *Message) (int32, Kind, bool) {
 
 // count adds one message to an aggregate.
 func (t *Tracker) count(a *aggregate, p *decode.Packet, kind Kind, srcIsSender bool, e *Event) {
+	t.touchAgg(a)
 	a.count1(kind, e.Error, p.TimestampNs)
 	a.macs(p, srcIsSender)
 	if e.n > 0 {
@@ -596,6 +621,7 @@ func (t *Tracker) frame(p *decode.Packet) {
 		k := idKey{proto: t.reg.protocol(owner, m.Variant), vlan: p.VLAN, l2: true}
 		copy(k.addr[:], p.SrcMAC[:])
 		if idx := t.ids.slot(&k); idx >= 0 {
+			t.touchIdent(idx)
 			t.ids.record(idx, p.SrcMAC, p.HasEthernet, t.reg.infos[owner-1].Vendor, &m.identity, p.TimestampNs, 0)
 		}
 	}

@@ -236,6 +236,36 @@ func addState(e *protocols.Event, key string, v uint16) {
 
 var _ protocols.Repeater = (*Dissector)(nil)
 
+// RepeatMask implements protocols.RepeatMasker: the header, and the
+// fields of a cyclic request or response that Repeat checks or keys (the
+// equipment version always, though it counts only with a vendor or
+// model).
+func (*Dissector) RepeatMask(b []byte, _ bool, m *protocols.RepeatMask) bool {
+	if len(b) < headerLen {
+		return false
+	}
+	m.Set(0, headerLen)
+	if b[0] == requestSub {
+		m.Set(commandOff, 2)
+		m.Set(reqVersion, 2)
+		m.Set(reqCyclicOffset, 2)
+		m.Set(reqUnitInfo, 2)
+		m.Set(reqGroup, 1)
+		m.Set(reqTimeout, 2)
+		m.Set(reqParameterNo, 4) // and the station count
+		return true
+	}
+	m.Set(respEndWord, 2)
+	m.Set(respVersion, 4) // and the end code
+	m.Set(respCyclicOff, 2)
+	m.Set(respVendor, 2)
+	m.Set(respModel, 4)
+	m.Set(respEquipment, 2)
+	m.Set(respUnitInfo, 4) // and the slave error
+	m.Set(respGroup, 1)
+	return true
+}
+
 // Repeat implements protocols.Repeater for the link scan: a cyclic
 // request of the version 1 and 2 layout, and a cyclic response of that
 // layout, with the identity the slave reports in it. The key holds the

@@ -73,24 +73,60 @@ func frameKey(b []byte, tcp byte, key *protocols.RepeatKey) int {
 	}
 	key[0] = keyCommand + tcp
 	d := b[commandLen:]
-	k := 0 // the leading bytes of d that Dissect reports
+	k, ok := commandKeyed(cmd, len(d))
+	if !ok {
+		return 0
+	}
+	return 3 + copy(key[3:], d[:k])
+}
+
+// commandKeyed returns how many leading bytes of a command's data, n
+// bytes long, Dissect reports, and false for a command never repeated.
+func commandKeyed(cmd uint16, n int) (k int, ok bool) {
 	switch cmd {
 	case cmdMemoryAreaRead, cmdMemoryAreaWrite, cmdMemoryAreaFill:
-		if len(d) >= addrLen+2 {
+		if n >= addrLen+2 {
 			k = addrLen + 2 // address, count
 		}
 	case cmdMultipleMemoryRead:
 		// Every whole item is an address; a partial one is ignored.
-		if len(d) > maxRepeatItems*addrLen+addrLen-1 {
-			return 0
+		if n > maxRepeatItems*addrLen+addrLen-1 {
+			return 0, false
 		}
-		k = len(d) / addrLen * addrLen
+		k = n / addrLen * addrLen
 	case cmdMemoryAreaTransfer:
-		if len(d) >= 2*addrLen+2 {
+		if n >= 2*addrLen+2 {
 			k = 2*addrLen + 2 // source, destination, count
 		}
 	case cmdControllerDataRead:
-		k = min(len(d), 1) // the parameter, which becomes the State
+		k = min(n, 1) // the parameter, which becomes the State
 	}
-	return 3 + copy(key[3:], d[:k])
+	return k, true
+}
+
+// RepeatMask implements protocols.RepeatMasker: a FINS/TCP frame's
+// header, and of the FINS frame the ICF, the reserved byte (which keeps a
+// datagram from reading as FINS/TCP), the command code and the end code
+// or command data keyed.
+func (*Dissector) RepeatMask(b []byte, _ bool, m *protocols.RepeatMask) bool {
+	base := 0
+	if len(b) >= tcpHeaderLen && string(b[:4]) == tcpMagic {
+		m.Set(0, tcpHeaderLen)
+		base = tcpHeaderLen
+	}
+	f := b[base:]
+	if len(f) < commandLen {
+		return false
+	}
+	m.Set(base, 2)
+	m.Set(base+headerLen, 2)
+	if f[0]&icfResponse != 0 {
+		if len(f) >= responseLen {
+			m.Set(base+commandLen, 2)
+		}
+		return true
+	}
+	k, _ := commandKeyed(binary.BigEndian.Uint16(f[headerLen:]), len(f)-commandLen)
+	m.Set(base+commandLen, k)
+	return true
 }

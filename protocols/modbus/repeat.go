@@ -26,8 +26,31 @@ func (*Dissector) Repeat(b []byte, fromClient bool, key *protocols.RepeatKey) in
 		return 0
 	}
 	n := copy(key[:], b[4:mbapLen+minLength]) // length, unit id, function code
-	fc, d := b[mbapLen+1], b[mbapLen+minLength:]
-	k := 0 // the leading bytes of d that Dissect reports
+	d := b[mbapLen+minLength:]
+	off, k, ok := keyed(b[mbapLen+1], fromClient, d)
+	if !ok {
+		return 0
+	}
+	return n + copy(key[n:], d[off:off+k])
+}
+
+// RepeatMask implements protocols.RepeatMasker: the protocol id, the
+// MBAP length, the unit id, the function code and the PDU bytes keyed.
+func (*Dissector) RepeatMask(b []byte, fromClient bool, m *protocols.RepeatMask) bool {
+	if len(b) < mbapLen+minLength {
+		return false
+	}
+	m.Set(2, mbapLen+minLength-2)
+	d := b[mbapLen+minLength:]
+	off, k, _ := keyed(b[mbapLen+1], fromClient, d)
+	m.Set(mbapLen+minLength+off, k)
+	return true
+}
+
+// keyed returns the bytes of a PDU's data d (what follows the function
+// code fc) that Dissect reports, the k bytes from off, and false for a
+// message that is never a repeat.
+func keyed(fc byte, fromClient bool, d []byte) (off, k int, ok bool) {
 	switch {
 	case fc&exceptionBit != 0:
 		k = 1 // exception code
@@ -45,10 +68,7 @@ func (*Dissector) Repeat(b []byte, fromClient bool, key *protocols.RepeatKey) in
 		case fcUMAS:
 			// The session byte is not reported; the UMAS function is,
 			// and becomes the conversation's State.
-			if len(d) >= 2 {
-				key[n] = d[1]
-				n++
-			}
+			off, k = 1, 1
 		}
 	default:
 		switch fc {
@@ -56,16 +76,21 @@ func (*Dissector) Repeat(b []byte, fromClient bool, key *protocols.RepeatKey) in
 			k = 2 // sub-function
 		case fcEncapsulated:
 			if len(d) >= 1 && d[0] == meiDeviceIdentity {
-				return 0 // an identity
+				return 0, 0, false // an identity
 			}
 			k = 1 // MEI type
 		case fcUMAS:
 			// Session byte, then the status that makes it an error.
-			if len(d) >= 2 {
-				key[n] = d[1]
-				n++
-			}
+			off, k = 1, 1
 		}
 	}
-	return n + copy(key[n:], d[:min(k, len(d))])
+	if off+k > len(d) {
+		// What there is of the bytes; the UMAS function or status only
+		// whole.
+		if off > 0 {
+			return 0, 0, true
+		}
+		k = len(d)
+	}
+	return off, k, true
 }

@@ -79,6 +79,10 @@ func CheckRepeat(t testing.TB, d protocols.Dissector, payload []byte) {
 // State a first Dissect left. It returns the first copy that does not, nil
 // when all do or d is not a Repeater.
 //
+// For a Repeater that is also a RepeatMasker, it checks besides that
+// every copy with one byte outside the mask changed gets the same key
+// from Repeat and the same result from Frame (maskViolation).
+//
 // For a StateRepeater it checks the same with the State zero, the State a
 // first Dissect left and copies of those with bits outside the returned
 // mask changed: RepeatState's next must be the State Dissect leaves, and
@@ -106,6 +110,11 @@ func RepeatViolation(d protocols.Dissector, payload []byte) error {
 			if n == 0 {
 				continue
 			}
+			if tr == protocols.TCP {
+				if err := maskViolation(d, rp, payload, fromClient, n, key); err != nil {
+					return err
+				}
+			}
 			first := dissectOutcome(d, payload, tr, fromClient, 0)
 			for _, state := range []uint64{0, first.state} {
 				want := first
@@ -132,6 +141,44 @@ func RepeatViolation(d protocols.Dissector, payload []byte) error {
 						}
 					}
 				}
+			}
+		}
+	}
+	return nil
+}
+
+// maskViolation checks a RepeatMasker's contract on payload, which rp
+// keys as key (n bytes long) sent that way: every copy of it with one
+// byte the mask leaves out changed (to its complement, and to the next
+// value) must get the same key from Repeat and the same result from
+// Frame. It returns nil when d is no RepeatMasker or declines.
+func maskViolation(d protocols.Dissector, rp protocols.Repeater, payload []byte, fromClient bool, n int, key protocols.RepeatKey) error {
+	mk, ok := d.(protocols.RepeatMasker)
+	if !ok {
+		return nil
+	}
+	var m protocols.RepeatMask
+	if !mk.RepeatMask(payload, fromClient, &m) {
+		return nil
+	}
+	fn, ferr := d.Frame(payload)
+	changed := make([]byte, len(payload))
+	step := max(1, len(payload)/maxRepeatChecks)
+	for i := 0; i < len(payload); i += step {
+		if m.Has(i) {
+			continue
+		}
+		for _, v := range []byte{^payload[i], payload[i] + 1} {
+			copy(changed, payload)
+			changed[i] = v
+			var other protocols.RepeatKey
+			if got := rp.Repeat(changed, fromClient, &other); got != n || other != key {
+				return fmt.Errorf("from client %v: byte %d, not in the repeat mask, changed from %#02x to %#02x changes the repeat key from %x to %x\nmessage %x",
+					fromClient, i, payload[i], v, key[:n], other[:got], payload)
+			}
+			if gn, gerr := d.Frame(changed); gn != fn || (gerr == nil) != (ferr == nil) {
+				return fmt.Errorf("from client %v: byte %d, not in the repeat mask, changed from %#02x to %#02x changes Frame from %d, %v to %d, %v\nmessage %x",
+					fromClient, i, payload[i], v, fn, ferr, gn, gerr, payload)
 			}
 		}
 	}
@@ -236,7 +283,7 @@ func CompareRepeats(t testing.TB, reg *protocols.Registry, run func(h *Harness))
 		t.Errorf("identities counting repeats\n%v\ndissecting every message\n%v", ids[0], ids[1])
 	}
 	repeats := stats[0].Repeats
-	stats[0].Repeats = 0
+	stats[0].Repeats, stats[0].Templated = 0, 0
 	if stats[0] != stats[1] {
 		t.Errorf("stats counting repeats %+v, dissecting every message %+v", stats[0], stats[1])
 	}

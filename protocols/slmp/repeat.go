@@ -223,3 +223,72 @@ func repeatASCII(b []byte, key *protocols.RepeatKey) int {
 	}
 	return n + copy(key[n:], data[:spec])
 }
+
+// RepeatMask implements protocols.RepeatMasker for binary frames: the
+// subheader, the reserved bytes of 4E and TSN frames, the length, the
+// serial number where it is keyed, a response's end code (and a TSN
+// response's command), a request's command, sub-command and the data
+// that names devices. An ASCII frame's header is checked digit by digit,
+// so its keys are always asked for.
+func (*Dissector) RepeatMask(b []byte, _ bool, m *protocols.RepeatMask) bool {
+	if len(b) < size3E || b[1] != 0 {
+		return false
+	}
+	m.Set(0, 2) // subheader; the zero byte tells binary from ASCII
+	size, lengthAt := size3E, 7
+	response, serial := false, false
+	switch b[0] {
+	case 0x50, 0xd0:
+		response = b[0] == 0xd0
+	case 0x54, 0xd4:
+		size, lengthAt = size4E, 11
+		response, serial = b[0] == 0xd4, true
+	case 0x68, 0xe8:
+		size, lengthAt = sizeTSN, 14
+		response = b[0] == 0xe8
+		serial = !response
+	default:
+		return false
+	}
+	if len(b) < size {
+		return false
+	}
+	if size != size3E {
+		m.Set(4, 2) // reserved
+	}
+	if serial {
+		m.Set(2, 2)
+	}
+	m.Set(lengthAt, 2)
+	if response {
+		m.Set(size, 2) // end code
+		if size == sizeTSN {
+			m.Set(size+2, 2) // command
+		}
+		return true
+	}
+	m.Set(size+2, 4) // command, sub-command
+	body := b[size:]
+	if len(body) < requestBody {
+		return true
+	}
+	data := len(body) - requestBody
+	if s, ok := specOf(le16(body[4:])); ok {
+		switch le16(body[2:]) {
+		case cmdDeviceRead, cmdDeviceWrite:
+			// One device and its number of points, not the values written.
+			if s.wide {
+				data = min(data, 8)
+			} else {
+				data = min(data, 6)
+			}
+		case cmdDeviceReadRandom, cmdDeviceReadBlock, cmdDeviceWriteRandom, cmdDeviceWriteBlock:
+		default:
+			data = 0
+		}
+	} else {
+		data = 0
+	}
+	m.Set(size+requestBody, data)
+	return true
+}

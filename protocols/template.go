@@ -1,0 +1,454 @@
+package protocols
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"unsafe"
+
+	"mimamori/edge/decode"
+)
+
+// A repeat key costs its dissector a call and a walk over the message's
+// fields, yet most repeats are of their direction's last message. For
+// those the Tracker keeps the message's bytes the key was drawn from, as a
+// template: a message of the same length that agrees with it in those
+// bytes has the same key, and is counted without asking the dissector.
+
+// maskedBytes is how far into a message a RepeatMask reaches.
+const maskedBytes = 256
+
+// RepeatMask marks bytes among a message's first 256, one bit each.
+type RepeatMask [maskedBytes / 64]uint64
+
+// Set marks the n bytes from off (as far as the mask reaches).
+func (m *RepeatMask) Set(off, n int) {
+	for i := max(off, 0); i < off+n && i < maskedBytes; i++ {
+		m[i/64] |= 1 << (i % 64)
+	}
+}
+
+// next returns the first marked byte from i on, maskedBytes if none.
+func (m *RepeatMask) next(i int) int {
+	for ; i < maskedBytes; i = (i/64 + 1) * 64 {
+		if w := m[i/64] >> (i % 64); w != 0 {
+			return i + bits.TrailingZeros64(w)
+		}
+	}
+	return maskedBytes
+}
+
+// Has reports whether byte i is marked.
+func (m *RepeatMask) Has(i int) bool {
+	return i >= 0 && i < maskedBytes && m[i/64]&(1<<(i%64)) != 0
+}
+
+// RepeatMasker is implemented by Repeaters that can name the bytes a
+// message's key was drawn from.
+//
+// RepeatMask is called for a payload Repeat keyed (n > 0). It marks in m,
+// which arrives zeroed, every byte of payload that Repeat's result (the
+// key and its length) and Frame's result depend on, given the payload's
+// length, and reports whether it could: false when some of those lie
+// beyond the mask's reach.
+//
+// The contract: any payload of the same length, sent the same way, that
+// agrees with payload in the marked bytes gets the same result from
+// Repeat and from Frame. protocolstest.FuzzDissector checks it byte by
+// byte. Marking more bytes than needed is safe; it only makes fewer
+// repeats skip the call to Repeat.
+type RepeatMasker interface {
+	RepeatMask(payload []byte, fromClient bool, m *RepeatMask) bool
+}
+
+// templateWords is how many 8-byte words of a message a template compares.
+const templateWords = 7
+
+// repeatTemplate is the part of a message its key was drawn from: the
+// payload length and up to seven 8-byte words, each at an offset of its
+// own, with the marked bytes' values (v) and a mask of them (m). Words not
+// in use have a zero mask. It fills two cache lines.
+type repeatTemplate struct {
+	plen uint16 // payload length; 0: no template
+	off  [templateWords]uint8
+	nw   uint8 // words in use
+	_    [6]byte
+	v    [templateWords]uint64
+	m    [templateWords]uint64
+}
+
+// set makes t the template of payload for the bytes m marks, and reports
+// whether the marked bytes fit in its words; t is cleared if not.
+func (t *repeatTemplate) set(payload []byte, m *RepeatMask) bool {
+	*t = repeatTemplate{}
+	n := len(payload)
+	if n < 8 || n > 0xffff {
+		return false
+	}
+	w := 0
+	for i := m.next(0); i < min(n, maskedBytes); i = m.next(i + 1) {
+		if w == templateWords {
+			*t = repeatTemplate{}
+			return false
+		}
+		// A word starting at the first marked byte not yet covered, moved
+		// back to end with the payload if need be.
+		off := min(i, n-8)
+		var mb [8]byte
+		for j := range 8 {
+			if m.Has(off + j) {
+				mb[j] = 0xff
+			}
+		}
+		t.off[w] = uint8(off)
+		t.m[w] = *(*uint64)(unsafe.Pointer(&mb))
+		t.v[w] = load64(payload, off) & t.m[w]
+		w++
+		i = off + 7
+	}
+	t.plen = uint16(n)
+	t.nw = uint8(w)
+	return true
+}
+
+// matches reports whether payload agrees with the template: the same
+// length and the same marked bytes.
+func (t *repeatTemplate) matches(payload []byte) bool {
+	if int(t.plen) != len(payload) {
+		return false
+	}
+	return t.wordsMatch(payload)
+}
+
+// wordsMatch is matches for a payload of the template's length.
+func (t *repeatTemplate) wordsMatch(payload []byte) bool {
+	p := unsafe.Pointer(unsafe.SliceData(payload))
+	for i := 0; i < int(t.nw) && i < templateWords; i++ {
+		if (*(*uint64)(unsafe.Add(p, t.off[i]))^t.v[i])&t.m[i] != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// load64 reads the 8 bytes of b at off in memory order, as matches does.
+func load64(b []byte, off int) uint64 {
+	return *(*uint64)(unsafe.Pointer(&b[off : off+8][0]))
+}
+
+// heldRepeat is what a template needs besides the words to count a
+// repeat of its message: the event and identity the message was counted
+// in and how, the State it was dissected with and the State it left, its
+// MAC addresses, and the repeats held since they were last folded into
+// the event. It fills a cache line.
+type heldRepeat struct {
+	plen  uint16 // payload length; 0: no template
+	kind  Kind
+	flags repeatFlags
+	// pend counts the repeats held, not yet counted in the event.
+	pend uint32
+	// last is the time of the latest repeat held, or of the message
+	// itself: repeats must not go back in time, so the event's first
+	// time never changes when they are folded in.
+	last   int64
+	before uint64 // the whole State the message was dissected with
+	after  uint64 // the State it left
+	// macs are the message's frame addresses and their flags, as
+	// packetMACs reads them.
+	macs [2]uint64
+	gen  uint32 // the minute (aggregator.gen)
+	idx  int32  // the event
+	// ident is the identity the message reported, -1 for none.
+	ident int32
+	_     [4]byte
+}
+
+// dirTemplate is one direction's template: the counting part first, then
+// the words compared.
+type dirTemplate struct {
+	held  heldRepeat
+	words repeatTemplate
+}
+
+// templatesPerDir is how many templates each direction keeps: a client
+// polling two blocks in turn has both held.
+const templatesPerDir = 2
+
+// convTemplates are a conversation's templates, templatesPerDir per
+// direction (the first sent by the flow's initiator).
+type convTemplates [2 * templatesPerDir]dirTemplate
+
+// packetMACs reads a packet's Ethernet flag, source and destination
+// addresses and destination flag, 14 bytes in a row, as two overlapping
+// words (TestPacketMACsLayout pins the layout).
+func packetMACs(p *decode.Packet) [2]uint64 {
+	b := (*[14]byte)(unsafe.Pointer(&p.HasEthernet))
+	return [2]uint64{binary.LittleEndian.Uint64(b[0:]), binary.LittleEndian.Uint64(b[6:])}
+}
+
+// unpackMACs is the inverse of packetMACs.
+func unpackMACs(w [2]uint64) (hasEth bool, src, dst [6]byte, hasDst bool) {
+	var b [14]byte
+	binary.LittleEndian.PutUint64(b[6:], w[1])
+	binary.LittleEndian.PutUint64(b[0:], w[0])
+	copy(src[:], b[1:7])
+	copy(dst[:], b[7:13])
+	return b[0] != 0, src, dst, b[13] != 0
+}
+
+// maxTemplates bounds the Tracker's templates: conv.tmpl numbers them in
+// 16 bits. A conversation that finds none left asks its dissector for
+// every key, as without templates.
+const maxTemplates = 1<<16 - 1
+
+// templates holds the conversations' templates, allocated to a
+// conversation when it first has one to keep and freed when its slot
+// goes to another flow.
+type templates struct {
+	all  []convTemplates
+	free []uint16 // numbers (index + 1) of released templates
+}
+
+// get returns c's templates, allocating them if it has none; nil when
+// every one is in use.
+func (ts *templates) get(c *conv) *convTemplates {
+	if c.tmpl == 0 {
+		switch {
+		case len(ts.free) > 0:
+			c.tmpl = ts.free[len(ts.free)-1]
+			ts.free = ts.free[:len(ts.free)-1]
+		case len(ts.all) < maxTemplates:
+			ts.all = append(ts.all, convTemplates{})
+			c.tmpl = uint16(len(ts.all))
+		default:
+			return nil
+		}
+		ts.all[c.tmpl-1] = convTemplates{}
+	}
+	return &ts.all[c.tmpl-1]
+}
+
+// release frees c's templates.
+func (ts *templates) release(c *conv) {
+	if c.tmpl != 0 {
+		ts.free = append(ts.free, c.tmpl)
+		c.tmpl = 0
+	}
+}
+
+// keepTemplate makes the template of direction di of the current
+// conversation that of the message just dissected and counted in entry
+// e, asked of a Repeater; or clears it when the dissector cannot name the
+// key's bytes. Repeats the old template held are folded in first.
+func (t *Tracker) keepTemplate(mk RepeatMasker, di int, payload []byte, tr Transport, e *repeatEntry) {
+	c, p := t.cur.c, t.cur.p
+	if c.tmpl != 0 {
+		// The direction's empty or stale template, else the one whose
+		// message came last longest ago.
+		ct := &t.tmpls.all[c.tmpl-1]
+		i := di * templatesPerDir
+		if a, b := &ct[i].held, &ct[i+1].held; a.plen != 0 && a.gen == t.agg.gen && (b.plen == 0 || b.gen != t.agg.gen || b.last < a.last) {
+			i++
+		}
+		t.fold(c)
+		ct[i] = dirTemplate{}
+		di = i
+	} else {
+		di *= templatesPerDir
+	}
+	// A conversation sharing its twin's State, a packet without a flow or
+	// without a positive time, and a message counted in no event keep no
+	// template.
+	if c.id == 0 || c.twin != 0 || p.TimestampNs <= 0 || e.idx < 0 || mk == nil {
+		return
+	}
+	var m RepeatMask
+	if !mk.RepeatMask(payload, t.cur.fc, &m) {
+		return
+	}
+	ct := t.tmpls.get(c)
+	if ct == nil {
+		return
+	}
+	x := &ct[di]
+	if !x.words.set(payload, &m) {
+		return
+	}
+	// Over TCP the held path takes a segment that matches for a whole
+	// PDU without framing it: it must be one for Frame.
+	if tr == TCP {
+		if n, err := t.cur.d.Frame(payload); err != nil || n != len(payload) {
+			x.words = repeatTemplate{}
+			return
+		}
+	}
+	x.held = heldRepeat{plen: uint16(len(payload)), kind: e.kind, flags: e.flags, last: p.TimestampNs,
+		before: e.before, after: e.after, macs: packetMACs(p), gen: e.gen, idx: e.idx, ident: e.ident}
+}
+
+// Repeats recognised by a template are held in it rather than counted in
+// their event one by one: the held path then touches the conversation and
+// its template only. Holding must not change the outcome, so what is held
+// is folded into the event (and the identity it reports) before anything
+// else touches that event or identity, before the minute is rendered, and
+// before the template or its conversation's slot is reused. Held repeats
+// carry their template's MAC addresses and come in time order after it,
+// so folding them in at once is what counting them one by one would have
+// done. An event or identity names the conversation holding repeats for
+// it (holder: slot + 1).
+
+// held counts p's message as a repeat of one of its direction's
+// templates if it is one: the same length, State, frame addresses and
+// marked bytes, not earlier than the last one held, and over TCP a
+// segment in step. It reports whether it did.
+func (t *Tracker) held(c *conv, p *decode.Packet, fromInit bool, tr Transport) bool {
+	di := 1
+	if fromInit {
+		di = 0
+	}
+	ct := &t.tmpls.all[c.tmpl-1]
+	macs := packetMACs(p)
+	x := &ct[di*templatesPerDir]
+	if !x.agrees(p, macs, c.state, t.agg.gen) {
+		if x = &ct[di*templatesPerDir+1]; !x.agrees(p, macs, c.state, t.agg.gen) {
+			return false
+		}
+	}
+	h := &x.held
+	var s *stream
+	if tr == TCP {
+		if s = &c.dir[di]; !s.inStep(p) {
+			return false
+		}
+	}
+	if h.pend == 0 && !t.claim(c, h, fromInit) {
+		return false
+	}
+	h.pend++
+	h.last = p.TimestampNs
+	c.state = h.after
+	c.quiet[di] = 0 // a repeat, as in dissect: the direction does not rest
+	if s != nil {
+		s.next += uint32(len(p.Payload))
+	}
+	return true
+}
+
+// agrees reports whether p, with frame addresses macs, sent with State
+// st in minute gen, repeats x's message.
+func (x *dirTemplate) agrees(p *decode.Packet, macs [2]uint64, st uint64, gen uint32) bool {
+	h := &x.held
+	return int(h.plen) == len(p.Payload) && h.before == st && h.macs == macs && h.gen == gen &&
+		p.TimestampNs >= h.last && x.words.wordsMatch(p.Payload)
+}
+
+// slotOf returns the slot of c, one of t.convs.
+func (t *Tracker) slotOf(c *conv) int32 {
+	return int32((uintptr(unsafe.Pointer(c)) - uintptr(unsafe.Pointer(unsafe.SliceData(t.convs)))) / unsafe.Sizeof(conv{}))
+}
+
+// claim makes c the holder of h's event and identity before its first
+// repeat is held, folding in what another conversation held for them. It
+// reports false when the identity was since reported by another
+// conversation or direction: the message is then dissected, as a repeat
+// counted one by one would be.
+func (t *Tracker) claim(c *conv, h *heldRepeat, fromInit bool) bool {
+	me := t.slotOf(c) + 1
+	if h.ident >= 0 {
+		id := &t.ids.ids[h.ident]
+		if id.writer != repeatToken(c.id, fromInit) {
+			return false
+		}
+		if id.holder != me {
+			if id.holder != 0 {
+				t.foldSlot(id.holder)
+			}
+			id.holder = me
+		}
+	}
+	a := &t.agg.aggs[h.idx]
+	if a.first == 0 {
+		// A message without a time was counted: the next one sets the
+		// first time, as folding in does not.
+		return false
+	}
+	if a.holder != me {
+		if a.holder != 0 {
+			t.foldSlot(a.holder)
+		}
+		a.holder = me
+	}
+	if c.flags&convHeld == 0 {
+		c.flags |= convHeld
+		t.holders = append(t.holders, me-1)
+	}
+	return true
+}
+
+// foldSlot folds in what the conversation in slot holder-1 holds.
+func (t *Tracker) foldSlot(holder int32) {
+	t.fold(&t.convs[holder-1])
+}
+
+// fold counts the repeats c's templates hold in their events and
+// identities.
+func (t *Tracker) fold(c *conv) {
+	if c.tmpl == 0 {
+		return
+	}
+	ct := &t.tmpls.all[c.tmpl-1]
+	for di := range ct {
+		h := &ct[di].held
+		if h.pend == 0 {
+			continue
+		}
+		n := uint64(h.pend)
+		h.pend = 0
+		t.stats.Repeats += n
+		t.stats.Templated += n
+		hasEth, src, dst, hasDst := unpackMACs(h.macs)
+		a := &t.agg.aggs[h.idx]
+		a.holder = 0
+		a.count += n
+		switch h.kind {
+		case KindRequest:
+			a.requests += n
+		case KindResponse:
+			a.responses += n
+		}
+		if h.flags&repeatErr != 0 {
+			a.errors += uint32(n)
+		}
+		a.last = max(a.last, h.last)
+		a.setMACs(hasEth, src, dst, hasDst, h.flags&repeatSrcIsSender != 0)
+		if h.ident >= 0 {
+			t.ids.ids[h.ident].holder = 0
+			t.ids.touch(h.ident, src, hasEth, h.last)
+		}
+	}
+}
+
+// foldAll folds in every held repeat, before the minute is rendered.
+func (t *Tracker) foldAll() {
+	for _, slot := range t.holders {
+		c := &t.convs[slot]
+		t.fold(c)
+		c.flags &^= convHeld
+	}
+	t.holders = t.holders[:0]
+}
+
+// touchAgg is called before a message is counted in event a by any other
+// path than the held one: what a conversation holds for it is folded in
+// first.
+func (t *Tracker) touchAgg(a *aggregate) {
+	if a.holder != 0 {
+		t.foldSlot(a.holder)
+	}
+}
+
+// touchIdent is touchAgg for identity i.
+func (t *Tracker) touchIdent(i int32) {
+	if h := t.ids.ids[i].holder; h != 0 {
+		t.foldSlot(h)
+	}
+}
