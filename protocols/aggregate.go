@@ -180,6 +180,22 @@ func (a *aggregate) count1(kind Kind, isErr bool, ts int64) {
 	}
 }
 
+// add counts n more messages of one kind, the latest at last, each like
+// one counted before them with an earlier time, so the first time stays.
+func (a *aggregate) add(n uint64, kind Kind, isErr bool, last int64) {
+	a.count += n
+	switch kind {
+	case KindRequest:
+		a.requests += n
+	case KindResponse:
+		a.responses += n
+	}
+	if isErr {
+		a.errors += uint32(n)
+	}
+	a.last = max(a.last, last)
+}
+
 // attr returns detail j (< a.nattrs, or == a.nattrs to append) of a.
 func (g *aggregator) attr(a *aggregate, j int) *Attr {
 	if j < len(a.attrs) {

@@ -148,7 +148,9 @@
 // its key was drawn from. For the last two messages of each direction
 // dissected, the Tracker keeps those bytes as a template of up to seven
 // 8-byte words, with the State the message was dissected with and left,
-// its frame addresses and where it was counted; a message of the same
+// its frame addresses and where it was counted (a repeat found by its key
+// takes the place of a template unused for a second, so a rare message
+// between polls gives way again); a message of the same
 // length, State and addresses that agrees with a template, not earlier
 // than the last one, is held in it without asking for its key, framing it
 // or touching its event (Tracker.held). Held repeats are folded into the
@@ -160,7 +162,10 @@
 // of counting each in turn (Stats.Templated). A direction whose
 // last eight messages were no repeats is not asked for keys for its next
 // 64. Layer-2 frames use a 1024-entry table found by their addresses,
-// VLAN, EtherType and key. Results are the same as dissecting every message
+// VLAN, EtherType and key, and in front of it templates of the last three
+// kinds of frame between two stations (frametemplate.go); a kind that
+// reports nothing, such as a token, is remembered too, so its repeats are
+// not dissected. Results are the same as dissecting every message
 // (Options.DissectRepeats does, for comparison); the contract is checked
 // byte by byte by each dissector's fuzz target (protocolstest.CheckRepeat)
 // and the two ways are compared on crafted, random, captured and generated

@@ -10,8 +10,12 @@ func TemplatedCounted(t *Tracker) uint64 { return t.stats.Templated + heldNow(t)
 // heldNow is how many repeats t's templates hold, not yet folded in.
 func heldNow(t *Tracker) uint64 {
 	var n uint64
-	for _, slot := range t.holders {
-		if c := &t.convs[slot]; c.tmpl != 0 {
+	for _, h := range t.holders {
+		if h < 0 {
+			for _, x := range t.ftmpls[-h-1].held {
+				n += uint64(x.pend)
+			}
+		} else if c := &t.convs[h-1]; c.tmpl != 0 {
 			for _, x := range t.tmpls.all[c.tmpl-1] {
 				n += uint64(x.held.pend)
 			}

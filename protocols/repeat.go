@@ -296,10 +296,20 @@ func (t *Tracker) counted(c *conv, p *decode.Packet, fromInit bool, tr Transport
 			return false
 		}
 	}
-	if plain {
-		next = e.after
+	if !plain {
+		return t.repeatedOn(e, c, p, fromInit, st, next, s)
 	}
-	return t.repeatedOn(e, c, p, fromInit, st, next, s)
+	if !t.repeatedOn(e, c, p, fromInit, st, e.after, s) {
+		return false
+	}
+	// A repeat none of its direction's templates told: it takes the place
+	// of one gone unused.
+	if rp.mask != nil {
+		if slot := t.templateSlot(c, di, p.TimestampNs, false); slot >= 0 {
+			t.keepTemplate(c, p, slot, c.senderIsClient(fromInit), tr, t.reg.ds[c.disp-1], rp.mask, p.Payload, e)
+		}
+	}
+	return true
 }
 
 // repeatedOn is counted's repeated: it counts p's message as a repeat of
@@ -395,7 +405,8 @@ const frameRepeatBits = 10
 type frameRepeats [1 << frameRepeatBits]frameRepeat
 
 // frameRepeat is one layer-2 message remembered: its sender and receiver,
-// VLAN, dissector and key, and where and how its event was counted.
+// VLAN, dissector and key, and where and how its event was counted (idx
+// -1: a frame that reports nothing).
 // Layer-2 dissectors see no State.
 type frameRepeat struct {
 	key         RepeatKey
@@ -446,6 +457,9 @@ func (t *Tracker) frameRepeated(r *frameRepeat, p *decode.Packet, owner uint8, n
 		return false
 	}
 	t.stats.Repeats++
+	if r.idx < 0 {
+		return true // a frame that reports nothing
+	}
 	a := &t.agg.aggs[r.idx]
 	t.touchAgg(a)
 	a.count1(r.kind, r.err, p.TimestampNs)

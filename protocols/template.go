@@ -235,25 +235,46 @@ func (ts *templates) release(c *conv) {
 	}
 }
 
-// keepTemplate makes the template of direction di of the current
-// conversation that of the message just dissected and counted in entry
-// e, asked of a Repeater; or clears it when the dissector cannot name the
-// key's bytes. Repeats the old template held are folded in first.
-func (t *Tracker) keepTemplate(mk RepeatMasker, di int, payload []byte, tr Transport, e *repeatEntry) {
-	c, p := t.cur.c, t.cur.p
+// templateIdle is how long a template must have gone unused before a
+// message found by its key may take its place: a rare message (a write
+// between polls) then gives way to the polls again, while three or more
+// messages in turn do not keep replacing each other.
+const templateIdle = int64(1e9)
+
+// templateSlot returns which of c's templates a message of direction di
+// sent at now should replace: the direction's empty or stale one, else
+// the one whose message came last longest ago; with force unset, -1 when
+// that one was used within templateIdle.
+func (t *Tracker) templateSlot(c *conv, di int, now int64, force bool) int {
+	i := di * templatesPerDir
+	if c.tmpl == 0 {
+		return i
+	}
+	ct := &t.tmpls.all[c.tmpl-1]
+	a, b := &ct[i].held, &ct[i+1].held
+	switch {
+	case a.plen == 0 || a.gen != t.agg.gen:
+		return i
+	case b.plen == 0 || b.gen != t.agg.gen:
+		return i + 1
+	case b.last < a.last:
+		i, a = i+1, b
+	}
+	if !force && now-a.last < templateIdle {
+		return -1
+	}
+	return i
+}
+
+// keepTemplate makes c's template number slot (templateSlot) that of the
+// message payload of p, sent by the conversation's client or not (fc),
+// counted as entry e says, when its dissector d names the key's bytes (mk,
+// nil if not); the template it replaces is cleared, and what it held
+// folded in first.
+func (t *Tracker) keepTemplate(c *conv, p *decode.Packet, slot int, fc bool, tr Transport, d Dissector, mk RepeatMasker, payload []byte, e *repeatEntry) {
 	if c.tmpl != 0 {
-		// The direction's empty or stale template, else the one whose
-		// message came last longest ago.
-		ct := &t.tmpls.all[c.tmpl-1]
-		i := di * templatesPerDir
-		if a, b := &ct[i].held, &ct[i+1].held; a.plen != 0 && a.gen == t.agg.gen && (b.plen == 0 || b.gen != t.agg.gen || b.last < a.last) {
-			i++
-		}
 		t.fold(c)
-		ct[i] = dirTemplate{}
-		di = i
-	} else {
-		di *= templatesPerDir
+		t.tmpls.all[c.tmpl-1][slot] = dirTemplate{}
 	}
 	// A conversation sharing its twin's State, a packet without a flow or
 	// without a positive time, and a message counted in no event keep no
@@ -261,22 +282,25 @@ func (t *Tracker) keepTemplate(mk RepeatMasker, di int, payload []byte, tr Trans
 	if c.id == 0 || c.twin != 0 || p.TimestampNs <= 0 || e.idx < 0 || mk == nil {
 		return
 	}
-	var m RepeatMask
-	if !mk.RepeatMask(payload, t.cur.fc, &m) {
+	// The mask lives in the Tracker: passed to an interface method, one
+	// on the stack would escape to the heap.
+	m := &t.mask
+	*m = RepeatMask{}
+	if !mk.RepeatMask(payload, fc, m) {
 		return
 	}
 	ct := t.tmpls.get(c)
 	if ct == nil {
 		return
 	}
-	x := &ct[di]
-	if !x.words.set(payload, &m) {
+	x := &ct[slot]
+	if !x.words.set(payload, m) {
 		return
 	}
 	// Over TCP the held path takes a segment that matches for a whole
 	// PDU without framing it: it must be one for Frame.
 	if tr == TCP {
-		if n, err := t.cur.d.Frame(payload); err != nil || n != len(payload) {
+		if n, err := d.Frame(payload); err != nil || n != len(payload) {
 			x.words = repeatTemplate{}
 			return
 		}
@@ -379,13 +403,18 @@ func (t *Tracker) claim(c *conv, h *heldRepeat, fromInit bool) bool {
 	}
 	if c.flags&convHeld == 0 {
 		c.flags |= convHeld
-		t.holders = append(t.holders, me-1)
+		t.holders = append(t.holders, me)
 	}
 	return true
 }
 
-// foldSlot folds in what the conversation in slot holder-1 holds.
+// foldSlot folds in what a holder holds: the conversation in slot
+// holder-1, or for a negative holder the layer-2 template -holder-1.
 func (t *Tracker) foldSlot(holder int32) {
+	if holder < 0 {
+		t.foldFrame(&t.ftmpls[-holder-1])
+		return
+	}
 	t.fold(&t.convs[holder-1])
 }
 
@@ -398,27 +427,14 @@ func (t *Tracker) fold(c *conv) {
 	ct := &t.tmpls.all[c.tmpl-1]
 	for di := range ct {
 		h := &ct[di].held
-		if h.pend == 0 {
+		n := t.takeHeld(&h.pend)
+		if n == 0 {
 			continue
 		}
-		n := uint64(h.pend)
-		h.pend = 0
-		t.stats.Repeats += n
-		t.stats.Templated += n
 		hasEth, src, dst, hasDst := unpackMACs(h.macs)
 		a := &t.agg.aggs[h.idx]
 		a.holder = 0
-		a.count += n
-		switch h.kind {
-		case KindRequest:
-			a.requests += n
-		case KindResponse:
-			a.responses += n
-		}
-		if h.flags&repeatErr != 0 {
-			a.errors += uint32(n)
-		}
-		a.last = max(a.last, h.last)
+		a.add(n, h.kind, h.flags&repeatErr != 0, h.last)
 		a.setMACs(hasEth, src, dst, hasDst, h.flags&repeatSrcIsSender != 0)
 		if h.ident >= 0 {
 			t.ids.ids[h.ident].holder = 0
@@ -427,12 +443,25 @@ func (t *Tracker) fold(c *conv) {
 	}
 }
 
+// takeHeld empties a template's count of held repeats, counting them in
+// the statistics, and returns it.
+func (t *Tracker) takeHeld(pend *uint32) uint64 {
+	n := uint64(*pend)
+	*pend = 0
+	t.stats.Repeats += n
+	t.stats.Templated += n
+	return n
+}
+
 // foldAll folds in every held repeat, before the minute is rendered.
 func (t *Tracker) foldAll() {
-	for _, slot := range t.holders {
-		c := &t.convs[slot]
-		t.fold(c)
-		c.flags &^= convHeld
+	for _, h := range t.holders {
+		t.foldSlot(h)
+		if h < 0 {
+			t.ftmpls[-h-1].listed = false
+		} else {
+			t.convs[h-1].flags &^= convHeld
+		}
 	}
 	t.holders = t.holders[:0]
 }

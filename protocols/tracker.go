@@ -100,14 +100,17 @@ type Tracker struct {
 	stats   Stats
 	cur     current
 	key     RepeatKey
+	mask    RepeatMask // a template's, as key
 	// repeaters is the registry's, nil with Options.DissectRepeats.
 	repeaters []repeaterOf
 	reps      repeatTable
 	tmpls     templates
-	// holders are the slots of conversations that held repeats this
-	// minute (convHeld), folded in before the minute is rendered.
+	// holders are the conversations (slot + 1, convHeld) and layer-2
+	// templates (-index - 1, frameTemplate.listed) that held repeats this
+	// minute, folded in before the minute is rendered.
 	holders []int32
 	frames  frameRepeats
+	ftmpls  frameTemplates
 }
 
 // current is the packet being dissected and its conversation. Packet sets
@@ -496,7 +499,7 @@ func (t *Tracker) dissect(payload []byte, tr Transport) {
 			if how == askedPlain {
 				mk = t.repeaters[cur.c.disp-1].mask
 			}
-			t.keepTemplate(mk, di, payload, tr, found)
+			t.keepTemplate(cur.c, cur.p, t.templateSlot(cur.c, di, cur.p.TimestampNs, true), cur.fc, tr, cur.d, mk, payload, found)
 		}
 	}
 }
@@ -581,7 +584,7 @@ func resolve(k Kind, fromClient bool) Kind {
 // no conversation state: each frame stands alone.
 func (t *Tracker) frame(p *decode.Packet) {
 	owner := t.reg.etherOwner(uint16(p.EtherType))
-	if owner == 0 {
+	if owner == 0 || t.frameHeldRepeat(p, owner) {
 		return
 	}
 	key := &t.key
@@ -589,6 +592,7 @@ func (t *Tracker) frame(p *decode.Packet) {
 	n := t.frameKey(owner, p.Payload, key)
 	if n > 0 {
 		if r = t.frames.entry(p, owner, key, n); t.frameRepeated(r, p, owner, n) {
+			t.keepFrameTemplate(p, owner, r.idx, r.kind, r.err, r.srcIsSender, false)
 			return
 		}
 	}
@@ -597,6 +601,11 @@ func (t *Tracker) frame(p *decode.Packet) {
 	if err := t.reg.ds[owner-1].Dissect(m); err != nil {
 		t.stats.Malformed++
 		return
+	}
+	if !m.emitted && !m.identified && r != nil {
+		// A frame that reports nothing: its repeats need no dissecting.
+		r.remember(p, owner, key, n, t.agg.gen, -1, 0, false, false)
+		t.keepFrameTemplate(p, owner, -1, 0, false, false, true)
 	}
 	if m.emitted {
 		e := &m.event
@@ -614,6 +623,7 @@ func (t *Tracker) frame(p *decode.Packet) {
 			t.count(&t.agg.aggs[idx], p, kind, srcIsSender, e)
 			if r != nil && !m.identified {
 				r.remember(p, owner, key, n, t.agg.gen, idx, kind, e.Error, srcIsSender)
+				t.keepFrameTemplate(p, owner, idx, kind, e.Error, srcIsSender, true)
 			}
 		}
 	}

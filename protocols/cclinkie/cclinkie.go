@@ -338,6 +338,28 @@ func (*Dissector) Repeat(b []byte, _ bool, key *protocols.RepeatKey) int {
 	return 0
 }
 
+var _ protocols.RepeatMasker = (*Dissector)(nil)
+
+// RepeatMask implements protocols.RepeatMasker: the first nine bytes,
+// which hold every byte Repeat reads of a frame (type, data type, node
+// ids, connection information, node type, version) but a transient
+// frame's command fields, and those. The rest of the header, which
+// changes from one scan to the next, is left out.
+func (*Dissector) RepeatMask(b []byte, _ bool, m *protocols.RepeatMask) bool {
+	m.Set(0, min(len(b), offVersion+1))
+	if len(b) < headerLen || familyOf(b[0]) != familyField {
+		return true
+	}
+	switch b[0] {
+	case typeTransient1:
+		m.Set(offFieldCmd, 2)
+		m.Set(offCommonCT, 1)
+	case typeTransient2:
+		m.Set(offTransient2, 1)
+	}
+	return true
+}
+
 // fieldKey writes the bytes fieldFrame reads for a frame of type t into
 // key[1:12]; bytes a type does not read stay zero.
 func fieldKey(t byte, b []byte, key *protocols.RepeatKey) {
