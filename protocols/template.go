@@ -22,9 +22,33 @@ type RepeatMask [maskedBytes / 64]uint64
 
 // Set marks the n bytes from off (as far as the mask reaches).
 func (m *RepeatMask) Set(off, n int) {
-	for i := max(off, 0); i < off+n && i < maskedBytes; i++ {
-		m[i/64] |= 1 << (i % 64)
+	for lo, hi := max(off, 0), min(off+n, maskedBytes); lo < hi; {
+		w := lo / 64
+		end := min(hi, (w+1)*64)
+		bits := ^uint64(0)
+		if end-lo < 64 {
+			bits = 1<<(end-lo) - 1
+		}
+		m[w] |= bits << (lo % 64)
+		lo = end
 	}
+}
+
+// bytesFrom returns the marks of the 8 bytes from off, a byte 0xff for
+// each marked one, as load64 reads those bytes.
+func (m *RepeatMask) bytesFrom(off int) uint64 {
+	w, sh := off/64, off%64
+	b := m[w] >> sh
+	if sh > 56 && w+1 < len(m) {
+		b |= m[w+1] << (64 - sh)
+	}
+	var mb [8]byte
+	for j := range mb {
+		if b&(1<<j) != 0 {
+			mb[j] = 0xff
+		}
+	}
+	return *(*uint64)(unsafe.Pointer(&mb))
 }
 
 // next returns the first marked byte from i on, maskedBytes if none.
@@ -93,14 +117,8 @@ func (t *repeatTemplate) set(payload []byte, m *RepeatMask) bool {
 		// A word starting at the first marked byte not yet covered, moved
 		// back to end with the payload if need be.
 		off := min(i, n-8)
-		var mb [8]byte
-		for j := range 8 {
-			if m.Has(off + j) {
-				mb[j] = 0xff
-			}
-		}
 		t.off[w] = uint8(off)
-		t.m[w] = *(*uint64)(unsafe.Pointer(&mb))
+		t.m[w] = m.bytesFrom(off)
 		t.v[w] = load64(payload, off) & t.m[w]
 		w++
 		i = off + 7
