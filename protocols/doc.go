@@ -164,8 +164,8 @@
 // 64. Layer-2 frames use a 1024-entry table found by their addresses,
 // VLAN, EtherType and key, and in front of it templates of the last three
 // kinds of frame between two stations (frametemplate.go); a kind that
-// reports nothing, such as a token, is remembered too, so its repeats are
-// not dissected. Results are the same as dissecting every message
+// reports nothing (no event, no identity) is remembered too, so its
+// repeats are not dissected. Results are the same as dissecting every message
 // (Options.DissectRepeats does, for comparison); the contract is checked
 // byte by byte by each dissector's fuzz target (protocolstest.CheckRepeat)
 // and the two ways are compared on crafted, random, captured and generated
