@@ -51,8 +51,7 @@ type frameHeld struct {
 	words       repeatTemplate
 }
 
-// of returns the entry a frame between these addresses
-// belongs in.
+// of returns the entry a frame between these addresses belongs in.
 func (f *frameTemplates) of(p *decode.Packet, owner uint8) (*frameTemplate, int32) {
 	src := uint64(binary.LittleEndian.Uint32(p.SrcMAC[:])) | uint64(binary.LittleEndian.Uint16(p.SrcMAC[4:]))<<32
 	dst := uint64(binary.LittleEndian.Uint32(p.DstMAC[:])) | uint64(binary.LittleEndian.Uint16(p.DstMAC[4:]))<<32

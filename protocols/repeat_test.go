@@ -677,3 +677,30 @@ func TestHeldRepeatsKeepOrder(t *testing.T) {
 		})
 	}
 }
+
+// TestHeldFrames checks layer-2 templates against dissecting every frame:
+// a station's cyclic frames of three kinds in turn are held, a frame
+// without a time leaves the first time to the next one, and a fourth
+// kind between the same stations takes the place of the oldest template.
+func TestHeldFrames(t *testing.T) {
+	pr := newPair(t, demoRegistry(), 16)
+	station, master := protocolstest.MAC("10.0.0.10"), protocolstest.MAC("10.0.0.1")
+	for cycle := range 40 {
+		for _, code := range []byte{1, 2, 3} {
+			pr.send(protocolstest.Frame(station, master, demoEtherType, pdu('O', code, byte(cycle), 0, 0)))
+		}
+		switch cycle {
+		case 20:
+			f := protocolstest.Frame(station, master, demoEtherType, pdu('O', 1, 0xff, 0, 0))
+			f.TimestampNs = 0
+			pr.sendRaw(f)
+		case 30:
+			pr.send(protocolstest.Frame(station, master, demoEtherType, pdu('O', 4, 0, 0, 0)))
+		}
+	}
+	held := protocols.TemplatedCounted(pr.cached.Tracker)
+	pr.flush()
+	if held < 60 {
+		t.Errorf("%d frames held in templates, want 60 or more of 120", held)
+	}
+}
