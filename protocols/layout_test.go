@@ -79,3 +79,14 @@ func TestPacketMACsLayout(t *testing.T) {
 		t.Errorf("unpackMACs(packetMACs) = %v %v %v %v", hasEth, src, dst, hasDst)
 	}
 }
+
+// TestTemplateLayout pins a template's counting part at one cache line and
+// a conversation's templates at the 768 bytes maxTemplates counts on.
+func TestTemplateLayout(t *testing.T) {
+	if size := unsafe.Sizeof(heldRepeat{}); size != 64 {
+		t.Errorf("heldRepeat: %d bytes, want 64", size)
+	}
+	if size := unsafe.Sizeof(convTemplates{}); size != 768 {
+		t.Errorf("convTemplates: %d bytes, want 768", size)
+	}
+}

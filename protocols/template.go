@@ -213,10 +213,11 @@ func unpackMACs(w [2]uint64) (hasEth bool, src, dst [6]byte, hasDst bool) {
 	return b[0] != 0, src, dst, b[13] != 0
 }
 
-// maxTemplates bounds the Tracker's templates: conv.tmpl numbers them in
-// 16 bits. A conversation that finds none left asks its dissector for
-// every key, as without templates.
-const maxTemplates = 1<<16 - 1
+// maxTemplates bounds the conversations holding templates at once: 768
+// bytes each, 12 MiB at most (conv.tmpl numbers them in 16 bits). A
+// conversation that finds none left asks its dissector for every key, as
+// without templates; a plant's polling conversations are a few thousand.
+const maxTemplates = 1 << 14
 
 // templates holds the conversations' templates, allocated to a
 // conversation when it first has one to keep and freed when its slot
