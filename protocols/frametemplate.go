@@ -112,7 +112,7 @@ func (h *frameHeld) agrees(p *decode.Packet, gen uint32) bool {
 
 // keepFrameTemplate makes a template of p, a frame for dissector owner
 // counted in event idx, if the dissector names its key's bytes: of a frame
-// just dissected (force), in place of the entry's older template; of one
+// just dissected (force), in place of the entry's oldest template; of one
 // found by its key, only in place of one empty, stale or unused for
 // templateIdle.
 func (t *Tracker) keepFrameTemplate(p *decode.Packet, owner uint8, idx int32, kind Kind, isErr, srcIsSender, force bool) {
@@ -125,19 +125,14 @@ func (t *Tracker) keepFrameTemplate(p *decode.Packet, owner uint8, idx int32, ki
 	// The empty or stale template, else the one held last longest ago.
 	h := &ft.held[0]
 	for k := range ft.held {
-		if b := &ft.held[k]; b.words.plen == 0 || b.gen != t.agg.gen {
+		if b := &ft.held[k]; b.gen != t.agg.gen {
 			h = b
 			break
 		} else if b.last < h.last {
 			h = b
 		}
 	}
-	if !force && (!same || h.words.plen != 0 && h.gen == t.agg.gen && p.TimestampNs-h.last < templateIdle) {
-		return
-	}
-	m := &t.mask
-	*m = RepeatMask{}
-	if !mk.RepeatMask(p.Payload, true, m) {
+	if !force && (!same || h.gen == t.agg.gen && p.TimestampNs-h.last < templateIdle) {
 		return
 	}
 	t.foldFrame(ft)
@@ -146,9 +141,13 @@ func (t *Tracker) keepFrameTemplate(p *decode.Packet, owner uint8, idx int32, ki
 		ft.held = [frameKinds]frameHeld{}
 		h = &ft.held[0]
 	}
+	// A frame that gets no template still takes the place, with no length
+	// to match, as keepTemplate's messages do.
 	*h = frameHeld{gen: t.agg.gen, last: p.TimestampNs, idx: idx, kind: kind, err: isErr, srcIsSender: srcIsSender}
-	if !h.words.set(p.Payload, m) {
-		h.gen = 0
+	m := &t.mask
+	*m = RepeatMask{}
+	if mk.RepeatMask(p.Payload, true, m) {
+		h.words.set(p.Payload, m)
 	}
 }
 

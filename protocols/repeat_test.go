@@ -439,11 +439,11 @@ func TestRepeatsInTurn(t *testing.T) {
 	}
 }
 
-// TestTemplatedRepeats checks that a direction's last message dissected,
-// repeated, is told by its template: values and sequence numbers change,
-// the template's bytes do not. Messages in turn are told by their
-// template only while they are their direction's last dissected; a write
-// of another address, one byte in the template away, is no repeat at all.
+// TestTemplatedRepeats checks that a direction's recent messages,
+// repeated, are told by their templates: values and sequence numbers
+// change, the template's bytes do not. Two messages in turn have a
+// template each; a write of another address, one byte in the template
+// away, is no repeat at all.
 func TestTemplatedRepeats(t *testing.T) {
 	const rounds = 10
 	t.Run("steady", func(t *testing.T) {
@@ -703,4 +703,42 @@ func TestHeldFrames(t *testing.T) {
 	if held < 60 {
 		t.Errorf("%d frames held in templates, want 60 or more of 120", held)
 	}
+}
+
+// TestTemplateTakenBack checks that a message found by its key takes back
+// a template from a rare message that has gone unused for templateIdle:
+// a station's fourth kind of frame takes the oldest of the three cyclic
+// kinds' templates, which that kind gets back a second later.
+func TestTemplateTakenBack(t *testing.T) {
+	pr := newPair(t, demoRegistry(), 16)
+	station, master := protocolstest.MAC("10.0.0.10"), protocolstest.MAC("10.0.0.1")
+	send := func(code, cycle byte) {
+		pr.send(protocolstest.Frame(station, master, demoEtherType, pdu('O', code, cycle, 0, 0)))
+	}
+	cycles := func(from, to int) uint64 {
+		before := protocols.TemplatedCounted(pr.cached.Tracker)
+		for cycle := from; cycle < to; cycle++ {
+			for _, code := range []byte{1, 2, 3} {
+				send(code, byte(cycle))
+			}
+		}
+		return protocols.TemplatedCounted(pr.cached.Tracker) - before
+	}
+	if got := cycles(0, 10); got != 9*3 {
+		t.Errorf("%d frames held in the first ten cycles, want %d", got, 9*3)
+	}
+	send(4, 0) // dissected: it takes the template of kind 1, sent longest ago
+	// Within the second, kind 1 is found by its key every cycle.
+	if got := cycles(10, 15); got != 5*2 {
+		t.Errorf("%d frames held in the five cycles after the fourth kind, want %d", got, 5*2)
+	}
+	for _, h := range []*protocolstest.Harness{pr.cached, pr.plain} {
+		h.Now += int64(2 * time.Second)
+	}
+	// A second later kind 1's first frame found by its key takes the
+	// fourth kind's template back; every later frame is held.
+	if got := cycles(15, 20); got != 5*3-1 {
+		t.Errorf("%d frames held in five cycles a second later, want %d", got, 5*3-1)
+	}
+	pr.flush()
 }

@@ -9,10 +9,11 @@ import (
 )
 
 // A repeat key costs its dissector a call and a walk over the message's
-// fields, yet most repeats are of their direction's last message. For
-// those the Tracker keeps the message's bytes the key was drawn from, as a
-// template: a message of the same length that agrees with it in those
-// bytes has the same key, and is counted without asking the dissector.
+// fields, yet most repeats are of one of their direction's last few
+// messages. For those the Tracker keeps the message's bytes the key was
+// drawn from, as a template: a message of the same length that agrees
+// with it in those bytes has the same key, and is held in the template
+// without asking the dissector (see held).
 
 // maskedBytes is how far into a message a RepeatMask reaches.
 const maskedBytes = 256
@@ -272,9 +273,9 @@ func (t *Tracker) templateSlot(c *conv, di int, now int64, force bool) int {
 	ct := &t.tmpls.all[c.tmpl-1]
 	a, b := &ct[i].held, &ct[i+1].held
 	switch {
-	case a.plen == 0 || a.gen != t.agg.gen:
+	case a.gen != t.agg.gen:
 		return i
-	case b.plen == 0 || b.gen != t.agg.gen:
+	case b.gen != t.agg.gen:
 		return i + 1
 	case b.last < a.last:
 		i, a = i+1, b
@@ -288,32 +289,32 @@ func (t *Tracker) templateSlot(c *conv, di int, now int64, force bool) int {
 // keepTemplate makes c's template number slot (templateSlot) that of the
 // message payload of p, sent by the conversation's client or not (fc),
 // counted as entry e says, when its dissector d names the key's bytes (mk,
-// nil if not); the template it replaces is cleared, and what it held
-// folded in first.
+// nil if not); what the template it replaces held is folded in first.
 func (t *Tracker) keepTemplate(c *conv, p *decode.Packet, slot int, fc bool, tr Transport, d Dissector, mk RepeatMasker, payload []byte, e *repeatEntry) {
-	if c.tmpl != 0 {
-		t.fold(c)
-		t.tmpls.all[c.tmpl-1][slot] = dirTemplate{}
-	}
-	// A conversation sharing its twin's State, a packet without a flow or
-	// without a positive time, and a message counted in no event keep no
-	// template.
-	if c.id == 0 || c.twin != 0 || p.TimestampNs <= 0 || e.idx < 0 || mk == nil {
-		return
-	}
-	// The mask lives in the Tracker: passed to an interface method, one
-	// on the stack would escape to the heap.
-	m := &t.mask
-	*m = RepeatMask{}
-	if !mk.RepeatMask(payload, fc, m) {
+	// A conversation sharing its twin's State and a packet without a flow
+	// or without a positive time keep no template.
+	if c.id == 0 || c.twin != 0 || p.TimestampNs <= 0 || mk == nil {
 		return
 	}
 	ct := t.tmpls.get(c)
 	if ct == nil {
 		return
 	}
+	t.fold(c)
 	x := &ct[slot]
-	if !x.words.set(payload, m) {
+	// A message that gets no template (counted in no event, or its key's
+	// bytes beyond the template's words) still takes the place, with no
+	// length to match, as a template of the minute: its repeats found by
+	// their keys do not try again and again (templateSlot).
+	*x = dirTemplate{held: heldRepeat{gen: t.agg.gen, last: p.TimestampNs}}
+	if e.idx < 0 {
+		return
+	}
+	// The mask lives in the Tracker: passed to an interface method, one
+	// on the stack would escape to the heap.
+	m := &t.mask
+	*m = RepeatMask{}
+	if !mk.RepeatMask(payload, fc, m) || !x.words.set(payload, m) {
 		return
 	}
 	// Over TCP the held path takes a segment that matches for a whole
