@@ -86,6 +86,7 @@ func New(cfg Config, sp *spool.Spool) *Uplink {
 		SetUsername(cfg.Username).
 		SetPassword(cfg.Password).
 		SetCleanSession(true). // durability comes from the spool, not the session
+		SetStore(newCopyingStore()).
 		SetAutoReconnect(true).
 		SetConnectRetry(true).
 		SetConnectRetryInterval(2 * time.Second).
