@@ -220,6 +220,9 @@ func TestUplinkSurvivesOutagesInOrder(t *testing.T) {
 
 	put(1, 3)
 	waitStored(3) // the first attempt failed transiently and was resent
+	// Stored is not yet acknowledged: closing before the last PUBACK
+	// arrives would leave batch 3 in the spool too.
+	waitFor(t, "batches 1 to 3 acknowledged", func() bool { st := u.Status(); return st.Backlog == 0 && st.LastSeq == 3 })
 
 	b.Close() // the cloud goes away; batches pile up in the spool
 	put(4, 6)

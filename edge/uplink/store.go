@@ -5,14 +5,16 @@ import (
 	"github.com/eclipse/paho.mqtt.golang/packets"
 )
 
-// copyingStore is paho's memory store, except that Get hands out a copy of
-// a stored PUBLISH. On a reconnect paho's resume takes each unacknowledged
-// PUBLISH from the store and sets its DUP flag; with the memory store that
-// is the very packet a Publish made before the link dropped may still be
-// handing to the new connection's writer, and the two goroutines race on
-// the flag (paho.mqtt.golang issue 703, open in v1.5.1). A copy keeps the
-// flag's write to a packet no other goroutine holds; the payload is shared
-// and only read.
+// copyingStore is paho's memory store, except that a PUBLISH is stored as
+// a copy and handed out as a copy. With the memory store, the packet a
+// Publish queues for the connection's writer, the one the store keeps and
+// the one paho's resume re-sends after a reconnect are all the same: the
+// writer sets its length while writing it, and resume sets its DUP flag,
+// from different goroutines (paho.mqtt.golang issue 703, open in v1.5.1).
+// With copies, no packet is written by one goroutine while another holds
+// it. Publish stores the packet before queueing it, so the copy on Put
+// reads it while it is still only its own. The payload is shared and
+// only read.
 type copyingStore struct {
 	*mqtt.MemoryStore
 }
@@ -21,9 +23,17 @@ func newCopyingStore() copyingStore {
 	return copyingStore{mqtt.NewMemoryStore()}
 }
 
+func (s copyingStore) Put(key string, p packets.ControlPacket) {
+	s.MemoryStore.Put(key, copyPublish(p))
+}
+
 func (s copyingStore) Get(key string) packets.ControlPacket {
-	p := s.MemoryStore.Get(key)
-	if pub, ok := p.(*packets.PublishPacket); ok {
+	return copyPublish(s.MemoryStore.Get(key))
+}
+
+// copyPublish returns a copy of p if it is a PUBLISH, else p.
+func copyPublish(p packets.ControlPacket) packets.ControlPacket {
+	if pub, ok := p.(*packets.PublishPacket); ok && pub != nil {
 		cp := *pub
 		return &cp
 	}
