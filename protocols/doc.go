@@ -145,10 +145,13 @@
 // bits the outcome depends on, which alone must match, and it works out
 // the State the message leaves. A Repeater that also implements
 // RepeatMasker (template.go) names which of a message's first 256 bytes
-// its key was drawn from. For the last two messages of each direction
-// dissected, the Tracker keeps those bytes as a template of up to seven
-// 8-byte words, with the State the message was dissected with and left,
-// its frame addresses and where it was counted (a repeat found by its key
+// its key was drawn from; a StateRepeater that implements StateMasker
+// names them too, and works out the State a repeat leaves from its bytes
+// (NextState). For the last three messages of each direction dissected,
+// the Tracker keeps those bytes as a template of up to seven 8-byte
+// words, with the State the message was dissected with (a StateMasker's:
+// the bits its outcome depends on) and left, its frame addresses and
+// where it was counted (a repeat found by its key
 // takes the place of a template unused for a second, so a rare message
 // between polls gives way again); a message of the same
 // length, State and addresses that agrees with a template, not earlier

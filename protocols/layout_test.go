@@ -81,12 +81,12 @@ func TestPacketMACsLayout(t *testing.T) {
 }
 
 // TestTemplateLayout pins a template's counting part at one cache line and
-// a conversation's templates at the 768 bytes maxTemplates counts on.
+// a conversation's templates at the 1152 bytes maxTemplates counts on.
 func TestTemplateLayout(t *testing.T) {
 	if size := unsafe.Sizeof(heldRepeat{}); size != 64 {
 		t.Errorf("heldRepeat: %d bytes, want 64", size)
 	}
-	if size := unsafe.Sizeof(convTemplates{}); size != 768 {
-		t.Errorf("convTemplates: %d bytes, want 768", size)
+	if size := unsafe.Sizeof(convTemplates{}); size != 1152 {
+		t.Errorf("convTemplates: %d bytes, want 1152", size)
 	}
 }

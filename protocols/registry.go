@@ -92,19 +92,24 @@ func NewRegistry(cs ...Constructor) (*Registry, error) {
 		}
 		mk, _ := d.(RepeatMasker)
 		if rp == nil {
-			mk = nil // a key that may draw on the State: no template
+			mk = nil // RepeatMask is a Repeater's
 		}
-		r.repeaters = append(r.repeaters, repeaterOf{rp, sr, mk})
+		var sm StateMasker
+		if sr != nil {
+			sm, _ = d.(StateMasker)
+		}
+		r.repeaters = append(r.repeaters, repeaterOf{rp, sr, mk, sm})
 	}
 	return r, nil
 }
 
 // repeaterOf is a dissector as a Repeater or as a StateRepeater (at most
-// one is set), and as a RepeatMasker.
+// one is set), and as a RepeatMasker or StateMasker.
 type repeaterOf struct {
-	plain Repeater
-	state StateRepeater
-	mask  RepeatMasker // plain's, if it names its keys' bytes
+	plain     Repeater
+	state     StateRepeater
+	mask      RepeatMasker // plain's, if it names its keys' bytes
+	stateMask StateMasker  // state's, if it names its keys' bytes
 }
 
 func claim(table *[65536]uint8, port uint16, idx uint8, infos []Info, transport, id string) error {

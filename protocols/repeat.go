@@ -94,6 +94,9 @@ const (
 	repeatFromInit    repeatFlags = 1 << iota // sent by the flow's initiator
 	repeatErr                                 // the event's error flag
 	repeatSrcIsSender                         // the sender is the event's src
+	// repeatStepped: a template of a StateMasker's message, whose repeats
+	// leave the State its NextState says (see heldRepeat).
+	repeatStepped
 )
 
 // Conversations poll several requests in turn (an HMI reads one block of
@@ -296,19 +299,13 @@ func (t *Tracker) counted(c *conv, p *decode.Packet, fromInit bool, tr Transport
 			return false
 		}
 	}
-	if !plain {
-		return t.repeatedOn(e, c, p, fromInit, st, next, s)
+	if plain {
+		next = e.after
 	}
-	if !t.repeatedOn(e, c, p, fromInit, st, e.after, s) {
+	if !t.repeatedOn(e, c, p, fromInit, st, next, s) {
 		return false
 	}
-	// A repeat none of its direction's templates told: it takes the place
-	// of one gone unused.
-	if rp.mask != nil {
-		if slot := t.templateSlot(c, di, p.TimestampNs, false); slot >= 0 {
-			t.keepTemplate(c, p, slot, c.senderIsClient(fromInit), tr, t.reg.ds[c.disp-1], rp.mask, p.Payload, e)
-		}
-	}
+	t.offerTemplate(c, p, di, c.senderIsClient(fromInit), tr, mask, p.Payload, e)
 	return true
 }
 

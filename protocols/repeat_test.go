@@ -475,6 +475,22 @@ func TestTemplatedRepeats(t *testing.T) {
 		// templates.
 		checkTemplated(t, pr, 4*(rounds-1)-1, 4*(rounds-1)-1)
 	})
+	t.Run("three in turn", func(t *testing.T) {
+		pr := newPair(t, demoRegistry(), 16)
+		c := pr.conn("10.0.0.1:40000", "10.0.0.2:7000")
+		for i := range rounds {
+			for _, code := range []byte{3, 4, 6} {
+				pr.send(c.Next(true, pdu('Q', code, 0, 8, byte(i))))
+				pr.send(c.Next(false, pdu('R', code, byte(i), 0)))
+			}
+		}
+		pr.flush()
+		// As two in turn: the first request of the second round is
+		// dissected, and its template replaces the first round's, made
+		// with State zero; every later message is told by one of its
+		// direction's three templates.
+		checkTemplated(t, pr, 6*(rounds-1)-1, 6*(rounds-1)-1)
+	})
 	t.Run("writes", func(t *testing.T) {
 		pr := newPair(t, demoRegistry(), 16)
 		c := pr.conn("10.0.0.1:40000", "10.0.0.2:7000")

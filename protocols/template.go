@@ -18,11 +18,19 @@ import (
 // maskedBytes is how far into a message a RepeatMask reaches.
 const maskedBytes = 256
 
-// RepeatMask marks bytes among a message's first 256, one bit each.
-type RepeatMask [maskedBytes / 64]uint64
+// RepeatMask marks bytes among a message's first 256, one bit each. A
+// mark beyond them makes the mask one no template can keep: its bytes
+// all count as marked.
+type RepeatMask struct {
+	bits   [maskedBytes / 64]uint64
+	beyond bool // a byte past maskedBytes was marked
+}
 
-// Set marks the n bytes from off (as far as the mask reaches).
+// Set marks the n bytes from off.
 func (m *RepeatMask) Set(off, n int) {
+	if n > 0 && off+n > maskedBytes {
+		m.beyond = true
+	}
 	for lo, hi := max(off, 0), min(off+n, maskedBytes); lo < hi; {
 		w := lo / 64
 		end := min(hi, (w+1)*64)
@@ -30,7 +38,7 @@ func (m *RepeatMask) Set(off, n int) {
 		if end-lo < 64 {
 			bits = 1<<(end-lo) - 1
 		}
-		m[w] |= bits << (lo % 64)
+		m.bits[w] |= bits << (lo % 64)
 		lo = end
 	}
 }
@@ -39,9 +47,9 @@ func (m *RepeatMask) Set(off, n int) {
 // each marked one, as load64 reads those bytes.
 func (m *RepeatMask) bytesFrom(off int) uint64 {
 	w, sh := off/64, off%64
-	b := m[w] >> sh
-	if sh > 56 && w+1 < len(m) {
-		b |= m[w+1] << (64 - sh)
+	b := m.bits[w] >> sh
+	if sh > 56 && w+1 < len(m.bits) {
+		b |= m.bits[w+1] << (64 - sh)
 	}
 	var mb [8]byte
 	for j := range mb {
@@ -55,7 +63,7 @@ func (m *RepeatMask) bytesFrom(off int) uint64 {
 // next returns the first marked byte from i on, maskedBytes if none.
 func (m *RepeatMask) next(i int) int {
 	for ; i < maskedBytes; i = (i/64 + 1) * 64 {
-		if w := m[i/64] >> (i % 64); w != 0 {
+		if w := m.bits[i/64] >> (i % 64); w != 0 {
 			return i + bits.TrailingZeros64(w)
 		}
 	}
@@ -64,7 +72,10 @@ func (m *RepeatMask) next(i int) int {
 
 // Has reports whether byte i is marked.
 func (m *RepeatMask) Has(i int) bool {
-	return i >= 0 && i < maskedBytes && m[i/64]&(1<<(i%64)) != 0
+	if i >= maskedBytes {
+		return m.beyond
+	}
+	return i >= 0 && m.bits[i/64]&(1<<(i%64)) != 0
 }
 
 // RepeatMasker is implemented by Repeaters that can name the bytes a
@@ -73,8 +84,8 @@ func (m *RepeatMask) Has(i int) bool {
 // RepeatMask is called for a payload Repeat keyed (n > 0). It marks in m,
 // which arrives zeroed, every byte of payload that Repeat's result (the
 // key and its length) and Frame's result depend on, given the payload's
-// length, and reports whether it could: false when some of those lie
-// beyond the mask's reach.
+// length, and reports whether it could. Marks beyond the mask's reach
+// (the first 256 bytes) keep the message from having a template.
 //
 // The contract: any payload of the same length, sent the same way, that
 // agrees with payload in the marked bytes gets the same result from
@@ -83,6 +94,36 @@ func (m *RepeatMask) Has(i int) bool {
 // repeats skip the call to Repeat.
 type RepeatMasker interface {
 	RepeatMask(payload []byte, fromClient bool, m *RepeatMask) bool
+}
+
+// StateMasker is RepeatMasker for a StateRepeater, whose messages change
+// the State in a way their bytes tell, such as a request's reference
+// remembered for its answer: a template then holds repeats sent with any
+// State that agrees with its message's in the bits RepeatState's mask
+// names, and asks NextState for the State each leaves.
+//
+// RepeatMaskState is called for a payload RepeatState keyed (n > 0). It
+// marks in m, which arrives zeroed, every byte of payload that
+// RepeatState's key, key length and mask and Frame's result depend on,
+// given the payload's length and a State that agrees in that mask, and
+// reports whether it could: false for a message whose key draws on bits
+// of the State outside the mask (an answer named by the request its reference names).
+//
+// NextState returns the State a message leaves that agrees with such a
+// payload in the marked bytes, sent with such a State st: RepeatState's
+// next for it. It is called for every repeat a template holds, so it
+// must be cheaper than RepeatState: it may rely on the marked bytes
+// being those of a message RepeatState keyed.
+//
+// The contract: any payload of the same length, sent the same way, that
+// agrees with payload in the marked bytes gets, with any State that
+// agrees in the mask, the same key, key length and mask from RepeatState
+// and the same result from Frame, and NextState returns RepeatState's
+// next. protocolstest.FuzzDissector checks it byte by byte and over
+// varied States.
+type StateMasker interface {
+	RepeatMaskState(payload []byte, fromClient bool, m *RepeatMask) bool
+	NextState(payload []byte, fromClient bool, st uint64) uint64
 }
 
 // templateWords is how many 8-byte words of a message a template compares.
@@ -106,7 +147,7 @@ type repeatTemplate struct {
 func (t *repeatTemplate) set(payload []byte, m *RepeatMask) bool {
 	*t = repeatTemplate{}
 	n := len(payload)
-	if n < 8 || n > 0xffff {
+	if n < 8 || n > 0xffff || m.beyond {
 		return false
 	}
 	w := 0
@@ -159,6 +200,11 @@ func load64(b []byte, off int) uint64 {
 // in and how, the State it was dissected with and the State it left, its
 // MAC addresses, and the repeats held since they were last folded into
 // the event. It fills a cache line.
+//
+// A template of a StateMasker's message (flags repeatStepped) holds
+// repeats sent with a State that agrees with before in the bits of
+// RepeatState's mask, which it keeps in after (before is masked); the
+// State a repeat leaves is NextState's.
 type heldRepeat struct {
 	plen  uint16 // payload length; 0: no template
 	kind  Kind
@@ -170,7 +216,7 @@ type heldRepeat struct {
 	// time never changes when they are folded in.
 	last   int64
 	before uint64 // the whole State the message was dissected with
-	after  uint64 // the State it left
+	after  uint64 // the State it left; stepped, the mask of before
 	// macs are the message's frame addresses and their flags, as
 	// packetMACs reads them.
 	macs [2]uint64
@@ -189,8 +235,13 @@ type dirTemplate struct {
 }
 
 // templatesPerDir is how many templates each direction keeps: a client
-// polling two blocks in turn has both held.
-const templatesPerDir = 2
+// polling three blocks in turn has all held, and so has an EtherNet/IP
+// panel reading tags of three types in turn, whose replies differ in
+// length.
+const templatesPerDir = 3
+
+// held compares a direction's templates one by one, three of them.
+const _ = uint(templatesPerDir-3) + uint(3-templatesPerDir)
 
 // convTemplates are a conversation's templates, templatesPerDir per
 // direction (the first sent by the flow's initiator).
@@ -214,8 +265,8 @@ func unpackMACs(w [2]uint64) (hasEth bool, src, dst [6]byte, hasDst bool) {
 	return b[0] != 0, src, dst, b[13] != 0
 }
 
-// maxTemplates bounds the conversations holding templates at once: 768
-// bytes each, 12 MiB at most (conv.tmpl numbers them in 16 bits). A
+// maxTemplates bounds the conversations holding templates at once: 1152
+// bytes each, 18 MiB at most (conv.tmpl numbers them in 16 bits). A
 // conversation that finds none left asks its dissector for every key, as
 // without templates; a plant's polling conversations are a few thousand.
 const maxTemplates = 1 << 14
@@ -271,29 +322,32 @@ func (t *Tracker) templateSlot(c *conv, di int, now int64, force bool) int {
 		return i
 	}
 	ct := &t.tmpls.all[c.tmpl-1]
-	a, b := &ct[i].held, &ct[i+1].held
-	switch {
-	case a.gen != t.agg.gen:
-		return i
-	case b.gen != t.agg.gen:
-		return i + 1
-	case b.last < a.last:
-		i, a = i+1, b
+	oldest := i
+	for j := i; j < i+templatesPerDir; j++ {
+		h := &ct[j].held
+		if h.gen != t.agg.gen {
+			return j
+		}
+		if h.last < ct[oldest].held.last {
+			oldest = j
+		}
 	}
-	if !force && now-a.last < templateIdle {
+	if !force && now-ct[oldest].held.last < templateIdle {
 		return -1
 	}
-	return i
+	return oldest
 }
 
 // keepTemplate makes c's template number slot (templateSlot) that of the
 // message payload of p, sent by the conversation's client or not (fc),
-// counted as entry e says, when its dissector d names the key's bytes (mk,
-// nil if not); what the template it replaces held is folded in first.
-func (t *Tracker) keepTemplate(c *conv, p *decode.Packet, slot int, fc bool, tr Transport, d Dissector, mk RepeatMasker, payload []byte, e *repeatEntry) {
+// counted as entry e says, when its dissector d names the key's bytes
+// (rp, nil if it was not asked for a key); mask is the mask of the State
+// RepeatState returned with the key. What the template it replaces held
+// is folded in first.
+func (t *Tracker) keepTemplate(c *conv, p *decode.Packet, slot int, fc bool, tr Transport, d Dissector, rp *repeaterOf, mask uint64, payload []byte, e *repeatEntry) {
 	// A conversation sharing its twin's State and a packet without a flow
 	// or without a positive time keep no template.
-	if c.id == 0 || c.twin != 0 || p.TimestampNs <= 0 || mk == nil {
+	if c.id == 0 || c.twin != 0 || p.TimestampNs <= 0 || rp == nil || rp.mask == nil && rp.stateMask == nil {
 		return
 	}
 	ct := t.tmpls.get(c)
@@ -314,7 +368,15 @@ func (t *Tracker) keepTemplate(c *conv, p *decode.Packet, slot int, fc bool, tr 
 	// on the stack would escape to the heap.
 	m := &t.mask
 	*m = RepeatMask{}
-	if !mk.RepeatMask(payload, fc, m) || !x.words.set(payload, m) {
+	var marked bool
+	flags, after := e.flags, e.after
+	if rp.mask != nil {
+		marked = rp.mask.RepeatMask(payload, fc, m)
+	} else {
+		marked = rp.stateMask.RepeatMaskState(payload, fc, m)
+		flags, after = flags|repeatStepped, mask
+	}
+	if !marked || !x.words.set(payload, m) {
 		return
 	}
 	// Over TCP the held path takes a segment that matches for a whole
@@ -325,8 +387,22 @@ func (t *Tracker) keepTemplate(c *conv, p *decode.Packet, slot int, fc bool, tr 
 			return
 		}
 	}
-	x.held = heldRepeat{plen: uint16(len(payload)), kind: e.kind, flags: e.flags, last: p.TimestampNs,
-		before: e.before, after: e.after, macs: packetMACs(p), gen: e.gen, idx: e.idx, ident: e.ident}
+	x.held = heldRepeat{plen: uint16(len(payload)), kind: e.kind, flags: flags, last: p.TimestampNs,
+		before: e.before, after: after, macs: packetMACs(p), gen: e.gen, idx: e.idx, ident: e.ident}
+}
+
+// offerTemplate gives the message payload of p, sent by the
+// conversation's client or not (fc), a repeat of e found by its key (the
+// State's mask with it), the place of one of its direction's templates
+// gone unused, if there is one: a repeat none of the templates told.
+func (t *Tracker) offerTemplate(c *conv, p *decode.Packet, di int, fc bool, tr Transport, mask uint64, payload []byte, e *repeatEntry) {
+	rp := &t.repeaters[c.disp-1]
+	if rp.mask == nil && rp.stateMask == nil {
+		return
+	}
+	if slot := t.templateSlot(c, di, p.TimestampNs, false); slot >= 0 {
+		t.keepTemplate(c, p, slot, fc, tr, t.reg.ds[c.disp-1], rp, mask, payload, e)
+	}
 }
 
 // Repeats recognised by a template are held in it rather than counted in
@@ -351,10 +427,14 @@ func (t *Tracker) held(c *conv, p *decode.Packet, fromInit bool, tr Transport) b
 	}
 	ct := &t.tmpls.all[c.tmpl-1]
 	macs := packetMACs(p)
+	// The direction's three templates in turn, spelled out: a loop costs
+	// the held path a tenth more.
 	x := &ct[di*templatesPerDir]
 	if !x.agrees(p, macs, c.state, t.agg.gen) {
 		if x = &ct[di*templatesPerDir+1]; !x.agrees(p, macs, c.state, t.agg.gen) {
-			return false
+			if x = &ct[di*templatesPerDir+2]; !x.agrees(p, macs, c.state, t.agg.gen) {
+				return false
+			}
 		}
 	}
 	h := &x.held
@@ -367,9 +447,13 @@ func (t *Tracker) held(c *conv, p *decode.Packet, fromInit bool, tr Transport) b
 	if h.pend == 0 && !t.claim(c, h, fromInit) {
 		return false
 	}
+	next := h.after
+	if h.flags&repeatStepped != 0 {
+		next = t.repeaters[c.disp-1].stateMask.NextState(p.Payload, c.senderIsClient(fromInit), c.state)
+	}
 	h.pend++
 	h.last = p.TimestampNs
-	c.state = h.after
+	c.state = next
 	c.quiet[di] = 0 // a repeat, as in dissect: the direction does not rest
 	if s != nil {
 		s.next += uint32(len(p.Payload))
@@ -381,8 +465,8 @@ func (t *Tracker) held(c *conv, p *decode.Packet, fromInit bool, tr Transport) b
 // st in minute gen, repeats x's message.
 func (x *dirTemplate) agrees(p *decode.Packet, macs [2]uint64, st uint64, gen uint32) bool {
 	h := &x.held
-	return int(h.plen) == len(p.Payload) && h.before == st && h.macs == macs && h.gen == gen &&
-		p.TimestampNs >= h.last && x.words.wordsMatch(p.Payload)
+	return int(h.plen) == len(p.Payload) && (h.before == st || h.flags&repeatStepped != 0 && st&h.after == h.before) &&
+		h.macs == macs && h.gen == gen && p.TimestampNs >= h.last && x.words.wordsMatch(p.Payload)
 }
 
 // slotOf returns the slot of c, one of t.convs.

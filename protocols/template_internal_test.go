@@ -11,12 +11,17 @@ func TestRepeatMask(t *testing.T) {
 	for range 200 {
 		var m RepeatMask
 		var want [maskedBytes + 8]bool
+		beyond := false
 		for range rng.IntN(6) {
 			off, n := rng.IntN(maskedBytes+4)-2, rng.IntN(70)
 			m.Set(off, n)
 			for i := max(off, 0); i < off+n && i < maskedBytes; i++ {
 				want[i] = true
 			}
+			beyond = beyond || n > 0 && off+n > maskedBytes
+		}
+		for i := maskedBytes; i < len(want); i++ {
+			want[i] = beyond // every byte past the reach, once one is marked
 		}
 		next := maskedBytes
 		for i := maskedBytes + 1; i >= -1; i-- {
@@ -53,8 +58,8 @@ func TestRepeatTemplate(t *testing.T) {
 		}
 		var tp repeatTemplate
 		words := templateWordsFor(&m, n)
-		if ok := tp.set(payload, &m); ok != (words <= templateWords) {
-			t.Fatalf("set = %v for marked bytes needing %d words", ok, words)
+		if ok := tp.set(payload, &m); ok != (words <= templateWords && !m.beyond) {
+			t.Fatalf("set = %v for marked bytes needing %d words, beyond the mask's reach %v", ok, words, m.beyond)
 		} else if !ok {
 			if tp.plen != 0 || tp.matches(payload) {
 				t.Fatal("a refused template matches")
@@ -85,6 +90,11 @@ func TestRepeatTemplate(t *testing.T) {
 	m.Set(0, 4)
 	if tp.set(make([]byte, 7), &m) || tp.matches(make([]byte, 7)) {
 		t.Error("a template of a payload shorter than a word")
+	}
+	m = RepeatMask{}
+	m.Set(maskedBytes-1, 2)
+	if tp.set(make([]byte, maskedBytes+8), &m) {
+		t.Error("a template of a mask marking a byte beyond its reach")
 	}
 }
 

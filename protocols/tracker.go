@@ -451,6 +451,7 @@ func (t *Tracker) dissect(payload []byte, tr Transport) {
 			}
 			if t.repeated(found, cur.p, repeatToken(cur.c.id, cur.ref.FromInitiator), st, next) {
 				*q = 0
+				t.offerTemplate(cur.c, cur.p, di, cur.fc, tr, mask, payload, found)
 				return
 			}
 		}
@@ -495,11 +496,7 @@ func (t *Tracker) dissect(payload []byte, tr Transport) {
 		*found = repeatEntry{key: *key, before: before & mask, after: m.State, flow: cur.c.id, gen: t.agg.gen,
 			idx: idx, ident: ident, n: uint8(n), kind: kind, flags: flags}
 		if found == r {
-			var mk RepeatMasker
-			if how == askedPlain {
-				mk = t.repeaters[cur.c.disp-1].mask
-			}
-			t.keepTemplate(cur.c, cur.p, t.templateSlot(cur.c, di, cur.p.TimestampNs, true), cur.fc, tr, cur.d, mk, payload, found)
+			t.keepTemplate(cur.c, cur.p, t.templateSlot(cur.c, di, cur.p.TimestampNs, true), cur.fc, tr, cur.d, &t.repeaters[cur.c.disp-1], mask, payload, found)
 		}
 	}
 }

@@ -181,3 +181,95 @@ func repeatReply(b []byte, key *protocols.RepeatKey) int {
 	}
 	return 6
 }
+
+var _ protocols.RepeatMasker = (*Dissector)(nil)
+
+// RepeatMask implements protocols.RepeatMasker for the encapsulation
+// messages Repeat keys: the command, length, status and options of the
+// header, the item count and every item's type and length, and of the
+// CIP message the bytes Repeat reads. Those are a reply's service, status
+// and additional status, and a request's service, path size and path,
+// with an Unconnected Send's message size and the request it carries; a
+// symbolic segment's name is left out, since Dissect reports only that
+// the path is symbolic, so a panel reading one tag after another keeps
+// the same template for all names of one length. Implicit I/O keeps no
+// template.
+func (*Dissector) RepeatMask(b []byte, _ bool, m *protocols.RepeatMask) bool {
+	if !isEncapsulation(b) {
+		return false
+	}
+	m.Set(0, 4)  // command, length
+	m.Set(8, 4)  // status
+	m.Set(20, 4) // options, which Frame checks
+	cmd := binary.LittleEndian.Uint16(b)
+	if cmd != cmdSendRRData && cmd != cmdSendUnitData {
+		return true
+	}
+	n, list, ok := items(b[headerLen:])
+	if !ok {
+		return true
+	}
+	m.Set(headerLen+6, 2) // item count
+	at := len(b) - len(list)
+	for i := 0; i < n; i++ {
+		m.Set(at, 4) // type, length
+		at += 4 + int(binary.LittleEndian.Uint16(b[at+2:]))
+	}
+	data, ok := repeatCIPData(b[headerLen:], cmd)
+	if !ok || len(data) < 2 {
+		return true
+	}
+	// data runs to the end of its item, which is not always the end of
+	// the message: its offset from the capacities both share.
+	off := cap(b) - cap(data)
+	if data[0]&svcResponse != 0 {
+		m.Set(off, 4) // service, reserved, general status, additional status size
+		if len(data) >= 6 && data[2] != 0 && data[3] > 0 {
+			m.Set(off+4, 2) // the extended status reported
+		}
+		return true
+	}
+	maskRequest(data, off, m)
+	return true
+}
+
+// maskRequest marks a CIP request at off in the message: its service, path
+// size and path, and for an Unconnected Send the message size and the
+// request it carries, as repeatRequest reads them.
+func maskRequest(b []byte, off int, m *protocols.RepeatMask) {
+	m.Set(off, 2) // service, path size
+	l := 2 + 2*int(b[1])
+	if l > len(b) {
+		return
+	}
+	maskPath(b[2:l], off+2, m)
+	data := b[l:]
+	if b[0] != svcUnconnectedSend || len(data) < 4 {
+		return
+	}
+	m.Set(off+l+2, 2) // message size
+	if msg, ok := unconnectedSend(data); ok && len(msg) >= 2 {
+		maskRequest(msg, off+l+4, m)
+	}
+}
+
+// maskPath marks a path at off in the message, as parsePath reads it: a
+// symbolic segment's type and size, not its name; every other segment,
+// and all that follows one, whole.
+func maskPath(p []byte, off int, m *protocols.RepeatMask) {
+	for i := 0; i < len(p); {
+		var n int
+		switch seg := p[i]; {
+		case seg>>5 == 3: // symbolic segment
+			m.Set(off+i, 1)
+			n = 1 + int(seg&0x1f)
+		case seg == 0x91 && i+1 < len(p): // ANSI extended symbol
+			m.Set(off+i, 2)
+			n = 2 + int(p[i+1])
+		default:
+			m.Set(off+i, len(p)-i)
+			return
+		}
+		i += n + n&1
+	}
+}

@@ -202,15 +202,17 @@ func TestRepeatCIPData(t *testing.T) {
 
 // TestRepeatsCounted polls as edge/synth's HMIs do — SendRRData Read_Tag
 // of tags in turn, sender context counting up, values changing — and
-// checks that the Tracker counts all but the first messages as repeats
-// and reports what it reports with every message dissected.
+// checks that the Tracker counts all but the first messages as repeats,
+// most of them told by templates (one for each length of tag name), and
+// reports what it reports with every message dissected.
 func TestRepeatsCounted(t *testing.T) {
 	tags := []string{
 		"4c 05 91 07 4d6f746f725f3100 0100", // Motor_1
 		"4c 04 91 05 5370656564 00 0100",    // Speed
-		"4c 06 91 09 4c696e655f52617465 00 0100",
+		"4c 05 91 07 4d6f746f725f3200 0100", // Motor_2: a template of Motor_1's length
 	}
-	const polls = 30
+	const polls = 40
+	var templated uint64
 	run := func(opts protocols.Options) (string, uint64) {
 		h := protocolstest.New(registry(t), opts)
 		c := h.TCP("10.0.0.1:40000", "10.0.0.2:44818")
@@ -224,6 +226,7 @@ func TestRepeatsCounted(t *testing.T) {
 			h.UDP("10.0.0.3:2222", "10.0.0.4:2222", io)
 		}
 		events, _, st := h.Flush()
+		templated = st.Templated
 		var out string
 		for _, e := range events {
 			out += e.String() + "\n"
@@ -240,5 +243,13 @@ func TestRepeatsCounted(t *testing.T) {
 	// first's (zero).
 	if wantRepeats := uint64(3*polls - 4); repeats != wantRepeats {
 		t.Errorf("%d repeats, want %d", repeats, wantRepeats)
+	}
+	// Told by templates are all but the first three requests and the
+	// first reply: the first request, made with State zero, keeps a
+	// template no later one matches; the second, Speed, is dissected
+	// and keeps one; the third, Motor_2, is found by its key and keeps
+	// the template of Motor_1 and Motor_2. I/O keeps none.
+	if want := uint64(2*polls - 4); templated != want {
+		t.Errorf("%d repeats told by a template, want %d", templated, want)
 	}
 }

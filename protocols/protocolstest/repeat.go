@@ -87,7 +87,9 @@ func CheckRepeat(t testing.TB, d protocols.Dissector, payload []byte) {
 // first Dissect left and copies of those with bits outside the returned
 // mask changed: RepeatState's next must be the State Dissect leaves, and
 // copies with the same key must have the same mask and, with the State
-// equal in the mask, the same outcome apart from the State.
+// equal in the mask, the same outcome apart from the State. For one that
+// is also a StateMasker it checks the template mask besides
+// (stateMaskViolation).
 func RepeatViolation(d protocols.Dissector, payload []byte) error {
 	if sr, ok := d.(protocols.StateRepeater); ok && len(payload) > 0 {
 		return stateRepeatViolation(d, sr, payload)
@@ -162,6 +164,24 @@ func maskViolation(d protocols.Dissector, rp protocols.Repeater, payload []byte,
 		return nil
 	}
 	fn, ferr := d.Frame(payload)
+	return unmarkedChanges(payload, &m, func(changed []byte, i int) error {
+		var other protocols.RepeatKey
+		if got := rp.Repeat(changed, fromClient, &other); got != n || other != key {
+			return fmt.Errorf("from client %v: byte %d, not in the repeat mask, changed from %#02x to %#02x changes the repeat key from %x to %x\nmessage %x",
+				fromClient, i, payload[i], changed[i], key[:n], other[:got], payload)
+		}
+		if gn, gerr := d.Frame(changed); gn != fn || (gerr == nil) != (ferr == nil) {
+			return fmt.Errorf("from client %v: byte %d, not in the repeat mask, changed from %#02x to %#02x changes Frame from %d, %v to %d, %v\nmessage %x",
+				fromClient, i, payload[i], changed[i], fn, ferr, gn, gerr, payload)
+		}
+		return nil
+	})
+}
+
+// unmarkedChanges calls check with every copy of payload that has one
+// byte m leaves out changed, to its complement and to the next value, and
+// the byte's position; it returns check's first error.
+func unmarkedChanges(payload []byte, m *protocols.RepeatMask, check func(changed []byte, i int) error) error {
 	changed := make([]byte, len(payload))
 	step := max(1, len(payload)/maxRepeatChecks)
 	for i := 0; i < len(payload); i += step {
@@ -171,18 +191,59 @@ func maskViolation(d protocols.Dissector, rp protocols.Repeater, payload []byte,
 		for _, v := range []byte{^payload[i], payload[i] + 1} {
 			copy(changed, payload)
 			changed[i] = v
-			var other protocols.RepeatKey
-			if got := rp.Repeat(changed, fromClient, &other); got != n || other != key {
-				return fmt.Errorf("from client %v: byte %d, not in the repeat mask, changed from %#02x to %#02x changes the repeat key from %x to %x\nmessage %x",
-					fromClient, i, payload[i], v, key[:n], other[:got], payload)
-			}
-			if gn, gerr := d.Frame(changed); gn != fn || (gerr == nil) != (ferr == nil) {
-				return fmt.Errorf("from client %v: byte %d, not in the repeat mask, changed from %#02x to %#02x changes Frame from %d, %v to %d, %v\nmessage %x",
-					fromClient, i, payload[i], v, fn, ferr, gn, gerr, payload)
+			if err := check(changed, i); err != nil {
+				return err
 			}
 		}
 	}
 	return nil
+}
+
+// stateMaskViolation checks a StateMasker's contract on payload, which sr
+// keys as key (n bytes long) with State st, mask and next State: with st
+// changed outside mask, and in every copy of payload with one byte the
+// template mask leaves out changed (to its complement, and to the next
+// value), RepeatState must return the same key and mask, Frame the same
+// result, and NextState RepeatState's next. It returns nil when d is no
+// StateMasker or declines.
+func stateMaskViolation(d protocols.Dissector, sr protocols.StateRepeater, payload []byte, fromClient bool, st uint64, n int, key protocols.RepeatKey, mask, next uint64) error {
+	sm, ok := d.(protocols.StateMasker)
+	if !ok {
+		return nil
+	}
+	var m protocols.RepeatMask
+	if !sm.RepeatMaskState(payload, fromClient, &m) {
+		return nil
+	}
+	fn, ferr := d.Frame(payload)
+	check := func(msg []byte, s uint64, what string) error {
+		var other protocols.RepeatKey
+		got, mask2, next2 := sr.RepeatState(msg, fromClient, s, &other)
+		if got != n || other != key || mask2 != mask {
+			return fmt.Errorf("from client %v, %s: RepeatState keys %x with State mask %#x instead of %x with %#x, though the template mask marks the message\nmessage %x",
+				fromClient, what, other[:got], mask2, key[:n], mask, payload)
+		}
+		if ns := sm.NextState(msg, fromClient, s); ns != next2 {
+			return fmt.Errorf("from client %v, %s: NextState = %#x, RepeatState's next %#x\nmessage %x", fromClient, what, ns, next2, payload)
+		}
+		if gn, gerr := d.Frame(msg); gn != fn || (gerr == nil) != (ferr == nil) {
+			return fmt.Errorf("from client %v, %s: Frame = %d, %v instead of %d, %v\nmessage %x", fromClient, what, gn, gerr, fn, ferr, payload)
+		}
+		return nil
+	}
+	if err := check(payload, st, fmt.Sprintf("state %#x", st)); err != nil {
+		return err
+	}
+	for _, flip := range stateFlips {
+		if s := st ^ flip&^mask; s != st {
+			if err := check(payload, s, fmt.Sprintf("state %#x instead of %#x (mask %#x)", s, st, mask)); err != nil {
+				return err
+			}
+		}
+	}
+	return unmarkedChanges(payload, &m, func(changed []byte, i int) error {
+		return check(changed, st, fmt.Sprintf("state %#x: byte %d, not in the template mask, changed from %#02x to %#02x", st, i, payload[i], changed[i]))
+	})
 }
 
 // stateFlips are the changes stateRepeatViolation makes to a State's bits
@@ -205,6 +266,11 @@ func stateRepeatViolation(d protocols.Dissector, sr protocols.StateRepeater, pay
 				}
 				if n == 0 {
 					continue
+				}
+				if tr == protocols.TCP {
+					if err := stateMaskViolation(d, sr, payload, fromClient, state, n, key, mask, next); err != nil {
+						return err
+					}
 				}
 				want := dissectOutcome(d, payload, tr, fromClient, state)
 				if !want.err && next != want.state {

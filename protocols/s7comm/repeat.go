@@ -83,6 +83,71 @@ func (*Dissector) RepeatState(b []byte, fromClient bool, st uint64, key *protoco
 	return n, mask, next | stateS7
 }
 
+var _ protocols.StateMasker = (*Dissector)(nil)
+
+// RepeatMaskState implements protocols.StateMasker for the S7comm PDUs
+// RepeatState keys by their own bytes — jobs, Ack_Data with a parameter
+// and Userdata — marking the TPKT and COTP headers, the S7comm header but
+// for the PDU reference, the parameter, and of an Ack_Data the return
+// codes, transport sizes and lengths of its data items. An Ack, or an
+// Ack_Data without a parameter, is named by the job its reference names
+// in the State, and S7comm-plus keeps no template.
+func (*Dissector) RepeatMaskState(b []byte, _ bool, m *protocols.RepeatMask) bool {
+	if len(b) < minPacket+1 || b[minPacket] != protoS7 {
+		return false
+	}
+	pdu := b[minPacket:]
+	h, ok := parseHeader(pdu)
+	if !ok || h.end > len(pdu) {
+		return false
+	}
+	m.Set(0, minPacket+4) // TPKT, COTP DT, protocol id, ROSCTR, reserved
+	m.Set(minPacket+6, 4) // parameter and data lengths
+	at := minPacket + headerLen
+	switch {
+	case h.rosctr == rosctrJob || h.rosctr == rosctrUserdata:
+	case h.rosctr == rosctrAckData && len(h.param) > 0:
+		m.Set(minPacket+headerLen, 2) // error class and code
+		at = minPacket + ackHeaderLen
+	default:
+		return false
+	}
+	m.Set(at, len(h.param))
+	if h.rosctr != rosctrAckData {
+		return true
+	}
+	at += len(h.param)
+	switch h.param[0] {
+	case funcWriteVar:
+		m.Set(at, len(h.data)) // a return code for each item
+	case funcReadVar:
+		// As failedItem walks them: each item's return code, transport
+		// size and length, which says where the next one starts.
+		for d := h.data; len(d) >= 4; {
+			m.Set(at, 4)
+			n := readItemLen(d)
+			d = d[min(n, len(d)):]
+			at += n
+		}
+	}
+	return true
+}
+
+// NextState implements protocols.StateMasker: a job's reference and
+// function remembered, and a Userdata message's follow-up bit, as
+// RepeatState works them out, from a message RepeatMaskState marked.
+func (*Dissector) NextState(b []byte, _ bool, st uint64) uint64 {
+	pdu := b[minPacket:]
+	switch pdu[1] {
+	case rosctrJob:
+		rememberJob(&st, binary.BigEndian.Uint16(pdu[4:]), pdu[headerLen])
+	case rosctrUserdata:
+		p := pdu[headerLen : headerLen+int(binary.BigEndian.Uint16(pdu[6:]))]
+		st = followUpState(st, userdataKind(p), p[3] == udParamLong-4 && len(p) >= udParamLong)
+	}
+	return st | stateS7
+}
+
 // repeatS7 keys a whole S7comm PDU sent with State st, returns the State
 // it leaves but for stateS7, and adds to mask the bits its outcome
 // depends on (see RepeatState).

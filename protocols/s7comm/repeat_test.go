@@ -221,33 +221,39 @@ func TestRepeatsCounted(t *testing.T) {
 		name      string
 		req, resp func(i int) []byte
 		repeats   uint64
+		// templated: of the repeats, those told by a template. S7comm-plus
+		// keeps none; a job or Ack_Data with a parameter keeps one whatever
+		// the references remembered in the State.
+		templated uint64
 	}{
 		// Dissected: the first job and answer.
 		{"S7comm-plus", func(i int) []byte { return with(plusGetMultiV3, offV3Seq, 0x83, byte(i)) },
-			func(i int) []byte { return with(plusGetMultiV3Resp, offV3Digest, byte(i), byte(i)) }, 2*polls - 2},
+			func(i int) []byte { return with(plusGetMultiV3Resp, offV3Digest, byte(i), byte(i)) }, 2*polls - 2, 0},
 		{"S7comm, reference reused", func(i int) []byte { return hex(readDB1) },
-			func(i int) []byte { return with(readDB1Ack, offAckData+6, byte(i)) }, 2*polls - 2},
+			func(i int) []byte { return with(readDB1Ack, offAckData+6, byte(i)) }, 2*polls - 2, 2*polls - 2},
 		// Each job is remembered in the State for an Ack that may refuse
-		// it; RepeatState remembers it as Dissect does.
+		// it; RepeatState remembers it as Dissect does, and NextState as
+		// RepeatState does.
 		{"S7comm, reference counting up", func(i int) []byte { return with(readDB1, offRef, 0, byte(i)) },
-			func(i int) []byte { return with(readDB1Ack, offRef, 0, byte(i)) }, 2*polls - 2},
+			func(i int) []byte { return with(readDB1Ack, offRef, 0, byte(i)) }, 2*polls - 2, 2*polls - 2},
 		// An Ack without a parameter is named by the job its reference
-		// names.
+		// names: it keeps no template.
 		{"S7comm, writes refused", func(i int) []byte { return with(writeBit, offRef, 1, byte(i)) },
-			func(i int) []byte { return with(ackRefused, offRef, 1, byte(i)) }, 2*polls - 2},
+			func(i int) []byte { return with(ackRefused, offRef, 1, byte(i)) }, 2*polls - 2, polls - 1},
 		// Refused writes and reads in turn: each Ack names another
 		// function than the one before, and is keyed by it. Both jobs
 		// and both Acks are remembered: all but the first of each
-		// repeat.
+		// repeat. Each job keeps a template.
 		{"S7comm, writes and reads refused in turn", func(i int) []byte {
 			if i%2 == 0 {
 				return with(writeBit, offRef, 1, byte(i))
 			}
 			return with(readDB1, offRef, 1, byte(i))
-		}, func(i int) []byte { return with(ackRefused, offRef, 1, byte(i)) }, 2*polls - 4},
+		}, func(i int) []byte { return with(ackRefused, offRef, 1, byte(i)) }, 2*polls - 4, polls - 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			var templated uint64
 			run := func(opts protocols.Options) (string, uint64) {
 				h := protocolstest.New(registry(t), opts)
 				c := h.TCP("10.0.0.1:40000", "10.0.0.2:102")
@@ -256,6 +262,7 @@ func TestRepeatsCounted(t *testing.T) {
 					c.Send(false, tt.resp(i))
 				}
 				events, _, st := h.Flush()
+				templated = st.Templated
 				var out string
 				for _, e := range events {
 					out += e.String() + "\n"
@@ -267,8 +274,8 @@ func TestRepeatsCounted(t *testing.T) {
 			if got != want {
 				t.Errorf("counting repeats reports\n%s\ndissecting each\n%s", got, want)
 			}
-			if repeats != tt.repeats {
-				t.Errorf("%d repeats, want %d", repeats, tt.repeats)
+			if repeats != tt.repeats || templated != tt.templated {
+				t.Errorf("%d repeats, %d told by a template; want %d and %d", repeats, templated, tt.repeats, tt.templated)
 			}
 		})
 	}

@@ -284,22 +284,25 @@ func failedItem(f uint8, d []byte) uint8 {
 		return 0
 	}
 	for len(d) >= 4 {
-		rc, ts := d[0], d[1]
-		if rc != success {
+		if rc := d[0]; rc != success {
 			return rc
 		}
-		// Transport sizes 3, 4 and 5 count bits; 7 and 9 bytes.
-		n := int(binary.BigEndian.Uint16(d[2:]))
-		if ts == 0x03 || ts == 0x04 || ts == 0x05 {
-			n = (n + 7) / 8
-		}
-		n += 4
-		if n%2 == 1 {
-			n++
-		}
-		d = d[min(n, len(d)):]
+		d = d[min(readItemLen(d), len(d)):]
 	}
 	return 0
+}
+
+// readItemLen returns the length of the Read Var data item d begins
+// with (at least 4 bytes): return code, transport size, length and
+// data, padded to an even length.
+func readItemLen(d []byte) int {
+	// Transport sizes 3, 4 and 5 count bits; 7 and 9 bytes.
+	n := int(binary.BigEndian.Uint16(d[2:]))
+	if ts := d[1]; ts == 0x03 || ts == 0x04 || ts == 0x05 {
+		n = (n + 7) / 8
+	}
+	n += 4
+	return n + n%2
 }
 
 // blockFile reports the block a block file name names: "_", block type
