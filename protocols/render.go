@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"slices"
 	"strconv"
-	"strings"
 
 	"mimamori/edge/wire/wirepb"
 )
@@ -64,6 +63,7 @@ func (t *Tracker) renderEvents() []*wirepb.OTEvent {
 		return slab[start:len(slab):len(slab)]
 	}
 	var buf [maxAggAttrs]Attr
+	var ar attrRenderer
 	for i, o := range order {
 		a := &aggs[o]
 		k := &a.key
@@ -85,7 +85,7 @@ func (t *Tracker) renderEvents() []*wirepb.OTEvent {
 		e.Vlan = uint32(k.vlan)
 		e.Count, e.Requests, e.Responses, e.Errors = a.count, a.requests, a.responses, uint64(a.errors)
 		e.FirstUnixNs, e.LastUnixNs = a.first, a.last
-		e.Extras = renderAttrs(t.agg.attrs(a, &buf), a.truncated)
+		e.Extras = ar.render(t.agg.attrs(a, &buf), a.truncated)
 	}
 	return out
 }
@@ -129,6 +129,7 @@ func (t *Tracker) renderIdentities() []*wirepb.Identity {
 	}
 	out := make([]*wirepb.Identity, n)
 	msgs := make([]wirepb.Identity, n)
+	var ar attrRenderer
 	for i := range t.ids.ids {
 		e := &t.ids.ids[i]
 		k := &e.key
@@ -145,7 +146,7 @@ func (t *Tracker) renderIdentities() []*wirepb.Identity {
 		id.Vendor, id.Product, id.Model = e.vendor, e.product, e.model
 		id.Serial, id.Firmware, id.Name = e.serial, e.firmware, e.name
 		id.SeenUnixNs = e.seen
-		id.Extras = renderAttrs(e.attrs[:e.nattrs], false)
+		id.Extras = ar.render(e.attrs[:e.nattrs], false)
 	}
 	slices.SortFunc(out, func(x, y *wirepb.Identity) int {
 		return cmp.Or(cmp.Compare(x.Protocol, y.Protocol), bytes.Compare(x.Ip, y.Ip),
@@ -154,35 +155,81 @@ func (t *Tracker) renderIdentities() []*wirepb.Identity {
 	return out
 }
 
-// renderAttrs turns details into one Attr per key, sorted by key, each
-// key's values sorted and comma-separated.
-func renderAttrs(attrs []Attr, truncated bool) []*wirepb.Attr {
+// attrRenderer turns details into wire Attrs for one Flush, taking the
+// Attrs, the pointers to them and their values' bytes from slabs rather
+// than allocating each: a minute's events have thousands of details.
+type attrRenderer struct {
+	sorted []Attr // scratch: one event's details, sorted
+	attrs  []wirepb.Attr
+	ptrs   []*wirepb.Attr
+	values []byte // the values of the event being rendered
+	ends   []int  // where each Attr's value ends in values
+}
+
+// attrSlab is how many Attrs attrRenderer allocates at a time.
+const attrSlab = 512
+
+// render turns details into one Attr per key, sorted by key, each key's
+// values sorted and comma-separated.
+func (r *attrRenderer) render(attrs []Attr, truncated bool) []*wirepb.Attr {
 	if len(attrs) == 0 && !truncated {
 		return nil
 	}
-	sorted := slices.Clone(attrs)
+	sorted := append(r.sorted[:0], attrs...)
+	r.sorted = sorted
 	slices.SortFunc(sorted, func(x, y Attr) int {
 		return cmp.Or(cmp.Compare(x.Key, y.Key), compareValues(&x.Value, &y.Value))
 	})
-	var out []*wirepb.Attr
-	var sb strings.Builder
-	for i := 0; i < len(sorted); {
-		j := i
-		sb.Reset()
-		for ; j < len(sorted) && sorted[j].Key == sorted[i].Key; j++ {
-			if j > i {
-				sb.WriteByte(',')
-			}
-			sb.WriteString(sorted[j].Value.String())
+	// Keys, in order, with truncated among them where it sorts.
+	n := 0
+	for i := range sorted {
+		if i == 0 || sorted[i].Key != sorted[i-1].Key {
+			n++
 		}
-		out = append(out, &wirepb.Attr{Key: sorted[i].Key, Value: sb.String()})
-		i = j
 	}
 	if truncated {
-		out = append(out, &wirepb.Attr{Key: truncatedKey, Value: "true"})
-		slices.SortStableFunc(out, func(x, y *wirepb.Attr) int { return cmp.Compare(x.Key, y.Key) })
+		n++
 	}
-	return out
+	if len(r.attrs)+n > cap(r.attrs) {
+		r.attrs = make([]wirepb.Attr, 0, max(attrSlab, n))
+		r.ptrs = make([]*wirepb.Attr, 0, max(attrSlab, n))
+	}
+	out := r.attrs[len(r.attrs) : len(r.attrs)+n : len(r.attrs)+n]
+	ptrs := r.ptrs[len(r.ptrs) : len(r.ptrs)+n : len(r.ptrs)+n]
+	r.attrs, r.ptrs = r.attrs[:len(r.attrs)+n], r.ptrs[:len(r.ptrs)+n]
+	r.values, r.ends = r.values[:0], r.ends[:0]
+	k := 0
+	for i := 0; i < len(sorted); k++ {
+		if truncated && truncatedKey < sorted[i].Key {
+			truncated = false
+			out[k].Key, out[k].Value = truncatedKey, "true"
+			r.ends = append(r.ends, -1)
+			continue
+		}
+		key := sorted[i].Key
+		out[k].Key = key
+		for j := i; i < len(sorted) && sorted[i].Key == key; i++ {
+			if i > j {
+				r.values = append(r.values, ',')
+			}
+			r.values = sorted[i].Value.appendTo(r.values)
+		}
+		r.ends = append(r.ends, len(r.values))
+	}
+	if truncated {
+		out[k].Key, out[k].Value = truncatedKey, "true"
+		r.ends = append(r.ends, -1)
+	}
+	// One string for the event's values, each Attr's a part of it.
+	all, start := string(r.values), 0
+	for k := range out {
+		ptrs[k] = &out[k]
+		if end := r.ends[k]; end >= 0 {
+			out[k].Value = all[start:end]
+			start = end
+		}
+	}
+	return ptrs
 }
 
 func compareValues(x, y *Value) int {
@@ -192,19 +239,26 @@ func compareValues(x, y *Value) int {
 
 // String renders a value as the wire and the analyze output show it.
 func (v Value) String() string {
+	if v.Kind == ValueText {
+		return v.Tag
+	}
+	return string(v.appendTo(nil))
+}
+
+// appendTo appends the value as String renders it.
+func (v Value) appendTo(b []byte) []byte {
 	switch v.Kind {
 	case ValueUint:
-		return strconv.FormatUint(v.Lo, 10)
+		return strconv.AppendUint(b, v.Lo, 10)
 	case ValueHex:
-		return hexString(v.Lo, v.Width)
+		return appendHex(b, v.Lo, v.Width)
 	case ValueRange:
-		var b []byte
 		switch {
 		case v.Tag != "":
 			b = append(b, v.Tag...)
 			b = append(b, ':')
 		case v.Width > 0:
-			b = append(b, hexString(v.Area, v.Width)...)
+			b = appendHex(b, v.Area, v.Width)
 			b = append(b, ':')
 		}
 		b = strconv.AppendUint(b, v.Lo, 10)
@@ -212,18 +266,22 @@ func (v Value) String() string {
 			b = append(b, '-')
 			b = strconv.AppendUint(b, v.Hi, 10)
 		}
-		return string(b)
+		return b
 	case ValueText:
-		return v.Tag
+		return append(b, v.Tag...)
 	}
-	return ""
+	return b
 }
 
-// hexString renders v as 0x followed by at least digits hex digits.
-func hexString(v uint64, digits uint8) string {
-	h := strconv.FormatUint(v, 16)
-	if pad := int(digits) - len(h); pad > 0 {
-		h = strings.Repeat("0", pad) + h
+// appendHex appends v as 0x followed by at least digits hex digits.
+func appendHex(b []byte, v uint64, digits uint8) []byte {
+	b = append(b, "0x"...)
+	n := 1
+	for x := v >> 4; x != 0; x >>= 4 {
+		n++
 	}
-	return "0x" + h
+	for ; int(digits) > n; digits-- {
+		b = append(b, '0')
+	}
+	return strconv.AppendUint(b, v, 16)
 }

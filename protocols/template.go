@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"mimamori/edge/decode"
+	"mimamori/edge/flow"
 )
 
 // A repeat key costs its dissector a call and a walk over the message's
@@ -51,14 +52,23 @@ func (m *RepeatMask) bytesFrom(off int) uint64 {
 	if sh > 56 && w+1 < len(m.bits) {
 		b |= m.bits[w+1] << (64 - sh)
 	}
-	var mb [8]byte
-	for j := range mb {
-		if b&(1<<j) != 0 {
-			mb[j] = 0xff
-		}
-	}
-	return *(*uint64)(unsafe.Pointer(&mb))
+	return byteMarks[uint8(b)]
 }
+
+// byteMarks spreads each bit of a byte to a byte of 0xff, in the order
+// load64 reads bytes: byteMarks[b] has byte j set when bit j of b is.
+var byteMarks = func() (t [256]uint64) {
+	for b := range t {
+		var mb [8]byte
+		for j := range mb {
+			if b&(1<<j) != 0 {
+				mb[j] = 0xff
+			}
+		}
+		t[b] = *(*uint64)(unsafe.Pointer(&mb))
+	}
+	return t
+}()
 
 // next returns the first marked byte from i on, maskedBytes if none.
 func (m *RepeatMask) next(i int) int {
@@ -419,10 +429,12 @@ func (t *Tracker) offerTemplate(c *conv, p *decode.Packet, di int, fc bool, tr T
 // held counts p's message as a repeat of one of its direction's
 // templates if it is one: the same length, State, frame addresses and
 // marked bytes, not earlier than the last one held, and over TCP a
-// segment in step. It reports whether it did.
-func (t *Tracker) held(c *conv, p *decode.Packet, fromInit bool, tr Transport) bool {
+// segment in step. A message that is none goes on to keyed from here,
+// rather than from Packet, which then keeps nothing to spill across
+// the call.
+func (t *Tracker) held(c *conv, p *decode.Packet, ref flow.Ref, tr Transport) {
 	di := 1
-	if fromInit {
+	if ref.FromInitiator {
 		di = 0
 	}
 	ct := &t.tmpls.all[c.tmpl-1]
@@ -433,7 +445,8 @@ func (t *Tracker) held(c *conv, p *decode.Packet, fromInit bool, tr Transport) b
 	if !x.agrees(p, macs, c.state, t.agg.gen) {
 		if x = &ct[di*templatesPerDir+1]; !x.agrees(p, macs, c.state, t.agg.gen) {
 			if x = &ct[di*templatesPerDir+2]; !x.agrees(p, macs, c.state, t.agg.gen) {
-				return false
+				t.keyed(c, p, ref, tr)
+				return
 			}
 		}
 	}
@@ -441,15 +454,17 @@ func (t *Tracker) held(c *conv, p *decode.Packet, fromInit bool, tr Transport) b
 	var s *stream
 	if tr == TCP {
 		if s = &c.dir[di]; !s.inStep(p) {
-			return false
+			t.keyed(c, p, ref, tr)
+			return
 		}
 	}
-	if h.pend == 0 && !t.claim(c, h, fromInit) {
-		return false
+	if h.pend == 0 && !t.claim(c, h, ref.FromInitiator) {
+		t.keyed(c, p, ref, tr)
+		return
 	}
 	next := h.after
 	if h.flags&repeatStepped != 0 {
-		next = t.repeaters[c.disp-1].stateMask.NextState(p.Payload, c.senderIsClient(fromInit), c.state)
+		next = t.repeaters[c.disp-1].stateMask.NextState(p.Payload, c.senderIsClient(ref.FromInitiator), c.state)
 	}
 	h.pend++
 	h.last = p.TimestampNs
@@ -458,7 +473,6 @@ func (t *Tracker) held(c *conv, p *decode.Packet, fromInit bool, tr Transport) b
 	if s != nil {
 		s.next += uint32(len(p.Payload))
 	}
-	return true
 }
 
 // agrees reports whether p, with frame addresses macs, sent with State

@@ -265,13 +265,20 @@ func (t *Tracker) Packet(p *decode.Packet, ref flow.Ref) bool {
 	if c.flags&convTwoWay == 0 {
 		c.noteDirection(ref.FromInitiator)
 	}
-	if c.tmpl != 0 && t.held(c, p, ref.FromInitiator, tr) {
+	if c.tmpl != 0 {
+		t.held(c, p, ref, tr)
 		return true
 	}
+	t.keyed(c, p, ref, tr)
+	return true
+}
+
+// keyed counts p's message as a repeat found by its key if it is one, and
+// dissects it if not.
+func (t *Tracker) keyed(c *conv, p *decode.Packet, ref flow.Ref, tr Transport) {
 	if !t.counted(c, p, ref.FromInitiator, tr) {
 		t.dissectPacket(c, p, ref, tr, false)
 	}
-	return true
 }
 
 // newPacket is Packet for a packet whose flow the Tracker has not
