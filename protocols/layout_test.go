@@ -80,13 +80,19 @@ func TestPacketMACsLayout(t *testing.T) {
 	}
 }
 
-// TestTemplateLayout pins a template's counting part at one cache line and
-// a conversation's templates at the 1152 bytes maxTemplates counts on.
+// TestTemplateLayout pins a template's counting part at one cache line, its
+// first three words in the next, and a conversation's templates at the
+// 1152 bytes maxTemplates counts on.
 func TestTemplateLayout(t *testing.T) {
 	if size := unsafe.Sizeof(heldRepeat{}); size != 64 {
 		t.Errorf("heldRepeat: %d bytes, want 64", size)
 	}
 	if size := unsafe.Sizeof(convTemplates{}); size != 1152 {
 		t.Errorf("convTemplates: %d bytes, want 1152", size)
+	}
+	// A template's words: the first three with the header in one line.
+	var x dirTemplate
+	if end := unsafe.Offsetof(x.words) + unsafe.Offsetof(x.words.vm) + unsafe.Sizeof(x.words.vm[0])*3; end != 128 {
+		t.Errorf("a template's first three words end at byte %d, want 128 (the end of its second line)", end)
 	}
 }

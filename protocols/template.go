@@ -141,15 +141,16 @@ const templateWords = 7
 
 // repeatTemplate is the part of a message its key was drawn from: the
 // payload length and up to seven 8-byte words, each at an offset of its
-// own, with the marked bytes' values (v) and a mask of them (m). Words not
-// in use have a zero mask. It fills two cache lines.
+// own, with the marked bytes' values and a mask of them side by side
+// (vm). Words not in use have a zero mask. It fills two cache lines, and
+// the first holds the first three words, so that comparing a template of
+// up to three words (Modbus, SLMP, FINS) reads one line of them.
 type repeatTemplate struct {
 	plen uint16 // payload length; 0: no template
 	off  [templateWords]uint8
 	nw   uint8 // words in use
 	_    [6]byte
-	v    [templateWords]uint64
-	m    [templateWords]uint64
+	vm   [templateWords][2]uint64
 }
 
 // set makes t the template of payload for the bytes m marks, and reports
@@ -170,8 +171,8 @@ func (t *repeatTemplate) set(payload []byte, m *RepeatMask) bool {
 		// back to end with the payload if need be.
 		off := min(i, n-8)
 		t.off[w] = uint8(off)
-		t.m[w] = m.bytesFrom(off)
-		t.v[w] = load64(payload, off) & t.m[w]
+		t.vm[w][1] = m.bytesFrom(off)
+		t.vm[w][0] = load64(payload, off) & t.vm[w][1]
 		w++
 		i = off + 7
 	}
@@ -193,7 +194,7 @@ func (t *repeatTemplate) matches(payload []byte) bool {
 func (t *repeatTemplate) wordsMatch(payload []byte) bool {
 	p := unsafe.Pointer(unsafe.SliceData(payload))
 	for i := 0; i < int(t.nw) && i < templateWords; i++ {
-		if (*(*uint64)(unsafe.Add(p, t.off[i]))^t.v[i])&t.m[i] != 0 {
+		if (*(*uint64)(unsafe.Add(p, t.off[i]))^t.vm[i][0])&t.vm[i][1] != 0 {
 			return false
 		}
 	}
