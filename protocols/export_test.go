@@ -23,3 +23,7 @@ func heldNow(t *Tracker) uint64 {
 	}
 	return n
 }
+
+// ProtocolRanks is r's rank: each protocol number's place among the IDs
+// sorted.
+func ProtocolRanks(r *Registry) []uint8 { return r.rank }

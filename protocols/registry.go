@@ -1,6 +1,10 @@
 package protocols
 
-import "fmt"
+import (
+	"cmp"
+	"fmt"
+	"slices"
+)
 
 // Registry is an immutable set of dissectors and the tables that route
 // traffic to them: TCP and UDP server ports, EtherTypes, and the order in
@@ -21,6 +25,10 @@ type Registry struct {
 	// an index into ids + 1; base[i] is dissector i's first number.
 	ids  []string
 	base []uint8
+	// rank is each protocol number's place (less one) among the IDs
+	// sorted, so that a minute's events are sorted by ID without
+	// comparing strings.
+	rank []uint8
 }
 
 type etherRoute struct {
@@ -99,6 +107,15 @@ func NewRegistry(cs ...Constructor) (*Registry, error) {
 			sm, _ = d.(StateMasker)
 		}
 		r.repeaters = append(r.repeaters, repeaterOf{rp, sr, mk, sm})
+	}
+	byID := make([]int, len(r.ids))
+	for i := range byID {
+		byID[i] = i
+	}
+	slices.SortFunc(byID, func(x, y int) int { return cmp.Compare(r.ids[x], r.ids[y]) })
+	r.rank = make([]uint8, len(r.ids))
+	for place, i := range byID {
+		r.rank[i] = uint8(place)
 	}
 	return r, nil
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"mimamori/protocols"
+	"mimamori/protocols/all"
 )
 
 // fixed is a dissector that only describes itself.
@@ -74,5 +75,28 @@ func TestRegistryLookup(t *testing.T) {
 	}
 	if infos := r.Info(); len(infos) != 1 || infos[0].ID != "demo" {
 		t.Errorf("Info() = %v", infos)
+	}
+}
+
+// TestProtocolRanks checks that protocol numbers rank as their IDs sort,
+// which is how a minute's events are ordered.
+func TestProtocolRanks(t *testing.T) {
+	odd, err := protocols.NewRegistry(with(protocols.Info{ID: "zeta", Variants: []string{"alpha-x"}}),
+		with(protocols.Info{ID: "alpha"}), with(protocols.Info{ID: "mid"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*protocols.Registry{odd, all.Default()} {
+		ids, rank := r.IDs(), protocols.ProtocolRanks(r)
+		if len(rank) != len(ids) {
+			t.Fatalf("%d ranks for %d IDs", len(rank), len(ids))
+		}
+		for i := range ids {
+			for j := range ids {
+				if (rank[i] < rank[j]) != (ids[i] < ids[j]) {
+					t.Errorf("%s ranks %d, %s ranks %d", ids[i], rank[i], ids[j], rank[j])
+				}
+			}
+		}
 	}
 }

@@ -193,8 +193,9 @@ func (t *repeatTemplate) matches(payload []byte) bool {
 // wordsMatch is matches for a payload of the template's length.
 func (t *repeatTemplate) wordsMatch(payload []byte) bool {
 	p := unsafe.Pointer(unsafe.SliceData(payload))
-	for i := 0; i < int(t.nw) && i < templateWords; i++ {
-		if (*(*uint64)(unsafe.Add(p, t.off[i]))^t.vm[i][0])&t.vm[i][1] != 0 {
+	vm := t.vm[:min(int(t.nw), templateWords)]
+	for i := range vm {
+		if (*(*uint64)(unsafe.Add(p, t.off[i]))^vm[i][0])&vm[i][1] != 0 {
 			return false
 		}
 	}
