@@ -28,14 +28,31 @@ func FlowsToColumns(flows []*wirepb.Flow, minute int64) *wirepb.FlowColumns {
 	return flowsToColumns(flows, minute, false)
 }
 
+// compareFlows orders flows for the columns: by IP protocol, server
+// address and port, client address and port. One comparison at a time:
+// cmp.Or would make all five, two of them byte-slice comparisons, for
+// each of a minute's tens of thousands of comparisons.
+func compareFlows(x, y *wirepb.Flow) int {
+	if c := cmp.Compare(x.IpProto, y.IpProto); c != 0 {
+		return c
+	}
+	if c := bytes.Compare(x.DstIp, y.DstIp); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(x.DstPort, y.DstPort); c != 0 {
+		return c
+	}
+	if c := bytes.Compare(x.SrcIp, y.SrcIp); c != 0 {
+		return c
+	}
+	return cmp.Compare(x.SrcPort, y.SrcPort)
+}
+
 // flowsToColumns is FlowsToColumns; compact selects schema 3's layout:
 // times in milliseconds, byte counters as mean frame size and remainder.
 func flowsToColumns(flows []*wirepb.Flow, minute int64, compact bool) *wirepb.FlowColumns {
 	flows = slices.Clone(flows)
-	slices.SortStableFunc(flows, func(x, y *wirepb.Flow) int {
-		return cmp.Or(cmp.Compare(x.IpProto, y.IpProto), bytes.Compare(x.DstIp, y.DstIp),
-			cmp.Compare(x.DstPort, y.DstPort), bytes.Compare(x.SrcIp, y.SrcIp), cmp.Compare(x.SrcPort, y.SrcPort))
-	})
+	slices.SortStableFunc(flows, compareFlows)
 	n := len(flows)
 	c := &wirepb.FlowColumns{
 		IpProto: make([]uint32, n), SrcIp: make([]uint32, n), SrcPort: make([]int32, n),
