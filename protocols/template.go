@@ -117,7 +117,8 @@ type RepeatMasker interface {
 // RepeatState's key, key length and mask and Frame's result depend on,
 // given the payload's length and a State that agrees in that mask, and
 // reports whether it could: false for a message whose key draws on bits
-// of the State outside the mask (an answer named by the request its reference names).
+// of the State outside the mask (an answer named by the request its
+// reference names).
 //
 // NextState returns the State a message leaves that agrees with such a
 // payload in the marked bytes, sent with such a State st: RepeatState's
@@ -252,7 +253,8 @@ type dirTemplate struct {
 // length.
 const templatesPerDir = 3
 
-// held compares a direction's templates one by one, three of them.
+// held spells out the comparison with a direction's three templates: the
+// build fails here if templatesPerDir changes without it.
 const _ = uint(templatesPerDir-3) + uint(3-templatesPerDir)
 
 // convTemplates are a conversation's templates, templatesPerDir per
@@ -352,14 +354,14 @@ func (t *Tracker) templateSlot(c *conv, di int, now int64, force bool) int {
 
 // keepTemplate makes c's template number slot (templateSlot) that of the
 // message payload of p, sent by the conversation's client or not (fc),
-// counted as entry e says, when its dissector d names the key's bytes
-// (rp, nil if it was not asked for a key); mask is the mask of the State
-// RepeatState returned with the key. What the template it replaces held
+// counted as entry e says, when its dissector d, as a repeater rp, names
+// the key's bytes; mask is the mask of the State RepeatState returned with
+// the key (all bits for a Repeater). What the template it replaces held
 // is folded in first.
 func (t *Tracker) keepTemplate(c *conv, p *decode.Packet, slot int, fc bool, tr Transport, d Dissector, rp *repeaterOf, mask uint64, payload []byte, e *repeatEntry) {
 	// A conversation sharing its twin's State and a packet without a flow
 	// or without a positive time keep no template.
-	if c.id == 0 || c.twin != 0 || p.TimestampNs <= 0 || rp == nil || rp.mask == nil && rp.stateMask == nil {
+	if c.id == 0 || c.twin != 0 || p.TimestampNs <= 0 || rp.mask == nil && rp.stateMask == nil {
 		return
 	}
 	ct := t.tmpls.get(c)
