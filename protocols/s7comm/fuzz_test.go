@@ -21,7 +21,7 @@ func FuzzS7comm(f *testing.F) {
 	for _, fx := range []string{cotpCR, cotpCC, cotpCRPlus, cotpDR, setupJob, setupAck, szl11Req, szl11Resp,
 		writeBit, writeBitAck, readVar, startUploadOB0, ackRefused, plcStop, piInsertDB1, requestDL,
 		blockInfoErr, blockInfoReq, emptyDT, plusSetMultiResp, plusGetMultiV3, plusSetVariableV3, plusNotification, plusCreateResp,
-		mmsCR, mmsDT, readDB1, readDB1Ack, componentResp()} {
+		mmsCR, mmsDT, readDB1, readDB1Ack, readTwo, readTwoAck, componentResp()} {
 		f.Add(hex(fx))
 	}
 	// TSDUs in several DTs, whole and broken off.

@@ -12,6 +12,7 @@ var _ protocols.StateRepeater = (*Dissector)(nil)
 // message never compare equal.
 const (
 	keyJob      = 'J' // S7comm job: parameter
+	keyJobAny   = 'V' // S7comm variable job of S7ANY items: function, count, items without spec
 	keyAckData  = 'A' // S7comm Ack_Data with a parameter: function, errors
 	keyAck      = 'a' // S7comm Ack, or Ack_Data without a parameter: the job it names, error
 	keyUserdata = 'U' // S7comm Userdata without details from its data
@@ -31,7 +32,10 @@ const maxJobParam = len(protocols.RepeatKey{}) - 1
 // message, the S7comm-plus frame length and trailer — and returns 0 when
 // one fails. The key then holds what Dissect reports from the rest:
 //
-//   - a job: its parameter (at most maxJobParam bytes). The PDU reference
+//   - a job: its parameter (at most maxJobParam bytes), or for a Read Var
+//     or Write Var of S7ANY items too long for that, the function, the
+//     item count and each item but for the three bytes every S7ANY item
+//     starts with (two items fit). The PDU reference
 //     is left out: Dissect only remembers it in the State, for the Ack
 //     that may refuse the job, and next remembers it the same way, so a
 //     client that counts its references up repeats its polls.
@@ -158,12 +162,20 @@ func repeatS7(b []byte, st uint64, key *protocols.RepeatKey, mask *uint64) (int,
 	}
 	switch {
 	case h.rosctr == rosctrJob:
-		if len(h.param) == 0 || len(h.param) > maxJobParam {
+		n := 0
+		switch {
+		case len(h.param) == 0:
+		case len(h.param) <= maxJobParam:
+			*key = protocols.RepeatKey{keyJob}
+			n = 1 + copy(key[1:], h.param)
+		default:
+			n = keyAnyItems(h.param, key)
+		}
+		if n == 0 {
 			return 0, 0
 		}
-		*key = protocols.RepeatKey{keyJob}
 		rememberJob(&st, h.ref, h.param[0])
-		return 1 + copy(key[1:], h.param), st
+		return n, st
 	case h.rosctr == rosctrAckData && len(h.param) > 0:
 		f := h.param[0]
 		*key = protocols.RepeatKey{keyAckData, byte(h.errCode >> 8), byte(h.errCode), f}
@@ -190,6 +202,30 @@ func repeatS7(b []byte, st uint64, key *protocols.RepeatKey, mask *uint64) (int,
 	*mask |= stateFollowUp
 	long := h.param[3] == udParamLong-4 && len(h.param) >= udParamLong
 	return n, followUpState(st, userdataKind(h.param), long)
+}
+
+// keyAnyItems keys the parameter p of a Read Var or Write Var job whose
+// items are all S7ANY addresses, as the function, the item count and each
+// item without the specification type, length and syntax id, which are
+// the same in all of them; 0 when p is not such a parameter or the items
+// do not fit in the key.
+func keyAnyItems(p []byte, key *protocols.RepeatKey) int {
+	if len(p) < 2 || p[0] != funcReadVar && p[0] != funcWriteVar {
+		return 0
+	}
+	count := int(p[1])
+	if len(p) != 2+count*s7AnyLen || 3+count*(s7AnyLen-3) > len(key) {
+		return 0
+	}
+	*key = protocols.RepeatKey{keyJobAny, p[0], p[1]}
+	n := 3
+	for it := p[2:]; len(it) >= s7AnyLen; it = it[s7AnyLen:] {
+		if it[0] != itemSpec || it[1] != s7AnyLen-2 || it[2] != syntaxS7Any {
+			return 0
+		}
+		n += copy(key[n:], it[3:s7AnyLen])
+	}
+	return n
 }
 
 // repeatUserdata keys a Userdata message whose details come from its

@@ -25,6 +25,15 @@ const (
 	offV3Seq    = 51 // sequence number after it
 )
 
+// A Read Var of two S7ANY items (32 bytes of DB1, 16 of the flags), too
+// long for a key of its whole parameter, and its answer.
+const (
+	readTwo    = "0300002b02f080320100000070001a0000040212" + "0a10020020000184000000" + "120a10020010000083000000"
+	readTwoAck = "0300004d02f0803203000000700002003800000402" +
+		"ff040100" + "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20" +
+		"ff040080" + "0102030405060708090a0b0c0d0e0f10"
+)
+
 // Userdata pushed by the PLC (cyclic data), and its next push: another
 // sequence number and values.
 const (
@@ -54,6 +63,9 @@ func TestRepeatKeys(t *testing.T) {
 		{"Write Var answer, next reference", hex(writeBitAck), with(writeBitAck, offRef, 0, 0x19), true},
 		{"Read Var job, reference reused", hex(readDB1), hex(readDB1), true},
 		{"Read Var job, next reference", hex(readDB1), with(readDB1, offRef, 0, 2), true},
+		{"Read Var job of two items, next reference", hex(readTwo), with(readTwo, offRef, 0, 0x71), true},
+		{"Read Var job of two items, another address of the second", hex(readTwo), with(readTwo, 42, 8), false},
+		{"Read Var job of two items, another syntax id", hex(readTwo), with(readTwo, 33, 0x11), false},
 		{"cyclic data push, next sequence and values", hex(cyclicPush), hex(cyclicPushNext), true},
 		{"S7comm-plus answer, next sequence number",
 			hex(plusSetMultiResp), with(plusSetMultiResp, offPlusSeq, 0x01, 0x02), true},
@@ -236,6 +248,10 @@ func TestRepeatsCounted(t *testing.T) {
 		// RepeatState does.
 		{"S7comm, reference counting up", func(i int) []byte { return with(readDB1, offRef, 0, byte(i)) },
 			func(i int) []byte { return with(readDB1Ack, offRef, 0, byte(i)) }, 2*polls - 2, 2*polls - 2},
+		// Jobs of two items are keyed without the bytes every item
+		// starts with.
+		{"S7comm, two items read", func(i int) []byte { return with(readTwo, offRef, 0, byte(i)) },
+			func(i int) []byte { return with(readTwoAck, offRef, 0, byte(i)) }, 2*polls - 2, 2*polls - 2},
 		// An Ack without a parameter is named by the job its reference
 		// names: it keeps no template.
 		{"S7comm, writes refused", func(i int) []byte { return with(writeBit, offRef, 1, byte(i)) },
