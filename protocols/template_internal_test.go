@@ -3,6 +3,8 @@ package protocols
 import (
 	"math/rand/v2"
 	"testing"
+
+	"mimamori/edge/decode"
 )
 
 // TestRepeatMask checks Set, Has and next against a plain list of bytes.
@@ -41,8 +43,10 @@ func TestRepeatMask(t *testing.T) {
 }
 
 // TestRepeatTemplate checks that a template matches a payload exactly
-// when it has the same length and the same marked bytes, and that it is
-// refused when the marked bytes need more than its words.
+// when it has the same length and the same marked bytes, that a
+// direction's template (dirTemplate.agrees, which spells the comparison
+// out again) agrees with it, and that it is refused when the marked bytes
+// need more than its words.
 func TestRepeatTemplate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	fitted := 0
@@ -70,12 +74,19 @@ func TestRepeatTemplate(t *testing.T) {
 		if !tp.matches(payload) {
 			t.Fatal("the template does not match its own payload")
 		}
+		x := dirTemplate{held: heldRepeat{plen: uint16(n), gen: 1}, words: tp}
+		if !x.agrees(&decode.Packet{Payload: payload}, 0, 1) {
+			t.Fatal("the direction's template does not agree with its own payload")
+		}
 		other := make([]byte, n)
 		for i := range n {
 			copy(other, payload)
 			other[i] ^= byte(1 + rng.IntN(255))
 			if got, want := tp.matches(other), !m.Has(i); got != want {
 				t.Fatalf("byte %d of %d changed (marked %v): matches = %v", i, n, m.Has(i), got)
+			}
+			if got, want := x.agrees(&decode.Packet{Payload: other}, 0, 1), !m.Has(i); got != want {
+				t.Fatalf("byte %d of %d changed (marked %v): agrees = %v", i, n, m.Has(i), got)
 			}
 		}
 		if tp.matches(append(payload[:n:n], 0)) || tp.matches(payload[:n-1]) {

@@ -242,15 +242,12 @@ func (t *Tracker) Packet(p *decode.Packet, ref flow.Ref) bool {
 		}
 		return true
 	}
-	var tr Transport
 	switch p.IPProto {
 	case layers.IPProtocolTCP:
-		tr = TCP
 	case layers.IPProtocolUDP:
 		if p.MoreFragments {
 			return true // the rest of the datagram is in later fragments
 		}
-		tr = UDP
 	default:
 		return false
 	}
@@ -259,18 +256,26 @@ func (t *Tracker) Packet(p *decode.Packet, ref flow.Ref) bool {
 	}
 	c := t.known(ref)
 	if c == nil || c.status != convClassified {
-		return t.newPacket(c, p, ref, tr)
+		return t.newPacket(c, p, ref, transportOf(p))
 	}
 	// The steady state: a classified conversation.
 	if c.flags&convTwoWay == 0 {
 		c.noteDirection(ref.FromInitiator)
 	}
 	if c.tmpl != 0 {
-		t.held(c, p, ref, tr)
+		t.held(c, p, ref.FromInitiator)
 		return true
 	}
-	t.keyed(c, p, ref, tr)
+	t.keyed(c, p, ref, transportOf(p))
 	return true
+}
+
+// transportOf returns the transport of a TCP or UDP packet.
+func transportOf(p *decode.Packet) Transport {
+	if p.IPProto == layers.IPProtocolTCP {
+		return TCP
+	}
+	return UDP
 }
 
 // keyed counts p's message as a repeat found by its key if it is one, and
