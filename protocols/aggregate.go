@@ -57,7 +57,11 @@ type aggregate struct {
 	hasDstMAC bool
 	truncated bool // a detail was not kept for lack of room
 	nattrs    uint8
-	more      int32 // overflow details: index + 1 into aggregator.more, 0 for none
+	// single: every message counted had exactly the details kept, so a
+	// repeat of one of them next minute may start the event from a copy
+	// of them (aggregator.carried).
+	single bool
+	more   int32 // overflow details: index + 1 into aggregator.more, 0 for none
 
 	attrs [inlineAggAttrs]Attr
 
@@ -73,8 +77,13 @@ type overflowAttrs [maxAggAttrs - inlineAggAttrs]Attr
 type aggregator struct {
 	index map[aggKey]int32
 	aggs  []aggregate
-	more  []overflowAttrs // the minute's overflow details, reused
-	max   int
+	// prev is the last minute's table, kept until the next reset so that
+	// templates of its messages can carry their events into this one;
+	// prevGen is its generation.
+	prev    []aggregate
+	prevGen uint32
+	more    []overflowAttrs // the minute's overflow details, reused
+	max     int
 	// gen numbers the minute; cached slots of an older generation are
 	// stale. It starts at 1 so that a zero cache entry never matches. The
 	// identity table is reset with the aggregator, so it numbers the
@@ -150,7 +159,8 @@ func (k *aggKey) recentHash() int {
 // reset empties the table for the next minute, keeping its memory.
 func (g *aggregator) reset() {
 	clear(g.index)
-	g.aggs = g.aggs[:0]
+	g.aggs, g.prev = g.prev[:0], g.aggs
+	g.prevGen = g.gen
 	clear(g.more) // drop the strings
 	g.more = g.more[:0]
 	g.dropped = 0
@@ -158,6 +168,29 @@ func (g *aggregator) reset() {
 	if g.gen == 0 {
 		g.gen = 1
 	}
+}
+
+// carried returns the slot in this minute of event idx of the last
+// minute (generation gen), made from its key, and the details a message
+// counted in it reported: attrs when known (not nil), else the event's
+// own when they are exactly those of each of its messages. It returns -1
+// when gen is not the last minute's, the details are not known, or the
+// table is full; the event is not counted.
+func (g *aggregator) carried(gen uint32, idx int32, attrs []Attr) (int32, []Attr) {
+	if gen != g.prevGen || idx < 0 || int(idx) >= len(g.prev) {
+		return -1, nil
+	}
+	old := &g.prev[idx]
+	if attrs == nil {
+		if !old.single || old.truncated || int(old.nattrs) > len(old.attrs) {
+			return -1, nil
+		}
+		attrs = old.attrs[:old.nattrs]
+	}
+	if _, ok := g.index[old.key]; !ok && len(g.aggs) >= g.max {
+		return -1, nil
+	}
+	return g.slot(&old.key, old.function), attrs
 }
 
 // count adds one message to a.

@@ -162,7 +162,12 @@
 // event or identity, before the minute is rendered and before the
 // template or the conversation's slot is reused: the event or identity
 // names the conversation holding repeats for it, so the outcome is that
-// of counting each in turn (Stats.Templated). A direction whose
+// of counting each in turn (Stats.Templated). A template outlives its
+// minute: the first repeat it tells in the next one starts its event
+// there from the last minute's key and the details its message reported
+// (kept beside the templates, up to two; without them, the event's own
+// when every message counted in it reported exactly those), which is what
+// dissecting it would have made (Tracker.carry). A direction whose
 // last eight messages were no repeats is not asked for keys for its next
 // 64. Layer-2 frames use a 1024-entry table found by their addresses,
 // VLAN, EtherType and key, and in front of it templates of the last three

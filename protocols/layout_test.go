@@ -81,14 +81,17 @@ func TestPacketMACsLayout(t *testing.T) {
 }
 
 // TestTemplateLayout pins a template's counting part at one cache line, its
-// first three words in the next, and a conversation's templates at the
-// 1152 bytes maxTemplates counts on.
+// first three words in the next, and a conversation's templates and their
+// messages' details at the 1152 and 768 bytes maxTemplates counts on.
 func TestTemplateLayout(t *testing.T) {
 	if size := unsafe.Sizeof(heldRepeat{}); size != 64 {
 		t.Errorf("heldRepeat: %d bytes, want 64", size)
 	}
 	if size := unsafe.Sizeof(convTemplates{}); size != 1152 {
 		t.Errorf("convTemplates: %d bytes, want 1152", size)
+	}
+	if size := unsafe.Sizeof(convAttrs{}); size != 768 {
+		t.Errorf("convAttrs: %d bytes, want 768", size)
 	}
 	// A template's words: the first three with the header in one line.
 	var x dirTemplate

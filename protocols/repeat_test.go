@@ -491,6 +491,23 @@ func TestTemplatedRepeats(t *testing.T) {
 		// direction's three templates.
 		checkTemplated(t, pr, 6*(rounds-1)-1, 6*(rounds-1)-1)
 	})
+	t.Run("across minutes", func(t *testing.T) {
+		pr := newPair(t, demoRegistry(), 16)
+		c := pr.conn("10.0.0.1:40000", "10.0.0.2:7000")
+		for range 3 {
+			for i := range rounds {
+				pr.send(c.Next(true, pdu('Q', 3, 0, 8, byte(i))))
+				pr.send(c.Next(false, pdu('R', 3, byte(i), byte(2*i))))
+			}
+			pr.flush()
+		}
+		// The first minute as steady; in the next two every message is
+		// told by a template of the minute before, which starts the
+		// event again from what its message reported (the event's
+		// details, the request's size and the response's, are those of
+		// neither message alone).
+		checkTemplated(t, pr, 2*(rounds-1)-1+2*2*rounds, 2*(rounds-1)-1+2*2*rounds)
+	})
 	t.Run("writes", func(t *testing.T) {
 		pr := newPair(t, demoRegistry(), 16)
 		c := pr.conn("10.0.0.1:40000", "10.0.0.2:7000")

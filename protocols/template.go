@@ -270,7 +270,11 @@ type heldRepeat struct {
 	idx  int32  // the event
 	// ident is the identity the message reported, -1 for none.
 	ident int32
-	_     [4]byte
+	// nattrs is how many details the message reported, kept beside the
+	// templates (templates.attrs) for carrying its event into the next
+	// minute; -1 when they are not known or too many to keep.
+	nattrs int8
+	_      [3]byte
 }
 
 // dirTemplate is one direction's template: the counting part first, then
@@ -313,7 +317,8 @@ func unpackMACs(w [2]uint64) (hasEth bool, src, dst [6]byte, hasDst bool) {
 }
 
 // maxTemplates bounds the conversations holding templates at once: 1152
-// bytes each, 18 MiB at most (conv.tmpl numbers them in 16 bits). A
+// bytes each and 768 of their messages' details, 30 MiB at most
+// (conv.tmpl numbers them in 16 bits). A
 // conversation that finds none left asks its dissector for every key, as
 // without templates; a plant's polling conversations are a few thousand.
 const maxTemplates = 1 << 14
@@ -322,9 +327,21 @@ const maxTemplates = 1 << 14
 // conversation when it first has one to keep and freed when its slot
 // goes to another flow.
 type templates struct {
-	all  []convTemplates
-	free []uint16 // numbers (index + 1) of released templates
+	all []convTemplates
+	// attrs are the details of each template's message, beside all:
+	// kept apart, as they hold strings, which the garbage collector
+	// would otherwise look for in every template.
+	attrs []convAttrs
+	free  []uint16 // numbers (index + 1) of released templates
 }
+
+// carriedAttrs is how many details of a template's message are kept for
+// carrying its event into the next minute (Tracker.carry): what the
+// polls of the common protocols report, a unit or end code and a range.
+const carriedAttrs = 2
+
+// convAttrs are the details of a conversation's templates' messages.
+type convAttrs [2 * templatesPerDir][carriedAttrs]Attr
 
 // get returns c's templates, allocating them if it has none; nil when
 // every one is in use.
@@ -336,11 +353,13 @@ func (ts *templates) get(c *conv) *convTemplates {
 			ts.free = ts.free[:len(ts.free)-1]
 		case len(ts.all) < maxTemplates:
 			ts.all = append(ts.all, convTemplates{})
+			ts.attrs = append(ts.attrs, convAttrs{})
 			c.tmpl = uint16(len(ts.all))
 		default:
 			return nil
 		}
 		ts.all[c.tmpl-1] = convTemplates{}
+		ts.attrs[c.tmpl-1] = convAttrs{}
 	}
 	return &ts.all[c.tmpl-1]
 }
@@ -389,9 +408,10 @@ func (t *Tracker) templateSlot(c *conv, di int, now int64, force bool) int {
 // message payload of p, sent by the conversation's client or not (fc),
 // counted as entry e says, when its dissector d, as a repeater rp, names
 // the key's bytes; mask is the mask of the State RepeatState returned with
-// the key (all bits for a Repeater). What the template it replaces held
-// is folded in first.
-func (t *Tracker) keepTemplate(c *conv, p *decode.Packet, slot int, fc bool, tr Transport, d Dissector, rp *repeaterOf, mask uint64, payload []byte, e *repeatEntry) {
+// the key (all bits for a Repeater). attrs are the details the message
+// reported, nil when not known (a message not dissected). What the
+// template it replaces held is folded in first.
+func (t *Tracker) keepTemplate(c *conv, p *decode.Packet, slot int, fc bool, tr Transport, d Dissector, rp *repeaterOf, mask uint64, payload []byte, e *repeatEntry, attrs []Attr) {
 	// A conversation sharing its twin's State and a packet without a flow
 	// or without a positive time keep no template.
 	if c.id == 0 || c.twin != 0 || p.TimestampNs <= 0 || rp.mask == nil && rp.stateMask == nil {
@@ -435,7 +455,10 @@ func (t *Tracker) keepTemplate(c *conv, p *decode.Packet, slot int, fc bool, tr 
 		}
 	}
 	x.held = heldRepeat{plen: uint16(len(payload)), kind: e.kind, flags: flags, last: p.TimestampNs,
-		before: e.before, after: after, macs: packetMACs(p), gen: e.gen, idx: e.idx, ident: e.ident}
+		before: e.before, after: after, macs: packetMACs(p), gen: e.gen, idx: e.idx, ident: e.ident, nattrs: -1}
+	if attrs != nil && len(attrs) <= carriedAttrs {
+		x.held.nattrs = int8(copy(t.tmpls.attrs[c.tmpl-1][slot][:], attrs))
+	}
 }
 
 // offerTemplate gives the message payload of p, sent by the
@@ -448,7 +471,7 @@ func (t *Tracker) offerTemplate(c *conv, p *decode.Packet, di int, fc bool, tr T
 		return
 	}
 	if slot := t.templateSlot(c, di, p.TimestampNs, false); slot >= 0 {
-		t.keepTemplate(c, p, slot, fc, tr, t.reg.ds[c.disp-1], rp, mask, payload, e)
+		t.keepTemplate(c, p, slot, fc, tr, t.reg.ds[c.disp-1], rp, mask, payload, e, nil)
 	}
 }
 
@@ -481,7 +504,9 @@ func (t *Tracker) held(c *conv, p *decode.Packet, fromInit bool) {
 	if !x.agrees(p, c.state, t.agg.gen) {
 		if x = &ct[di*templatesPerDir+1]; !x.agrees(p, c.state, t.agg.gen) {
 			if x = &ct[di*templatesPerDir+2]; !x.agrees(p, c.state, t.agg.gen) {
-				t.missed(c, p, fromInit)
+				if !t.carry(c, ct, di, p, fromInit) {
+					t.missed(c, p, fromInit)
+				}
 				return
 			}
 		}
@@ -509,6 +534,52 @@ func (t *Tracker) held(c *conv, p *decode.Packet, fromInit bool) {
 	if s != nil {
 		s.next += uint32(len(p.Payload))
 	}
+}
+
+// carry counts p's message, which none of its direction's templates
+// held, as a repeat of one made in the minute before, if it is one, and
+// reports whether it was. The template's event is started in this minute
+// from a copy of the last minute's (aggregator.carried), which is what
+// dissecting the message would make of it, and the template holds its
+// repeats from then on: otherwise every template would cost a dissection
+// each minute.
+func (t *Tracker) carry(c *conv, ct *convTemplates, di int, p *decode.Packet, fromInit bool) bool {
+	for k := range templatesPerDir {
+		x := &ct[di*templatesPerDir+k]
+		h := &x.held
+		if h.ident >= 0 || h.gen == 0 || !x.agrees(p, c.state, h.gen) || h.gen != t.agg.prevGen {
+			continue
+		}
+		var s *stream
+		if p.IPProto == layers.IPProtocolTCP {
+			if s = &c.dir[di]; !s.inStep(p) {
+				return false
+			}
+		}
+		var own []Attr // nil: not known
+		if h.nattrs >= 0 {
+			own = t.tmpls.attrs[c.tmpl-1][di*templatesPerDir+k][:h.nattrs]
+		}
+		idx, attrs := t.agg.carried(h.gen, h.idx, own)
+		if idx < 0 {
+			return false
+		}
+		next := h.after
+		if h.flags&repeatStepped != 0 {
+			next = t.repeaters[c.disp-1].stateMask.NextState(p.Payload, c.senderIsClient(fromInit), c.state)
+		}
+		t.count(&t.agg.aggs[idx], p, h.kind, h.flags&repeatSrcIsSender != 0, h.flags&repeatErr != 0, attrs)
+		h.gen, h.idx, h.last = t.agg.gen, idx, p.TimestampNs
+		t.stats.Repeats++
+		t.stats.Templated++
+		c.state = next
+		c.quiet[di] = 0
+		if s != nil {
+			s.next += uint32(len(p.Payload))
+		}
+		return true
+	}
+	return false
 }
 
 // missed is keyed for a message of c, sent by the flow's initiator or

@@ -508,7 +508,7 @@ func (t *Tracker) dissect(payload []byte, tr Transport) {
 		*found = repeatEntry{key: *key, before: before & mask, after: m.State, flow: cur.c.id, gen: t.agg.gen,
 			idx: idx, ident: ident, n: uint8(n), kind: kind, flags: flags}
 		if found == r {
-			t.keepTemplate(cur.c, cur.p, t.templateSlot(cur.c, di, cur.p.TimestampNs, true), cur.fc, tr, cur.d, &t.repeaters[cur.c.disp-1], mask, payload, found)
+			t.keepTemplate(cur.c, cur.p, t.templateSlot(cur.c, di, cur.p.TimestampNs, true), cur.fc, tr, cur.d, &t.repeaters[cur.c.disp-1], mask, payload, found, m.event.attrs[:m.event.n])
 		}
 	}
 }
@@ -564,17 +564,24 @@ func (t *Tracker) ipEvent(m *Message) (int32, Kind, bool) {
 		c.cache[1] = c.cache[0]
 		c.cache[0] = cacheEntry{gen: t.agg.gen, idx: idx, code: e.Code, proto: proto, srcIsInit: srcIsInit}
 	}
-	t.count(&t.agg.aggs[idx], p, kind, srcIsSender, e)
+	t.count(&t.agg.aggs[idx], p, kind, srcIsSender, e.Error, e.attrs[:e.n])
 	return idx, kind, srcIsSender
 }
 
-// count adds one message to an aggregate.
-func (t *Tracker) count(a *aggregate, p *decode.Packet, kind Kind, srcIsSender bool, e *Event) {
+// count adds one message, with details attrs, to an aggregate.
+func (t *Tracker) count(a *aggregate, p *decode.Packet, kind Kind, srcIsSender, isErr bool, attrs []Attr) {
 	t.touchAgg(a)
-	a.count1(kind, e.Error, p.TimestampNs)
+	fresh := a.count == 0
+	if !fresh && a.single && (int(a.nattrs) > len(a.attrs) || !sameAttrs(a.attrs[:a.nattrs], attrs)) {
+		a.single = false
+	}
+	a.count1(kind, isErr, p.TimestampNs)
 	a.macs(p, srcIsSender)
-	if e.n > 0 {
-		t.agg.merge(a, e.attrs[:e.n])
+	if len(attrs) > 0 {
+		t.agg.merge(a, attrs)
+	}
+	if fresh {
+		a.single = int(a.nattrs) == len(attrs) && !a.truncated
 	}
 }
 
@@ -629,7 +636,7 @@ func (t *Tracker) frame(p *decode.Packet) {
 			copy(k.dst[:], p.SrcMAC[:])
 		}
 		if idx := t.agg.slotRecent(&k, e.Function); idx >= 0 {
-			t.count(&t.agg.aggs[idx], p, kind, srcIsSender, e)
+			t.count(&t.agg.aggs[idx], p, kind, srcIsSender, e.Error, e.attrs[:e.n])
 			if r != nil && !m.identified {
 				r.remember(p, owner, key, n, t.agg.gen, idx, kind, e.Error, srcIsSender)
 				t.keepFrameTemplate(p, owner, idx, kind, e.Error, srcIsSender, true)
