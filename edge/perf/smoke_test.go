@@ -1,13 +1,18 @@
 package perf
 
 import (
-	"mimamori/edge/wire"
+	"net/netip"
 	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+
+	"mimamori/edge/decode"
 	"mimamori/edge/synth"
+	"mimamori/edge/wire"
 	"mimamori/protocols"
 )
 
@@ -33,6 +38,41 @@ func TestBenchSmoke(t *testing.T) {
 		bytes := r.run(2 * frames.Len())
 		if bytes != 2*frames.Bytes() || r.batches < 3 || r.wire == 0 {
 			t.Fatalf("%d bytes for %d, %d batches, %d wire bytes", bytes, 2*frames.Bytes(), r.batches, r.wire)
+		}
+	})
+	t.Run("streams run on", func(t *testing.T) {
+		// Each pass's TCP segments carry on where the pass before left
+		// each stream: the boundaries between passes add no gap to those
+		// the capture has.
+		r := newReplayer(t, frames)
+		dec := decode.New()
+		var p decode.Packet
+		type end struct{ src, dst netip.AddrPort }
+		next := map[end]uint32{}
+		gaps := make([]int, 3)
+		segments := 0
+		for k := range len(gaps) * frames.Len() {
+			data, ts := r.frame(k)
+			ci := gopacket.CaptureInfo{Timestamp: time.Unix(0, ts), CaptureLength: len(data), Length: len(data)}
+			if dec.Decode(data, ci, layers.LinkTypeEthernet, &p) != nil || p.IPProto != layers.IPProtocolTCP {
+				continue
+			}
+			segments++
+			e := end{netip.AddrPortFrom(p.SrcIP, p.SrcPort), netip.AddrPortFrom(p.DstIP, p.DstPort)}
+			if want, ok := next[e]; ok && p.TCPSeq != want {
+				gaps[k/frames.Len()]++
+			}
+			n := p.TCPSeq + uint32(len(p.Payload))
+			if p.TCPFlags&(decode.FlagSYN) != 0 {
+				n++
+			}
+			if p.TCPFlags&(decode.FlagFIN) != 0 {
+				n++
+			}
+			next[e] = n
+		}
+		if segments == 0 || gaps[1] != gaps[0] || gaps[2] != gaps[0] {
+			t.Errorf("%d TCP segments; gaps in each pass %v, want those of the first in every pass", segments, gaps)
 		}
 	})
 	t.Run("dissectors=none", func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -92,10 +93,13 @@ func writePcap(tb testing.TB, path string, frames *Frames, n int) {
 // replayer feeds frames to a pipeline built the way the sensor builds it,
 // in order, pass after pass, each pass shifted forward by whole minutes so
 // that time only moves on and minutes keep sealing, and its TCP sequence
-// numbers by a quarter of their space, so that TCP reassembly takes every
-// pass's segments for new data rather than retransmissions (which it
-// would skip undissected). Each sealed minute is encoded for the wire, as
-// the sensor's batcher does.
+// numbers by what each direction of each connection carried in a pass, so
+// that every stream runs on without a gap, as a plant's would: TCP
+// reassembly takes every pass's segments for new data rather than
+// retransmissions (which it would skip undissected), and does not lose
+// step once a pass in every stream (which would dissect messages a
+// plant's steady polls never need dissected). Each sealed minute is
+// encoded for the wire, as the sensor's batcher does.
 type replayer struct {
 	frames  *Frames
 	seqs    []tcpSeq // per frame
@@ -137,13 +141,8 @@ func newReplayerWith(tb testing.TB, frames *Frames, reg *protocols.Registry) *re
 func (r *replayer) run(n int) int {
 	bytes := 0
 	for k := 0; k < n; k++ {
-		i := r.next % r.frames.Len()
-		pass := int64(r.next / r.frames.Len())
-		data, ts := r.frames.At(i)
-		if s := r.seqs[i]; s.off >= 0 {
-			binary.BigEndian.PutUint32(data[s.off:], s.seq+uint32(pass)<<30)
-		}
-		r.ci.Timestamp = time.Unix(0, ts+pass*r.shift)
+		data, ts := r.frame(r.next)
+		r.ci.Timestamp = time.Unix(0, ts)
 		r.ci.CaptureLength, r.ci.Length = len(data), len(data)
 		r.p.Packet(data, r.ci, layers.LinkTypeEthernet)
 		bytes += len(data)
@@ -152,24 +151,64 @@ func (r *replayer) run(n int) int {
 	return bytes
 }
 
-// tcpSeq is where a frame's TCP sequence number sits and its value in
-// the capture; off is -1 for frames that are not TCP segments.
-type tcpSeq struct {
-	off int32
-	seq uint32
+// frame returns the k-th frame of the replay and its time: a frame of the
+// capture rewritten in place for its pass.
+func (r *replayer) frame(k int) ([]byte, int64) {
+	i := k % r.frames.Len()
+	pass := int64(k / r.frames.Len())
+	data, ts := r.frames.At(i)
+	if s := r.seqs[i]; s.off >= 0 {
+		binary.BigEndian.PutUint32(data[s.off:], s.seq+uint32(pass)*s.step)
+	}
+	return data, ts + pass*r.shift
 }
 
-// tcpSeqs finds every frame's TCP sequence number.
+// tcpSeq is where a frame's TCP sequence number sits, its value in the
+// capture and how far it moves on each pass: the sequence space its
+// direction of the connection took up over the capture. off is -1 for
+// frames that are not TCP segments.
+type tcpSeq struct {
+	off  int32
+	seq  uint32
+	step uint32
+}
+
+// tcpSeqs finds every frame's TCP sequence number and its step.
 func tcpSeqs(frames *Frames) []tcpSeq {
+	type end struct{ src, dst netip.AddrPort }
 	dec := decode.New()
 	var p decode.Packet
 	seqs := make([]tcpSeq, frames.Len())
+	ends := make([]end, frames.Len())
+	first := map[end]uint32{}
+	span := map[end]uint32{}
 	for i := range seqs {
 		data, ts := frames.At(i)
 		seqs[i].off = -1
 		ci := gopacket.CaptureInfo{Timestamp: time.Unix(0, ts), CaptureLength: len(data), Length: len(data)}
-		if dec.Decode(data, ci, layers.LinkTypeEthernet, &p) == nil && p.IPProto == layers.IPProtocolTCP && !p.Fragment {
-			seqs[i] = tcpSeq{off: int32(protocolstest.SeqOffset(data, &p)), seq: p.TCPSeq}
+		if dec.Decode(data, ci, layers.LinkTypeEthernet, &p) != nil || p.IPProto != layers.IPProtocolTCP || p.Fragment {
+			continue
+		}
+		seqs[i] = tcpSeq{off: int32(protocolstest.SeqOffset(data, &p)), seq: p.TCPSeq}
+		k := end{netip.AddrPortFrom(p.SrcIP, p.SrcPort), netip.AddrPortFrom(p.DstIP, p.DstPort)}
+		ends[i] = k
+		f, ok := first[k]
+		if !ok {
+			f, first[k] = p.TCPSeq, p.TCPSeq
+		}
+		// SYN and FIN take up a number each.
+		taken := p.TCPSeq + uint32(len(p.Payload)) - f
+		if p.TCPFlags&decode.FlagSYN != 0 {
+			taken++
+		}
+		if p.TCPFlags&decode.FlagFIN != 0 {
+			taken++
+		}
+		span[k] = max(span[k], taken)
+	}
+	for i := range seqs {
+		if seqs[i].off >= 0 {
+			seqs[i].step = span[ends[i]]
 		}
 	}
 	return seqs
