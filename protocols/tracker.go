@@ -236,6 +236,28 @@ func (t *Tracker) Packet(p *decode.Packet, ref flow.Ref) bool {
 	if len(p.Payload) == 0 {
 		return true
 	}
+	// The steady state first: a classified conversation, whose flow is
+	// TCP or UDP, and a packet that is no fragment.
+	c := t.known(ref)
+	if c == nil || c.status != convClassified || p.Fragment || p.MoreFragments {
+		return t.otherPacket(c, p, ref)
+	}
+	if c.flags&convTwoWay == 0 {
+		c.noteDirection(ref.FromInitiator)
+	}
+	if c.tmpl != 0 {
+		t.held(c, p, ref.FromInitiator)
+		return true
+	}
+	t.keyed(c, p, ref, transportOf(p))
+	return true
+}
+
+// otherPacket is Packet for a packet with payload that is not a whole
+// message of a classified conversation (c, nil when the Tracker does not
+// have the flow): a layer-2 frame, a fragment, or a flow not classified
+// yet or rejected.
+func (t *Tracker) otherPacket(c *conv, p *decode.Packet, ref flow.Ref) bool {
 	if p.IPVersion == 0 {
 		if len(t.reg.ether) > 0 && !p.IsARP {
 			t.frame(p)
@@ -254,19 +276,15 @@ func (t *Tracker) Packet(p *decode.Packet, ref flow.Ref) bool {
 	if p.Fragment {
 		return true
 	}
-	c := t.known(ref)
 	if c == nil || c.status != convClassified {
 		return t.newPacket(c, p, ref, transportOf(p))
 	}
-	// The steady state: a classified conversation.
+	// A TCP segment of a datagram cut in fragments, the segment's header
+	// in this one: counted by its key or dissected, not held.
 	if c.flags&convTwoWay == 0 {
 		c.noteDirection(ref.FromInitiator)
 	}
-	if c.tmpl != 0 {
-		t.held(c, p, ref.FromInitiator)
-		return true
-	}
-	t.keyed(c, p, ref, transportOf(p))
+	t.keyed(c, p, ref, TCP)
 	return true
 }
 
