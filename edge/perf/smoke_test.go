@@ -52,7 +52,7 @@ func TestBenchSmoke(t *testing.T) {
 		gaps := make([]int, 3)
 		segments := 0
 		for k := range len(gaps) * frames.Len() {
-			data, ts := r.frame(k)
+			data, ts := r.frame(k%frames.Len(), int64(k/frames.Len()))
 			ci := gopacket.CaptureInfo{Timestamp: time.Unix(0, ts), CaptureLength: len(data), Length: len(data)}
 			if dec.Decode(data, ci, layers.LinkTypeEthernet, &p) != nil || p.IPProto != layers.IPProtocolTCP {
 				continue

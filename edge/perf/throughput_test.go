@@ -141,7 +141,7 @@ func newReplayerWith(tb testing.TB, frames *Frames, reg *protocols.Registry) *re
 func (r *replayer) run(n int) int {
 	bytes := 0
 	for k := 0; k < n; k++ {
-		data, ts := r.frame(r.next)
+		data, ts := r.frame(r.next%r.frames.Len(), int64(r.next/r.frames.Len()))
 		r.ci.Timestamp = time.Unix(0, ts)
 		r.ci.CaptureLength, r.ci.Length = len(data), len(data)
 		r.p.Packet(data, r.ci, layers.LinkTypeEthernet)
@@ -151,11 +151,9 @@ func (r *replayer) run(n int) int {
 	return bytes
 }
 
-// frame returns the k-th frame of the replay and its time: a frame of the
-// capture rewritten in place for its pass.
-func (r *replayer) frame(k int) ([]byte, int64) {
-	i := k % r.frames.Len()
-	pass := int64(k / r.frames.Len())
+// frame returns frame i of the capture rewritten in place for pass pass,
+// and its time then.
+func (r *replayer) frame(i int, pass int64) ([]byte, int64) {
 	data, ts := r.frames.At(i)
 	if s := r.seqs[i]; s.off >= 0 {
 		binary.BigEndian.PutUint32(data[s.off:], s.seq+uint32(pass)*s.step)
