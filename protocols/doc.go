@@ -156,7 +156,7 @@
 // between polls gives way again); a message of the same
 // length, State and addresses that agrees with a template, not earlier
 // than the last one, is held in it without asking for its key, framing it
-// or touching its event (Tracker.held). Held repeats are folded into the
+// or touching its event (Tracker.Packet). Held repeats are folded into the
 // event (count, kind, error, last time, the template's MAC addresses) and
 // into the identity they report before anything else counts in that
 // event or identity, before the minute is rendered and before the

@@ -8,7 +8,6 @@ import (
 	"github.com/google/gopacket/layers"
 
 	"mimamori/edge/decode"
-	"mimamori/edge/flow"
 )
 
 // A repeat key costs its dissector a call and a walk over the message's
@@ -290,8 +289,8 @@ type dirTemplate struct {
 // length.
 const templatesPerDir = 3
 
-// held spells out the comparison with a direction's three templates: the
-// build fails here if templatesPerDir changes without it.
+// Tracker.Packet spells out the comparison with a direction's three
+// templates: the build fails here if templatesPerDir changes without it.
 const _ = uint(templatesPerDir-3) + uint(3-templatesPerDir)
 
 // convTemplates are a conversation's templates, templatesPerDir per
@@ -486,56 +485,6 @@ func (t *Tracker) offerTemplate(c *conv, p *decode.Packet, di int, fc bool, tr T
 // done. An event or identity names the conversation holding repeats for
 // it (holder: slot + 1).
 
-// held counts p's message as a repeat of one of its direction's
-// templates if it is one: the same length, State, frame addresses and
-// marked bytes, not earlier than the last one held, and over TCP a
-// segment in step. A message that is none goes on to keyed from here,
-// rather than from Packet, which then keeps nothing to spill across
-// the call.
-func (t *Tracker) held(c *conv, p *decode.Packet, fromInit bool) {
-	di := 1
-	if fromInit {
-		di = 0
-	}
-	ct := &t.tmpls.all[c.tmpl-1]
-	// The direction's three templates in turn, spelled out: a loop costs
-	// the held path a tenth more.
-	x := &ct[di*templatesPerDir]
-	if !x.agrees(p, c.state, t.agg.gen) {
-		if x = &ct[di*templatesPerDir+1]; !x.agrees(p, c.state, t.agg.gen) {
-			if x = &ct[di*templatesPerDir+2]; !x.agrees(p, c.state, t.agg.gen) {
-				if !t.carry(c, ct, di, p, fromInit) {
-					t.missed(c, p, fromInit)
-				}
-				return
-			}
-		}
-	}
-	h := &x.held
-	var s *stream
-	if p.IPProto == layers.IPProtocolTCP {
-		if s = &c.dir[di]; !s.inStep(p) {
-			t.missed(c, p, fromInit)
-			return
-		}
-	}
-	if h.pend == 0 && !t.claim(c, h, fromInit) {
-		t.missed(c, p, fromInit)
-		return
-	}
-	next := h.after
-	if h.flags&repeatStepped != 0 {
-		next = t.repeaters[c.disp-1].stateMask.NextState(p.Payload, c.senderIsClient(fromInit), c.state)
-	}
-	h.pend++
-	h.last = p.TimestampNs
-	c.state = next
-	c.quiet[di] = 0 // a repeat, as in dissect: the direction does not rest
-	if s != nil {
-		s.next += uint32(len(p.Payload))
-	}
-}
-
 // carry counts p's message, which none of its direction's templates
 // held, as a repeat of one made in the minute before, if it is one, and
 // reports whether it was. The template's event is started in this minute
@@ -582,18 +531,11 @@ func (t *Tracker) carry(c *conv, ct *convTemplates, di int, p *decode.Packet, fr
 	return false
 }
 
-// missed is keyed for a message of c, sent by the flow's initiator or
-// not, that none of its templates held: held takes fewer arguments, so
-// that fewer are saved across its calls.
-func (t *Tracker) missed(c *conv, p *decode.Packet, fromInit bool) {
-	t.keyed(c, p, flow.Ref{Slot: t.slotOf(c), ID: c.id, FromInitiator: fromInit}, transportOf(p))
-}
-
 // agrees reports whether p, sent with State st in minute gen, repeats x's
 // message. It compares the words as repeatTemplate.differ does, spelled
 // out again (TestRepeatTemplate checks the two are the same): a call to
 // differ would make agrees save its arguments across it, about 13
-// instructions a packet on the held path.
+// instructions a packet on the held path (Tracker.Packet).
 func (x *dirTemplate) agrees(p *decode.Packet, st uint64, gen uint32) bool {
 	h := &x.held
 	if int(h.plen) != len(p.Payload) || h.before != st && (h.flags&repeatStepped == 0 || st&h.after != h.before) ||
