@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"mimamori/edge/capture"
@@ -57,6 +58,11 @@ func Load(path string, max int) (*Frames, error) {
 	}
 	defer src.Close()
 	f := &Frames{}
+	// The frames take about the file's size: growing the buffer by
+	// appending would copy hundreds of megabytes over and over.
+	if fi, err := os.Stat(path); err == nil && max <= 0 {
+		f.buf = make([]byte, 0, fi.Size())
+	}
 	for max <= 0 || f.Len() < max {
 		data, ci, _, err := src.ReadPacket()
 		if errors.Is(err, io.EOF) {
