@@ -6,10 +6,12 @@ FUZZTIME  ?= 30s
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X mimamori/firmware.Version=$(VERSION)
 
-.PHONY: all build test demo bench fuzz proto intel-data clean
+.PHONY: all build test demo bench pgo fuzz proto intel-data clean
 
 all: build
 
+# go build optimises the binary with cmd/mimamori/default.pgo, the CPU
+# profile of the sensor's pipeline (make pgo writes a new one).
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/mimamori
 
@@ -29,6 +31,11 @@ demo: build
 # capture, memory, upload size, cloud ingest (docs/PERFORMANCE.md).
 bench:
 	GO=$(GO) scripts/bench.sh
+
+# The profile the build is optimised with, from the sensor's pipeline
+# over the two benchmark plants (docs/PERFORMANCE.md).
+pgo:
+	GO=$(GO) scripts/pgo.sh
 
 # Every fuzz target in turn for FUZZTIME each (CI runs them briefly).
 fuzz:

@@ -68,6 +68,9 @@ say "captures (mimamori simulate)"
 	--flat --seed 1 --warmup 2m --minutes 60 --packets "$MIXED_PACKETS" 2>&1 | tee "$OUT/simulate-mixed.txt"
 
 export MIMAMORI_BENCH_DIR=$OUT
+# The benchmarks are built with the profile the binary is built with
+# (go build picks it up by itself; go test only for package main).
+PGO=(-pgo="$PWD/cmd/mimamori/default.pgo")
 bench() { # name, GOMAXPROCS (or ""), benchtime, count, pattern, [go test flags...]
 	local name=$1 procs=$2 time=$3 count=$4 pattern=$5
 	shift 5
@@ -75,7 +78,7 @@ bench() { # name, GOMAXPROCS (or ""), benchtime, count, pattern, [go test flags.
 	local env=()
 	[ -n "$procs" ] && env=(GOMAXPROCS="$procs")
 	env "${env[@]}" "${PIN[@]}" "$GO" test -run '^$' -bench "$pattern" -benchmem -benchtime "$time" -count "$count" \
-		-timeout 30m "$@" ./edge/perf | tee "$OUT/$name.txt"
+		-timeout 30m "${PGO[@]}" "$@" ./edge/perf | tee "$OUT/$name.txt"
 }
 # Per-core figures: one CPU, GOMAXPROCS=1, tools pinned to the same core.
 bench throughput 1 3000000x "$COUNT" '^BenchmarkPipeline$'
@@ -94,7 +97,7 @@ bench upload "" 1x 1 '^BenchmarkUpload$'
 
 say "hot-path micro-benchmarks"
 # Every package's own benchmarks but the harness above, briefly.
-"$GO" test -run '^$' -bench . -benchmem -benchtime 200ms \
+"$GO" test -run '^$' -bench . -benchmem -benchtime 200ms "${PGO[@]}" \
 	$("$GO" list ./edge/... ./protocols/... | grep -v /edge/perf) | tee "$OUT/micro.txt"
 
 say "summary"
