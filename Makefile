@@ -11,7 +11,8 @@ LDFLAGS   := -X mimamori/firmware.Version=$(VERSION)
 all: build
 
 # go build optimises the binary with cmd/mimamori/default.pgo, the CPU
-# profile of the sensor's pipeline (make pgo writes a new one).
+# profile of the sensor's pipeline and the cloud's ingest (make pgo writes
+# a new one).
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/mimamori
 
@@ -32,8 +33,8 @@ demo: build
 bench:
 	GO=$(GO) scripts/bench.sh
 
-# The profile the build is optimised with, from the sensor's pipeline
-# over the two benchmark plants (docs/PERFORMANCE.md).
+# The profile the build is optimised with, from the sensor's pipeline over
+# the two benchmark plants and the cloud's ingest (docs/PERFORMANCE.md).
 pgo:
 	GO=$(GO) scripts/pgo.sh
 

@@ -3,10 +3,12 @@
 # optimises the mimamori binary with (profile-guided optimisation; see
 # docs/PERFORMANCE.md, "Profile-guided build").
 #
-# The profile is of the sensor's pipeline on one core: BenchmarkPipeline
-# over the two benchmark plants, generated here with `mimamori simulate`
-# as make bench does, 400,000 frames each. Everything is built without a
-# profile, so the new one does not depend on the last.
+# The profile is of the two hot paths, each on one core: the sensor's
+# pipeline (BenchmarkPipeline over the two benchmark plants, generated
+# here with `mimamori simulate` as make bench does, 400,000 frames each)
+# and the cloud's ingest (BenchmarkIngest: an hour of nine sensors'
+# batches, made by the same pipeline, written to SQLite). Everything is
+# built without a profile, so the new one does not depend on the last.
 #
 # Environment: GO (default go), PACKETS (the benchmark's packets per
 # plant, default 10000000).
@@ -27,6 +29,9 @@ for plant in "ot 150" "mixed 500"; do
 done
 "$GO" test -c -pgo=off -o "$tmp/perf.test" ./edge/perf
 MIMAMORI_BENCH_DIR=$tmp GOMAXPROCS=1 "$tmp/perf.test" -test.run '^$' -test.bench '^BenchmarkPipeline$' \
-	-test.benchtime "${PACKETS}x" -test.cpuprofile "$tmp/cpu.pprof"
-cp "$tmp/cpu.pprof" cmd/mimamori/default.pgo
+	-test.benchtime "${PACKETS}x" -test.cpuprofile "$tmp/pipeline.pprof"
+GOMAXPROCS=1 "$tmp/perf.test" -test.run '^$' -test.bench '^BenchmarkIngest$' -test.benchtime 1x \
+	-test.cpuprofile "$tmp/ingest.pprof"
+"$GO" tool pprof -proto "$tmp/pipeline.pprof" "$tmp/ingest.pprof" >"$tmp/default.pgo"
+cp "$tmp/default.pgo" cmd/mimamori/default.pgo
 echo "wrote cmd/mimamori/default.pgo"

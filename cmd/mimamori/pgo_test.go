@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"mimamori/cloud/store/sqlite"
 	"mimamori/edge/decode"
 	"mimamori/edge/flow"
 	"mimamori/edge/observe"
@@ -39,9 +40,10 @@ func TestBuiltWithProfile(t *testing.T) {
 }
 
 // TestProfileCoversHotPath checks that default.pgo is a CPU profile that
-// still names the sensor's per-packet functions: a rename leaves the
-// profile describing code that no longer exists, and the build quietly
-// loses the optimisation until make pgo writes a new one.
+// still names the sensor's per-packet functions and the cloud's ingest: a
+// rename leaves the profile describing code that no longer exists, and
+// the build quietly loses the optimisation until make pgo writes a new
+// one.
 func TestProfileCoversHotPath(t *testing.T) {
 	f, err := os.Open("default.pgo")
 	if err != nil {
@@ -69,6 +71,7 @@ func TestProfileCoversHotPath(t *testing.T) {
 		(*flow.Table).Packet,
 		(*observe.Table).Observe,
 		(*protocols.Tracker).Packet,
+		(*sqlite.Store).IngestBatch,
 	} {
 		name := runtime.FuncForPC(reflect.ValueOf(fn).Pointer()).Name()
 		name = strings.TrimSuffix(name, "-fm")
